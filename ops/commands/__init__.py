@@ -1,0 +1,6 @@
+"""The operator CLI's commands: each module exposes `register(subparsers)`, which adds its parser and
+sets `run=<callable(args) -> exit code>` as the parser's default."""
+
+COMMAND_MODULES: list[str] = [
+    "migrate",
+]
