@@ -3,4 +3,5 @@ sets `run=<callable(args) -> exit code>` as the parser's default."""
 
 COMMAND_MODULES: list[str] = [
     "migrate",
+    "local",
 ]

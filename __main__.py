@@ -1,0 +1,30 @@
+"""The AI Super Assistant platform's backend, one stack per environment.
+
+Reads the stack's config once (a bad key stops here, before anything is touched), then wires one
+component per concern. Stack differences live in Pulumi.<stack>.yaml, never in this file.
+"""
+
+import pulumi
+
+from components.database import Database, DatabaseArgs
+from stackconfig import load_stack_config
+
+config = load_stack_config()
+
+# ------------------------------------------------------------------ database
+# The local stack names its database; stacks with a Supabase project connect through its pooler.
+database_url: pulumi.Input[str] | None = config.database.local_url
+if database_url is not None:
+    database = Database(
+        "platform-db",
+        DatabaseArgs(
+            connection=pulumi.Output.secret(database_url),
+            migrations_dir=config.database.migrations_dir,
+            lock_timeout_seconds=config.database.lock_timeout_seconds,
+            allow_out_of_order=config.database.allow_out_of_order,
+            accept_changed_versions=config.database.accept_changed_versions,
+        ),
+    )
+    pulumi.export("appliedMigrations", database.applied_count)
+
+pulumi.export("environment", config.environment)

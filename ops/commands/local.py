@@ -1,0 +1,76 @@
+"""`python -m ops local-db ...` and `python -m ops local-up`: the local stack on a machine with no accounts.
+
+local-db runs the embedded PostgreSQL on 127.0.0.1:54322 (Supabase's local database port), prepared like a
+Supabase database. local-up deploys the local stack into it without the Pulumi engine (the program under
+mocks, its dynamic resources through Pulumi's real provider host, state in .local/state); with the Pulumi CLI
+installed, `pulumi up --stack local` does the same against the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ops.localdb import LocalDatabase, LocalDatabaseError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+LOCAL_DIR = PROJECT_ROOT / ".local"
+LOCAL_PORT = 54322
+
+
+def local_database() -> LocalDatabase:
+    return LocalDatabase(LOCAL_DIR / "postgres", LOCAL_PORT)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    db = commands.add_parser("local-db", help="start, stop or reset the embedded PostgreSQL of the local stack")
+    db.add_argument("action", choices=["start", "stop", "status", "reset"])
+    db.set_defaults(run=run_local_db)
+
+    up = commands.add_parser("local-up", help="deploy the local stack without the Pulumi engine")
+    up.add_argument("--stack", default="local")
+    up.add_argument("--preview", action="store_true", help="show what would change, change nothing")
+    up.set_defaults(run=run_local_up)
+
+
+def run_local_db(args: argparse.Namespace) -> int:
+    database = local_database()
+    try:
+        if args.action == "reset":
+            database.destroy()
+        if args.action in ("start", "reset"):
+            if database.is_initialized():
+                database.start()
+            else:
+                database.init()
+            print(f"PostgreSQL is running: {database.tcp_url()}")
+        elif args.action == "stop":
+            database.stop()
+            print("PostgreSQL stopped")
+        else:
+            running = database.is_initialized() and database.is_running()
+            print(f"PostgreSQL is {'running: ' + database.tcp_url() if running else 'not running'}")
+            return 0 if running else 1
+    except LocalDatabaseError as exc:
+        print(f"local-db: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_local_up(args: argparse.Namespace) -> int:
+    from ops.engineless.deploy import deploy
+
+    try:
+        report = deploy(args.stack, LOCAL_DIR / "state" / f"{args.stack}.json", preview=args.preview)
+    except Exception as exc:  # the program's own message (config, SQL, connection) is the useful part
+        print(f"local-up: {exc}", file=sys.stderr)
+        return 1
+    for step in report.steps:
+        print(f"{step.action:>7}  {step.urn.rsplit('::', 1)[-1]}")
+    if report.run is not None:
+        for name, value in sorted(report.run.outputs.items()):
+            shown = "[secret]" if name in report.run.secret_outputs else value
+            print(f"output  {name}: {shown}")
+    print("no changes" if not report.changed else ("preview only, nothing changed" if args.preview else "done"))
+    return 0

@@ -1,0 +1,65 @@
+"""`python -m ops migrate`: the migrations engine by hand, for local work and disaster recovery."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import dbmigrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "migrate", help="apply pending migrations (or show their status)",
+        description="Apply sql/migrations to a database, the way the stack's deployment does.",
+    )
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="PostgreSQL URL (default: $DATABASE_URL); prefer the variable, arguments show in ps")
+    parser.add_argument("--migrations-dir", type=Path, default=PROJECT_ROOT / "sql" / "migrations")
+    parser.add_argument("--status", action="store_true", help="list applied and pending versions, change nothing")
+    parser.add_argument("--dry-run", action="store_true", help="say what would be applied, change nothing")
+    parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
+    parser.add_argument("--allow-out-of-order", action="store_true")
+    parser.add_argument("--accept-changed", action="append", default=[], metavar="VERSION",
+                        help="emergency: accept this applied version's edited file as it is now (repeatable)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.database_url:
+        print("migrate: give --database-url or set DATABASE_URL", file=sys.stderr)
+        return 2
+    options = dbmigrate.MigrationOptions(
+        lock_timeout_seconds=args.lock_timeout,
+        allow_out_of_order=args.allow_out_of_order,
+        accept_changed_versions=frozenset(args.accept_changed),
+        dry_run=args.dry_run or args.status,
+    )
+    try:
+        files = dbmigrate.load_files(args.migrations_dir)
+        report = dbmigrate.apply(args.database_url, files, options)
+    except dbmigrate.MigrationError as exc:
+        print(f"migrate: {exc}", file=sys.stderr)
+        return 1
+    plan = report.plan
+    if args.status:
+        for row in plan.applied:
+            print(f"applied  {row.version}  {row.name}")
+        for migration in plan.pending:
+            print(f"pending  {migration.version}  {migration.name}")
+        return 0
+    if args.dry_run:
+        for migration in plan.pending:
+            print(f"would apply {migration.label}")
+        if plan.is_noop:
+            print("nothing to apply")
+        return 0
+    for version in report.applied_now:
+        print(f"applied {version}")
+    if not report.applied_now:
+        print("nothing to apply")
+    return 0
