@@ -217,13 +217,12 @@ def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 
 def _deserialize(struct: struct_pb2.Struct) -> dict[str, Any]:
-    loop = asyncio.new_event_loop()
+    # Deserializing wants an event loop on this thread: use the thread's own, or give it one to keep.
     try:
-        asyncio.set_event_loop(loop)
-        return rpc.deserialize_properties(struct, keep_unknowns=True)
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+    return rpc.deserialize_properties(struct, keep_unknowns=True)
 
 
 def _urn(provider: ResourceProvider) -> str:
