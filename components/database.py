@@ -41,6 +41,7 @@ class Database(pulumi.ComponentResource):
         # The file set is read here, in the program, so a preview lists exactly the versions an apply would run
         # and a syntax error stops the preview before anything is touched.
         files = dbmigrate.load_files(PROJECT_ROOT / args.migrations_dir)
+        dbmigrate.parse_all(files)
         self.migrations = SchemaMigrations(
             f"{name}-migrations",
             {

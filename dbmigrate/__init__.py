@@ -6,6 +6,7 @@ from dbmigrate.engine import (
     MigrationOptions,
     apply,
     load_files,
+    parse_all,
     read_history,
     status,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "discover",
     "load_files",
     "make_plan",
+    "parse_all",
     "read_history",
     "status",
 ]

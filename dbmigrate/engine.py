@@ -73,11 +73,14 @@ class ApplyReport:
 
 
 def load_files(migrations_dir: Path) -> list[MigrationFile]:
-    """Discovers the files and parses every one, so a syntax error stops the run before it connects."""
-    files = discover(migrations_dir)
+    """Discovers the files (names, versions, contents); parsing waits until we know which are pending."""
+    return discover(migrations_dir)
+
+
+def parse_all(files: Iterable[MigrationFile]) -> None:
+    """Parses every file, so a syntax error anywhere stops the run before anything is applied."""
     for migration in files:
         migration.statements()
-    return files
 
 
 def read_history(conn: psycopg.Connection) -> list[AppliedMigration]:
@@ -116,6 +119,7 @@ def apply(
             # Under the lock, the history is final: another deploy may have applied files meanwhile.
             plan = make_plan(files, read_history(conn), options.allow_out_of_order, options.accept_changed_versions)
             report.plan = plan
+            parse_all(plan.pending)
             _record_checksums(conn, plan.checksums_to_record)
             for migration in plan.pending:
                 _apply_file(conn, migration)

@@ -7,6 +7,7 @@ a line; a hand-written splitter would get dollar quotes, comments and BEGIN ATOM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pglast
 from pglast import parser as pg_parser
@@ -20,7 +21,9 @@ class Statement:
     line: int  # 1-based line of the statement's first character in its file
 
 
+@lru_cache(maxsize=512)
 def split_statements(content: str, *, source: str) -> list[Statement]:
+    """The statements of one file, parsed once (cached by content: a no-op run and the apply share it)."""
     try:
         parsed = pglast.parse_sql(content)
     except pg_parser.ParseError as exc:
@@ -29,17 +32,33 @@ def split_statements(content: str, *, source: str) -> list[Statement]:
         offset = _char_offset(content.encode("utf-8"), byte_offset)
         raise MigrationFileError(f"{source}, line {_line_at(content, offset)}: {message}; fix the SQL") from None
     _refuse_non_transactional(parsed, source, content)
-    return [
-        Statement(sql=content[piece], line=_line_at(content, piece.start))
-        for piece in pglast.split(content, with_parser=True, only_slices=True)
-    ]
+    statements = []
+    for raw in parsed:
+        start = _skip_blanks_and_comments(content, raw.stmt_location)
+        end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(content)
+        statements.append(Statement(sql=content[start:end].rstrip(), line=content.count("\n", 0, start) + 1))
+    return statements
+
+
+def _skip_blanks_and_comments(content: str, offset: int) -> int:
+    """Where the statement itself starts: the parser's location includes what precedes it after the last `;`."""
+    while offset < len(content):
+        if content[offset].isspace():
+            offset += 1
+        elif content.startswith("--", offset):
+            newline = content.find("\n", offset)
+            offset = len(content) if newline < 0 else newline + 1
+        elif content.startswith("/*", offset):
+            close = content.find("*/", offset + 2)
+            offset = len(content) if close < 0 else close + 2
+        else:
+            break
+    return offset
 
 
 def _line_at(content: str, offset: int) -> int:
-    """1-based line of the first non-blank character at or after `offset`."""
-    while offset < len(content) and content[offset].isspace():
-        offset += 1
-    return content.count("\n", 0, offset) + 1
+    """1-based line of the first character of SQL at or after `offset`."""
+    return content.count("\n", 0, _skip_blanks_and_comments(content, offset)) + 1
 
 
 def _char_offset(encoded: bytes, byte_offset: int) -> int:

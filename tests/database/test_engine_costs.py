@@ -68,16 +68,19 @@ def test_migration_waiting_on_a_busy_table_fails_clearly_and_applies_nothing(fre
         assert conn.execute("select to_regclass('public.other')").fetchone()[0] is None
 
 
-def test_syntax_error_is_found_before_connecting(migrations_dir):
-    _write(migrations_dir, "20250101000000_typo.sql", "create table ok (id int);\n\ncreate tabel nope ();\n")
-    with pytest.raises(dbmigrate.MigrationFileError, match=r"20250101000000_typo\.sql, line 3: syntax error"):
-        dbmigrate.apply("postgresql://nobody@127.0.0.1:1/none", migrations_dir)
+def test_syntax_error_in_a_later_file_stops_the_run_before_any_file_is_applied(fresh_db, migrations_dir):
+    _write(migrations_dir, "20250101000000_good.sql", "create table good (id int);\n")
+    _write(migrations_dir, "20250102000000_typo.sql", "create table ok (id int);\n\ncreate tabel nope ();\n")
+    with pytest.raises(dbmigrate.MigrationFileError, match=r"20250102000000_typo\.sql, line 3: syntax error"):
+        dbmigrate.apply(fresh_db, migrations_dir)
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select to_regclass('public.good')").fetchone()[0] is None
 
 
 def test_concurrently_is_refused_because_each_file_is_one_transaction(migrations_dir):
     _write(migrations_dir, "20250101000000_index.sql", "create index concurrently i on t (x);\n")
     with pytest.raises(dbmigrate.MigrationFileError, match="cannot run inside the migration's transaction"):
-        dbmigrate.load_files(migrations_dir)
+        dbmigrate.parse_all(dbmigrate.load_files(migrations_dir))
 
 
 def _write(folder, name, sql):

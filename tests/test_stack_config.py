@@ -1,0 +1,73 @@
+"""Stack config: read once, validated, with messages that name the key, the stack file and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from ops.engineless.program import PROJECT_ROOT, run_program
+from stackconfig import ConfigError, StackConfig, validate_config
+from stackconfig.loader import declared_keys
+
+
+@pytest.mark.parametrize("stack", ["local", "staging", "prod"])
+def test_every_stack_file_sets_only_declared_keys_of_this_project(stack):
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    ours = {key.split(":", 1)[1] for key in document["config"] if key.startswith("ai-platform:")}
+    assert ours <= set(declared_keys()), ours - set(declared_keys())
+
+
+def test_every_model_field_is_declared_in_pulumi_yaml_with_description_and_default():
+    declared = declared_keys()
+    fields = {field.alias or name for name, field in StackConfig.model_fields.items()}
+    assert fields == set(declared), fields ^ set(declared)
+    for key, spec in declared.items():
+        assert spec.get("description"), f"{key} has no description in Pulumi.yaml"
+        assert "default" in spec or spec.get("secret"), f"{key} has no default in Pulumi.yaml"
+
+
+def test_defaults_documented_in_pulumi_yaml_match_the_models_own_defaults():
+    for name, field in StackConfig.model_fields.items():
+        key = field.alias or name
+        default = declared_keys()[key].get("default")
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel) and isinstance(default, dict):
+            assert model().model_dump(by_alias=True, mode="json") == model.model_validate(default).model_dump(
+                by_alias=True, mode="json"), f"{key}: Pulumi.yaml default differs from the model's"
+
+
+def test_unknown_key_names_it_the_stack_file_and_the_known_keys():
+    with pytest.raises(ConfigError) as error:
+        validate_config({"enviroment": "local"}, stack_file="Pulumi.staging.yaml")
+    message = str(error.value)
+    assert "enviroment: unknown key" in message and "Pulumi.staging.yaml" in message and "environment" in message
+
+
+def test_unknown_nested_key_lists_what_is_allowed_there():
+    with pytest.raises(ConfigError, match=r"database\.lockTimeout: unknown key; the keys allowed here are: .*lockTimeoutSeconds"):
+        validate_config({"database": {"lockTimeout": 5}}, stack_file="Pulumi.local.yaml")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ({"database": {"lockTimeoutSeconds": 601}}, "database.lockTimeoutSeconds: Input should be less than or equal to 600"),
+    ({"database": {"lockTimeoutSeconds": "soon"}}, "database.lockTimeoutSeconds: Input should be a valid integer"),
+    ({"environment": "dev"}, "environment: Input should be 'local', 'staging' or 'production'"),
+    ({"appVersion": "v1"}, "appVersion: String should match pattern"),
+    ({"database": {"acceptChangedVersions": ["2025"]}}, "database.acceptChangedVersions.0: String should match pattern"),
+])
+def test_wrong_type_or_out_of_range_value_is_named(raw, expected):
+    with pytest.raises(ConfigError) as error:
+        validate_config(raw, stack_file="Pulumi.prod.yaml")
+    assert expected in str(error.value)
+
+
+def test_bad_config_stops_the_program_before_any_resource_is_registered():
+    with pytest.raises(ConfigError):
+        run_program("local", {"database": {"lockTimeoutSeconds": 0}})
+
+
+def test_config_error_never_echoes_the_value():
+    with pytest.raises(ConfigError) as error:
+        validate_config({"database": {"localUrl": {"password": "hunter2-secret"}}}, stack_file="Pulumi.local.yaml")
+    assert "hunter2-secret" not in str(error.value)
