@@ -7,6 +7,7 @@ component per concern. Stack differences live in Pulumi.<stack>.yaml, never in t
 import pulumi
 
 from components.database import Database, DatabaseArgs
+from components.local_storage import LocalStorage, LocalStorageArgs
 from stackconfig import load_stack_config
 
 config = load_stack_config()
@@ -26,5 +27,11 @@ if database_url is not None:
         ),
     )
     pulumi.export("appliedMigrations", database.applied_count)
+    # The local stack has no Storage service: its buckets are rows in storage.buckets.
+    LocalStorage(
+        "local-storage",
+        LocalStorageArgs(connection=pulumi.Output.secret(database_url), buckets=config.storage_buckets),
+        pulumi.ResourceOptions(depends_on=[database]),
+    )
 
 pulumi.export("environment", config.environment)

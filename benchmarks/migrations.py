@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import dbmigrate  # noqa: E402
-from ops.localdb import LocalDatabase, free_tcp_port, postgres_bin_dir  # noqa: E402
+import dbmigrate
+from ops.localdb import LocalDatabase, free_tcp_port, postgres_bin_dir
 
 ROUNDS = 5
 MIGRATIONS = Path(__file__).resolve().parent.parent / "sql" / "migrations"

@@ -79,8 +79,8 @@ class PlainMocks(pulumi_mocks.Mocks):
             return self._new_resource(registered)
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return (self._call(args) if self._call else {}), None
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return (self._call(args) if self._call else {}), []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -120,20 +120,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def _register_with(monitor: RecordingMonitor, request: Any, registered: Registered) -> Any:
-    """The stock registration, with our record attached to the mock args so mocks can see secrecy."""
-    original = pulumi_mocks.MockResourceArgs.__init__
+    """What the stock mock monitor does on registration, with our record attached to the mock args so mocks
+    can see secrecy and options. (Registrations run on several threads at once, so nothing global is patched.)"""
+    from pulumi.runtime.proto import resource_pb2
 
-    def init_with_record(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self.registered = registered
-
-    pulumi_mocks.MockResourceArgs.__init__ = init_with_record  # type: ignore[method-assign]
-    try:
-        response = pulumi_mocks.MockMonitor.RegisterResource(monitor, request)
-    finally:
-        pulumi_mocks.MockResourceArgs.__init__ = original  # type: ignore[method-assign]
-    registered.outputs = rpc.deserialize_properties(response.object) if response.object else {}
-    return response
+    args = pulumi_mocks.MockResourceArgs(
+        typ=request.type, name=request.name, inputs=dict(registered.inputs), provider=request.provider,
+        resource_id=request.importId, custom=request.custom or False,
+    )
+    args.registered = registered  # type: ignore[attr-defined]
+    id_, state = monitor.mocks.new_resource(args)
+    state_proto = _sync_await(rpc.serialize_properties(state, {}))
+    monitor.resources[registered.urn] = pulumi_mocks.MockMonitor.ResourceRegistration(registered.urn, id_, state)
+    registered.outputs = dict(state)
+    return resource_pb2.RegisterResourceResponse(urn=registered.urn, id=id_, object=state_proto)
 
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:

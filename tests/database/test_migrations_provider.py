@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 import dbmigrate
-from tests.conftest import dbname_of
 from providers.migrations import MigrationsProvider
+from tests.conftest import dbname_of
 from tests.harness.provider_host import ProviderError, ProviderHost, Secret
 
 FIRST = "create table notes (id int primary key, body text);\ninsert into notes values (1, '100% done');\n"
@@ -147,9 +147,11 @@ def test_deploy_killed_mid_migration_leaves_nothing_and_next_run_finishes(pg_clu
     blocker.execute("select pg_advisory_lock(4242)")
     host = ProviderHost().__enter__()
     try:
-        worker = threading.Thread(
-            target=lambda: pytest.raises(ProviderError, host.create, MigrationsProvider(),
-                                         props(fresh_db, migrations_dir, lockTimeoutSeconds=60)))
+        def doomed_deploy() -> None:
+            with pytest.raises(ProviderError):
+                host.create(MigrationsProvider(), props(fresh_db, migrations_dir, lockTimeoutSeconds=60))
+
+        worker = threading.Thread(target=doomed_deploy)
         worker.start()
         _wait_for(lambda: _waiting_on_advisory_lock(fresh_db), "the migration to block")
         os.kill(host._process.pid, signal.SIGKILL)

@@ -1,0 +1,217 @@
+"""Wires the AWS components from the stack config, so __main__.py makes one call for all of them.
+
+Each part runs only when its section is enabled; which parts a stack has is decided by its stack file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.alarms import Alarms, AlarmsArgs, MonitoredDistribution
+from components.aws_provider import aws_provider
+from components.backup_job import BackupJob, BackupJobArgs
+from components.backup_storage import BackupStorage, BackupStorageArgs
+from components.certificate import SiteCertificate, SiteCertificateArgs
+from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
+from components.frontend import Frontend, FrontendArgs
+from components.storage_cdn import StorageCdn, StorageCdnArgs
+from stackconfig.aws import AwsSections
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupabaseInputs:
+    """What the AWS side takes from the Supabase project (components/supabase_project.py)."""
+
+    url: pulumi.Input[str]  # https://<ref>.supabase.co, or the project's custom domain
+    database_url: pulumi.Input[str] | None = None  # session pooler URL with the password, a secret
+    health_check_url: pulumi.Input[str] | None = None  # the `health-check` function's URL
+    custom_domain: SupabaseDomainRecords | None = None
+
+
+@dataclass(frozen=True)
+class AwsPlatform:
+    """The stack outputs of the AWS parts; None for a part the stack does not have."""
+
+    outputs: dict[str, pulumi.Input[str] | None]
+
+    def export(self) -> None:
+        for key, value in self.outputs.items():
+            if value is not None:
+                pulumi.export(key, value)
+
+
+def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
+    """`config` is the StackConfig; only its AWS sections are read."""
+    sections = AwsSections.of(config)
+    outputs: dict[str, pulumi.Input[str] | None] = dict.fromkeys(
+        ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket", "alertsTopicArn")
+    )
+    if not sections.aws.enabled:
+        return AwsPlatform(outputs)
+    stack = pulumi.get_stack()
+    provider = aws_provider("aws", region=sections.aws.region)
+    under_provider = pulumi.ResourceOptions(providers={"aws": provider})
+
+    certificate = None
+    if sections.dns.zone_name and sections.hostnames:
+        certificate = SiteCertificate(
+            "site-certificate",
+            SiteCertificateArgs(zone_name=sections.dns.zone_name, hostnames=sections.hostnames),
+            under_provider,
+        )
+
+    def certificate_for(hostname: str | None) -> pulumi.Input[str] | None:
+        return certificate.certificate_arn if certificate is not None and hostname else None
+
+    aliases: list[AliasTarget] = []
+    monitored: list[MonitoredDistribution] = []
+    storage_cdn = None
+    if sections.storage_cdn.enabled:
+        cdn = sections.storage_cdn
+        storage_cdn = StorageCdn(
+            "storage-cdn",
+            StorageCdnArgs(
+                supabase_url=supabase.url,
+                hostname=cdn.hostname,
+                certificate_arn=certificate_for(cdn.hostname),
+                price_class=cdn.price_class,
+                public_ttl_seconds=cdn.public_ttl_seconds,
+                avatar_ttl_seconds=cdn.avatar_ttl_seconds,
+                thumbnail_ttl_seconds=cdn.thumbnail_ttl_seconds,
+            ),
+            under_provider,
+        )
+        outputs["storageCdnUrl"] = storage_cdn.url
+        monitored.append(MonitoredDistribution(label="storage-cdn", distribution_id=storage_cdn.distribution_id))
+        if cdn.hostname:
+            aliases.append(
+                AliasTarget(
+                    hostname=cdn.hostname,
+                    domain_name=storage_cdn.domain_name,
+                    hosted_zone_id=storage_cdn.hosted_zone_id,
+                )
+            )
+
+    if sections.frontend.enabled:
+        site = sections.frontend
+        frontend = Frontend(
+            "frontend",
+            FrontendArgs(
+                supabase_url=supabase.url,
+                hostname=site.hostname,
+                certificate_arn=certificate_for(site.hostname),
+                storage_cdn_url=storage_cdn.url if storage_cdn is not None else None,
+                price_class=site.price_class,
+            ),
+            under_provider,
+        )
+        outputs.update(
+            frontendUrl=frontend.url,
+            frontendBucket=frontend.bucket_name,
+            distributionId=frontend.distribution_id,
+            cdnDomain=frontend.domain_name,
+        )
+        monitored.append(MonitoredDistribution(label="frontend", distribution_id=frontend.distribution_id))
+        if site.hostname:
+            aliases.append(
+                AliasTarget(hostname=site.hostname, domain_name=frontend.domain_name, hosted_zone_id=frontend.hosted_zone_id)
+            )
+
+    if sections.dns.zone_name and (aliases or supabase.custom_domain is not None):
+        zone_id = (
+            certificate.zone_id
+            if certificate is not None
+            else _zone_id(sections.dns.zone_name, provider)
+        )
+        DomainRecords(
+            "domain-records",
+            DomainRecordsArgs(zone_id=zone_id, aliases=aliases, supabase_domain=supabase.custom_domain),
+            under_provider,
+        )
+
+    backup_job = None
+    backup_storage = None
+    if sections.backup.enabled:
+        backup = sections.backup
+        if supabase.database_url is None or backup.source_repository is None:
+            raise ValueError("backup.enabled needs the Supabase database URL and backup.sourceRepository")
+        backup_storage = BackupStorage(
+            "backups",
+            BackupStorageArgs(
+                stack=stack,
+                retention_days=backup.retention_days,
+                noncurrent_transition_days=backup.noncurrent_transition_days,
+                noncurrent_storage_class=backup.noncurrent_storage_class,
+                noncurrent_expiration_days=backup.noncurrent_expiration_days,
+                object_lock=backup.object_lock,
+                protect=backup.protect,
+            ),
+            under_provider,
+        )
+        backup_job = BackupJob(
+            "backup-job",
+            BackupJobArgs(
+                bucket_name=backup_storage.bucket_name,
+                stack=stack,
+                writer_role_name=backup_storage.writer_role_name,
+                writer_role_arn=backup_storage.writer_role_arn,
+                database_url=supabase.database_url,
+                source_repository=backup.source_repository,
+                source_version=backup.source_version,
+                source_connection_arn=backup.source_connection_arn,
+                schedule=backup.schedule,
+                schedule_timezone=backup.schedule_timezone,
+                postgres_client_version=backup.postgres_client_version,
+                build_timeout_minutes=backup.build_timeout_minutes,
+                log_retention_days=backup.log_retention_days,
+            ),
+            under_provider,
+        )
+        outputs["backupBucket"] = backup_storage.bucket_name
+
+    if sections.alerts.enabled:
+        alerts = sections.alerts
+        alarms = Alarms(
+            "alerts",
+            AlarmsArgs(
+                region=sections.aws.region,
+                emails=alerts.emails,
+                distributions=monitored,
+                cdn_5xx_rate_percent=alerts.cdn_5xx_rate_percent,
+                backup_project_name=backup_job.project_name if backup_job is not None else None,
+                max_hours_without_success=sections.backup.max_hours_without_success,
+                health_check_url=supabase.health_check_url if alerts.health_check else None,
+                health_check_interval_seconds=alerts.health_check_interval_seconds,
+                health_check_failure_threshold=alerts.health_check_failure_threshold,
+            ),
+            under_provider,
+        )
+        outputs["alertsTopicArn"] = alarms.topic_arn
+
+    if sections.ci_identity.enabled:
+        ci = sections.ci_identity
+        assert ci.github_repository is not None  # the config model requires it when enabled
+        CiIdentity(
+            "ci-identity",
+            CiIdentityArgs(
+                github_repository=ci.github_repository,
+                deploy_branch=ci.deploy_branch,
+                oidc_provider_arn=ci.oidc_provider_arn,
+                deploy_policy_arns=ci.deploy_policy_arns,
+                preview_policy_arns=ci.preview_policy_arns,
+                backup_bucket_arn=backup_storage.bucket_arn if backup_storage is not None else None,
+            ),
+            under_provider,
+        )
+
+    return AwsPlatform(outputs)
+
+
+def _zone_id(zone_name: str, provider: pulumi.ProviderResource) -> pulumi.Output[str]:
+    import pulumi_aws as aws
+
+    return aws.route53.get_zone_output(
+        name=zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(provider=provider)
+    ).zone_id

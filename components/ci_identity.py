@@ -1,0 +1,137 @@
+"""How GitHub Actions reaches the account without stored keys: the GitHub OIDC provider and two roles, one
+that deploys from the deploy branch and one read-only role for pull-request previews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_policy import policy_document
+
+GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CiIdentityArgs:
+    github_repository: str  # owner/name
+    deploy_branch: str = "main"
+    # An account holds one provider per URL: a second stack in the account passes the first one's ARN.
+    oidc_provider_arn: str | None = None
+    deploy_policy_arns: Sequence[str] = ("arn:aws:iam::aws:policy/AdministratorAccess",)
+    preview_policy_arns: Sequence[str] = ("arn:aws:iam::aws:policy/ReadOnlyAccess",)
+    # Data a preview must never read even though ReadOnlyAccess would let it: the database dumps.
+    backup_bucket_arn: pulumi.Input[str] | None = None
+
+
+class CiIdentity(pulumi.ComponentResource):
+    oidc_provider_arn: pulumi.Output[str]
+    deploy_role_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:ci_identity:CiIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        if args.oidc_provider_arn:
+            provider_arn: pulumi.Output[str] = pulumi.Output.from_input(args.oidc_provider_arn)
+        else:
+            # No thumbprints: IAM trusts GitHub's OIDC endpoint through its own certificate authorities.
+            provider = aws.iam.OpenIdConnectProvider(
+                f"{name}-github-oidc",
+                url=GITHUB_OIDC_URL,
+                client_id_lists=[STS_AUDIENCE],
+                opts=child,
+            )
+            provider_arn = provider.arn
+        self.oidc_provider_arn = provider_arn
+
+        repository = args.github_repository
+        # `sub` names the repository and what ran the workflow: only a push (or dispatch) on the deploy branch.
+        deploy = self._role(
+            f"{name}-deploy",
+            provider_arn,
+            description=f"Deploys {pulumi.get_stack()} from {repository}@{args.deploy_branch}",
+            subject=f"repo:{repository}:ref:refs/heads/{args.deploy_branch}",
+            policy_arns=args.deploy_policy_arns,
+            max_session_seconds=7200,
+        )
+        # Pull-request workflows carry `repo:<owner>/<name>:pull_request`; forks get no token at all.
+        preview = self._role(
+            f"{name}-preview",
+            provider_arn,
+            description=f"Read-only previews of {pulumi.get_stack()} for pull requests of {repository}",
+            subject=f"repo:{repository}:pull_request",
+            policy_arns=args.preview_policy_arns,
+            max_session_seconds=3600,
+        )
+        denied: list[dict[str, object]] = [
+            {
+                # Read-only is not read-everything: secrets stay out of pull requests.
+                "Sid": "NoSecrets",
+                "Effect": "Deny",
+                "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameter*", "kms:Decrypt"],
+                "Resource": "*",
+            }
+        ]
+        if args.backup_bucket_arn is not None:
+            denied.append(
+                {
+                    "Sid": "NoDumps",
+                    "Effect": "Deny",
+                    "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                    "Resource": pulumi.Output.concat(args.backup_bucket_arn, "/*"),
+                }
+            )
+        aws.iam.RolePolicy(f"{name}-preview-denials", role=preview.name, policy=policy_document(denied), opts=child)
+
+        self.deploy_role_arn = deploy.arn
+        self.preview_role_arn = preview.arn
+        self.register_outputs(
+            {
+                "oidcProviderArn": self.oidc_provider_arn,
+                "deployRoleArn": self.deploy_role_arn,
+                "previewRoleArn": self.preview_role_arn,
+            }
+        )
+
+    def _role(
+        self,
+        name: str,
+        provider_arn: pulumi.Input[str],
+        *,
+        description: str,
+        subject: str,
+        policy_arns: Sequence[str],
+        max_session_seconds: int,
+    ) -> aws.iam.Role:
+        # Exact matches on both claims: no wildcard lets another repository, branch or event in.
+        condition = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}}
+        role = aws.iam.Role(
+            name,
+            description=description,
+            max_session_duration=max_session_seconds,
+            assume_role_policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Federated": provider_arn},
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": condition,
+                    }
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for index, policy_arn in enumerate(policy_arns):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-policy-{index}",
+                role=role.name,
+                policy_arn=policy_arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return role

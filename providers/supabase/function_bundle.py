@@ -1,0 +1,110 @@
+"""What gets deployed for one edge function, and the hash that decides whether it must be deployed again.
+
+`functions/<name>/` is a function (except `_shared` and dot-folders). Its `function.json` holds its deploy
+settings, `{"entrypoint": "index.ts", "verify_jwt": true}`; the stack config may override verify_jwt.
+A deploy uploads the function's files and everything under `functions/_shared/`, each named by its
+path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
+
+The program computes the hash at preview time and passes it as an input: the diff compares it, so
+`pulumi preview` already shows which functions will be redeployed, and nothing else is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from providers.supabase.errors import SupabaseError
+
+SHARED_DIR = "_shared"
+SETTINGS_FILE = "function.json"
+SLUG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_EXCLUDED_SUFFIXES = ("_test.ts", ".test.ts", "_test.js", ".test.js")
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    entrypoint: str = "index.ts"
+    verify_jwt: bool = True
+    import_map: str | None = None
+
+
+def resolve_dir(functions_dir: str | Path) -> Path:
+    path = Path(functions_dir)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def discover_functions(functions_dir: str | Path) -> list[str]:
+    root = resolve_dir(functions_dir)
+    if not root.is_dir():
+        return []
+    names = []
+    for entry in sorted(root.iterdir()):
+        if not entry.is_dir() or entry.name == SHARED_DIR or entry.name.startswith("."):
+            continue
+        if not SLUG_PATTERN.match(entry.name):
+            raise SupabaseError(
+                f"functions/{entry.name}: a function folder name must start with a letter and hold only "
+                "letters, digits, - and _ (it becomes the function's URL); rename the folder"
+            )
+        names.append(entry.name)
+    return names
+
+
+def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
+    settings_path = resolve_dir(functions_dir) / name / SETTINGS_FILE
+    if not settings_path.exists():
+        return FunctionSettings()
+    try:
+        raw = json.loads(settings_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SupabaseError(
+            f"functions/{name}/{SETTINGS_FILE} is not valid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+    unknown = set(raw) - {"entrypoint", "verify_jwt", "import_map"}
+    if unknown:
+        raise SupabaseError(
+            f"functions/{name}/{SETTINGS_FILE}: unknown keys {', '.join(sorted(unknown))}; "
+            "allowed: entrypoint, verify_jwt, import_map"
+        )
+    if not isinstance(raw.get("verify_jwt", True), bool):
+        raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: verify_jwt must be true or false")
+    settings = FunctionSettings(
+        entrypoint=str(raw.get("entrypoint", "index.ts")),
+        verify_jwt=raw.get("verify_jwt", True),
+        import_map=raw.get("import_map"),
+    )
+    if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
+        raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")
+    return settings
+
+
+def collect_files(functions_dir: str | Path, name: str) -> list[tuple[str, bytes]]:
+    """(path relative to functions/, content) for the function and the shared modules, sorted by path."""
+    root = resolve_dir(functions_dir)
+    files: list[tuple[str, bytes]] = []
+    for folder in (root / name, root / SHARED_DIR):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(root)
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            if path.name == SETTINGS_FILE or path.name.endswith(_EXCLUDED_SUFFIXES):
+                continue
+            files.append((relative.as_posix(), path.read_bytes()))
+    if not any(rel.startswith(f"{name}/") for rel, _ in files):
+        raise SupabaseError(f"functions/{name} has no files to deploy")
+    return sorted(files)
+
+
+def content_hash(files: list[tuple[str, bytes]], entrypoint: str, verify_jwt: bool, import_map: str | None) -> str:
+    digest = hashlib.sha256()
+    for relative, content in sorted(files):
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
+    digest.update(json.dumps([entrypoint, verify_jwt, import_map]).encode())
+    return digest.hexdigest()
