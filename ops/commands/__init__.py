@@ -4,4 +4,8 @@ sets `run=<callable(args) -> exit code>` as the parser's default."""
 COMMAND_MODULES: list[str] = [
     "migrate",
     "local",
+    "backup",
+    "restore",
+    "verify_backup",
+    "frontend_env",
 ]

@@ -1,0 +1,152 @@
+"""The storage buckets' objects, copied into the backup bucket incrementally.
+
+The source is anything S3-compatible (Supabase Storage has an S3 endpoint,
+`https://<ref>.supabase.co/storage/v1/s3`), behind the small `ObjectStore` interface so the copy is
+the same code for backup (Supabase -> backup bucket) and restore (backup bucket -> Supabase).
+Copies live under `backups/<stack>/storage/<bucket>/<key>`, shared by all the stack's backups; each
+backup's `storage-index.json` lists the objects (and their source ETag and size) it consists of, and
+an object whose ETag and size match the previous backup's index is not copied again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+
+from ops.backup.errors import BackupError
+from ops.backup.layout import storage_object_key, storage_prefix
+from ops.backup.upload import DEFAULT_PART_SIZE
+
+log = logging.getLogger(__name__)
+# Streamed in fixed chunks by boto3's transfer manager: memory stays bounded for large objects too.
+TRANSFER = TransferConfig(multipart_threshold=DEFAULT_PART_SIZE, multipart_chunksize=DEFAULT_PART_SIZE,
+                          max_concurrency=2, use_threads=True)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+
+
+class ObjectStore(Protocol):
+    def buckets(self) -> list[str]: ...
+    def objects(self, bucket: str) -> Iterator[StoredObject]: ...
+    def open(self, bucket: str, key: str) -> Any: ...
+    def put(self, bucket: str, key: str, body: Any) -> None: ...
+
+
+class S3ObjectStore:
+    """An S3-compatible endpoint seen through a boto3 client; `only_buckets` narrows what is copied."""
+
+    def __init__(self, client: Any, only_buckets: tuple[str, ...] = ()) -> None:
+        self._client = client
+        self._only = only_buckets
+
+    def buckets(self) -> list[str]:
+        if self._only:
+            return list(self._only)
+        return sorted(b["Name"] for b in self._client.list_buckets().get("Buckets", []))
+
+    def objects(self, bucket: str) -> Iterator[StoredObject]:
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                yield StoredObject(bucket, item["Key"], int(item["Size"]), item["ETag"].strip('"'))
+
+    def open(self, bucket: str, key: str) -> Any:
+        return self._client.get_object(Bucket=bucket, Key=key)["Body"]
+
+    def put(self, bucket: str, key: str, body: Any) -> None:
+        self._client.upload_fileobj(body, bucket, key, Config=TRANSFER)
+
+
+@dataclass(frozen=True)
+class StorageCopyReport:
+    index: dict[str, dict[str, Any]]
+    copied: int
+    skipped: int
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(int(entry["size"]) for entry in self.index.values())
+
+    def index_json(self) -> bytes:
+        return json.dumps({"objects": self.index}, indent=1, sort_keys=True).encode()
+
+
+def read_index(s3: Any, bucket: str, key: str) -> dict[str, dict[str, Any]]:
+    try:
+        raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return {}
+    return dict(json.loads(raw)["objects"])
+
+
+def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str,
+                   previous_index: dict[str, dict[str, Any]]) -> StorageCopyReport:
+    """Copy every source object not already in the backup bucket with the same ETag and size."""
+    already = _existing_sizes(s3, backup_bucket, storage_prefix(stack))
+    index: dict[str, dict[str, Any]] = {}
+    copied = skipped = 0
+    for bucket in source.buckets():
+        for obj in source.objects(bucket):
+            target = storage_object_key(stack, obj.bucket, obj.key)
+            entry = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag, "size": obj.size,
+                     "backup_key": target}
+            before = previous_index.get(f"{obj.bucket}/{obj.key}")
+            unchanged = before is not None and before["etag"] == obj.etag and int(before["size"]) == obj.size
+            if unchanged and already.get(target) == obj.size:
+                skipped += 1
+            else:
+                with closing(source.open(obj.bucket, obj.key)) as body:
+                    s3.upload_fileobj(body, backup_bucket, target, Config=TRANSFER)
+                copied += 1
+            index[f"{obj.bucket}/{obj.key}"] = entry
+    log.info("storage: %d objects copied, %d unchanged", copied, skipped)
+    return StorageCopyReport(index=index, copied=copied, skipped=skipped)
+
+
+def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str,
+                     target: ObjectStore) -> int:
+    """Put every object of a backup's index back into the target store; returns how many were copied."""
+    present: dict[tuple[str, str], int] = {}
+    for bucket in sorted({entry["bucket"] for entry in index.values()}):
+        present.update({(o.bucket, o.key): o.size for o in _safe_objects(target, bucket)})
+    copied = 0
+    for entry in index.values():
+        if present.get((entry["bucket"], entry["key"])) == int(entry["size"]):
+            continue
+        with closing(s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]) as body:
+            target.put(entry["bucket"], entry["key"], body)
+        copied += 1
+    return copied
+
+
+def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                sizes[item["Key"]] = int(item["Size"])
+    except ClientError as exc:  # a write-only role cannot list: every object is copied
+        log.warning("cannot list the storage copies already in s3://%s/%s (%s); copying every object",
+                    bucket, prefix, exc)
+        return {}
+    return sizes
+
+
+def _safe_objects(store: ObjectStore, bucket: str) -> Iterator[StoredObject]:
+    try:
+        yield from store.objects(bucket)
+    except Exception as exc:
+        raise BackupError(f"cannot list storage bucket {bucket!r} on the target: {exc}; create it first "
+                          "(`pulumi up` creates the platform's buckets)") from exc

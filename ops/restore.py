@@ -1,0 +1,165 @@
+"""`ops restore` and `ops verify-backup`: a backup back into a database, checked against its manifest.
+
+Checks come in two halves. Before anything is restored, the dump is downloaded and its size and SHA-256
+must equal the manifest's: a truncated, corrupted or replaced dump is refused with the target untouched.
+After the restore, the newest applied migration and every table's row count must equal the manifest's.
+A full restore replays the dump through one psql transaction, so a failure leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ops.backup import dbstats
+from ops.backup.errors import BackupError, BackupIntegrityError, RestoreRefused
+from ops.backup.layout import BackupLocation
+from ops.backup.manifest import Manifest
+from ops.backup.pgtools import Connection, PgClient
+from ops.backup.toc import restore_list
+
+log = logging.getLogger(__name__)
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FetchedBackup:
+    location: BackupLocation
+    manifest: Manifest
+    dump: Path
+
+
+def load_manifest(s3: Any, location: BackupLocation) -> Manifest:
+    raw = s3.get_object(Bucket=location.bucket, Key=location.manifest_key)["Body"].read()
+    return Manifest.from_json(raw, source=f"s3://{location.bucket}/{location.manifest_key}")
+
+
+def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBackup:
+    """Download the dump into `folder`, hashing as it arrives; refuse it unless it matches the manifest."""
+    manifest = load_manifest(s3, location)
+    target = folder / "database.dump"
+    digest = hashlib.sha256()
+    size = 0
+    body = s3.get_object(Bucket=location.bucket, Key=manifest.dump_key)["Body"]
+    with target.open("wb") as out:
+        for chunk in iter(lambda: body.read(_CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    where = f"s3://{location.bucket}/{manifest.dump_key}"
+    if size != manifest.size_bytes:
+        target.unlink()
+        raise BackupIntegrityError(f"{where} is {size} bytes but its manifest says {manifest.size_bytes} "
+                                   "(truncated or replaced); nothing was restored. Use an older backup "
+                                   "(--backup <timestamp>)")
+    if digest.hexdigest() != manifest.sha256:
+        target.unlink()
+        raise BackupIntegrityError(f"{where} has SHA-256 {digest.hexdigest()} but its manifest says "
+                                   f"{manifest.sha256} (corrupted); nothing was restored. Use an older backup "
+                                   "(--backup <timestamp>)")
+    return FetchedBackup(location, manifest, target)
+
+
+def restore_database(fetched: FetchedBackup, target_url: str, pg: PgClient, *, clean: bool) -> None:
+    """Replay the whole dump into the target in one transaction."""
+    manifest = fetched.manifest
+    connection = Connection.from_url(target_url)
+    toc = _run(pg, ["pg_restore", "--list", str(fetched.dump)], "read the dump's table of contents")
+    listing, data_only_entries = restore_list(toc, manifest.data_only_schemas)
+    data_only_tables = sorted({f"{e.schema}.{e.tag.split(' ')[0]}" for e in data_only_entries})
+    with psycopg.connect(connection.psycopg_conninfo, autocommit=True) as db:
+        if not clean:
+            _refuse_non_empty_target(db, manifest)
+    with tempfile.TemporaryDirectory(prefix="ops-restore-") as work:
+        list_file, prefix_file = Path(work) / "restore.list", Path(work) / "prefix.sql"
+        list_file.write_text(listing)
+        truncate = ""
+        if clean and data_only_tables:
+            tables = ", ".join(sql.Identifier(*t.split(".", 1)).as_string(None) for t in data_only_tables)
+            # Platform-owned tables keep their definition: their rows are replaced, not the table.
+            truncate = f"truncate table {tables} cascade;\n"
+        prefix_file.write_text(truncate)
+        restore_argv = [pg.path("pg_restore"), "--no-owner", f"--use-list={list_file}", "--file=-",
+                        *(["--clean", "--if-exists"] if clean else []), str(fetched.dump)]
+        psql_argv = [pg.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+                     f"--dbname={connection.conninfo}", f"--file={prefix_file}", "--file=-"]
+        _pipe(restore_argv, psql_argv, connection.env)
+    log.info("restored %s into %s", fetched.location.prefix, connection.label)
+
+
+def compare_with_manifest(target_url: str, manifest: Manifest, tables: list[str] | None = None) -> list[str]:
+    """Differences between the target and the manifest: the newest migration and each table's row count."""
+    problems: list[str] = []
+    with psycopg.connect(Connection.from_url(target_url).psycopg_conninfo, autocommit=True) as db:
+        if tables is None:
+            newest = dbstats.newest_migration(db)
+            if newest != manifest.newest_migration:
+                problems.append(f"newest migration is {newest!r}, the backup's is {manifest.newest_migration!r}")
+        for table in tables if tables is not None else sorted(manifest.row_counts):
+            expected = manifest.row_counts[table]
+            schema, _, name = table.partition(".")
+            if db.execute("select to_regclass(%s)", [sql.Identifier(schema, name).as_string(db)]
+                          ).fetchone()[0] is None:  # type: ignore[index]
+                problems.append(f"{table} is missing (the backup has {expected} rows)")
+                continue
+            actual = int(db.execute(sql.SQL("select count(*) from only {}").format(
+                sql.Identifier(schema, name))).fetchone()[0])  # type: ignore[index]
+            if actual != expected:
+                problems.append(f"{table} has {actual} rows, the backup has {expected}")
+    return problems
+
+
+def _refuse_non_empty_target(db: psycopg.Connection, manifest: Manifest) -> None:
+    in_the_way: list[str] = []
+    for table in sorted(manifest.row_counts):
+        schema, _, name = table.partition(".")
+        ident = sql.Identifier(schema, name)
+        if db.execute("select to_regclass(%s)", [ident.as_string(db)]).fetchone()[0] is None:  # type: ignore[index]
+            continue
+        if schema not in manifest.data_only_schemas:
+            in_the_way.append(f"{table} exists")
+        elif db.execute(sql.SQL("select exists (select 1 from {})").format(ident)).fetchone()[0]:  # type: ignore[index]
+            in_the_way.append(f"{table} has rows")
+    if in_the_way:
+        shown = "; ".join(in_the_way[:8]) + ("; ..." if len(in_the_way) > 8 else "")
+        raise RestoreRefused(f"the target database is not empty ({shown}); nothing was restored. Restore into "
+                             "an empty database, or pass --clean to replace what the backup holds")
+
+
+def _pipe(producer: list[str], consumer: list[str], env: dict[str, str]) -> None:
+    with tempfile.TemporaryFile() as producer_err, tempfile.TemporaryFile() as consumer_err:
+        first = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=producer_err, env=env)
+        second = subprocess.Popen(consumer, stdin=first.stdout, stdout=subprocess.DEVNULL, stderr=consumer_err,
+                                  env=env)
+        assert first.stdout is not None
+        first.stdout.close()  # the consumer owns the read end now
+        consumer_code = second.wait()
+        producer_code = first.wait()
+        if producer_code or consumer_code:
+            raise BackupError(
+                "the restore failed and was rolled back, the target is unchanged: "
+                f"{_text(consumer_err) or _text(producer_err) or f'exit codes {producer_code}/{consumer_code}'}")
+
+
+def _run(pg: PgClient, argv: list[str], what: str) -> str:
+    result = subprocess.run([pg.path(argv[0]), *argv[1:]], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"could not {what}: {result.stderr.strip()[-800:]}")
+    return result.stdout
+
+
+def _text(stream: Any) -> str:
+    stream.seek(0)
+    return str(stream.read().decode(errors="replace").strip()[-1500:])
+
+
+__all__ = ["BackupIntegrityError", "FetchedBackup", "RestoreRefused", "compare_with_manifest",
+           "fetch_verified", "load_manifest", "restore_database"]

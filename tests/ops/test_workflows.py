@@ -1,0 +1,79 @@
+"""The GitHub workflows: actionlint clean, and wired to what the issue asks of each."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ops.cli import build_parser
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+
+
+def load(name: str) -> dict:
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    document["on"] = document.pop(True, document.get("on"))  # YAML 1.1 reads the key `on` as true
+    return document
+
+
+def pulumi_steps(job: dict) -> list[dict]:
+    return [step for step in job["steps"] if str(step.get("uses", "")).startswith("pulumi/actions@")]
+
+
+def test_actionlint_passes():
+    binary = shutil.which("actionlint") or str(Path(__file__).resolve().parents[2] / ".venv/bin/actionlint")
+    if not Path(binary).exists():
+        pytest.skip("actionlint is not installed")
+    result = subprocess.run([binary, *sorted(str(p) for p in WORKFLOWS.glob("*.yml"))],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pull_requests_get_a_commented_preview_of_both_stacks_with_the_read_only_role():
+    workflow = load("preview.yml")
+    assert "pull_request" in workflow["on"]
+    job = workflow["jobs"]["preview"]
+    assert {entry["stack"] for entry in job["strategy"]["matrix"]["include"]} == {"staging", "prod"}
+    assert all("PREVIEW" in entry["role"] for entry in job["strategy"]["matrix"]["include"])
+    [step] = pulumi_steps(job)
+    assert step["with"]["command"] == "preview" and step["with"]["comment-on-pr"] is True
+    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["permissions"]["pull-requests"] == "write"
+
+
+def test_main_deploys_staging_then_prod_behind_the_production_environment():
+    workflow = load("deploy.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    jobs = workflow["jobs"]
+    assert pulumi_steps(jobs["staging"])[0]["with"] == {**pulumi_steps(jobs["staging"])[0]["with"],
+                                                        "command": "up", "stack-name": "staging"}
+    assert jobs["approve-production"]["environment"] == "production"
+    assert jobs["approve-production"]["needs"] == "staging"
+    assert jobs["production"]["needs"] == "approve-production"
+    [up] = pulumi_steps(jobs["production"])
+    assert (up["with"]["command"], up["with"]["stack-name"]) == ("up", "prod")
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_nightly_drift_check_expects_no_changes_after_refresh():
+    workflow = load("drift.yml")
+    assert workflow["on"]["schedule"]
+    [step] = pulumi_steps(workflow["jobs"]["drift"])
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["refresh"] is True and step["with"]["expect-no-changes"] is True
+
+
+def test_weekly_drill_runs_a_verify_backup_command_the_cli_accepts():
+    workflow = load("backup-drill.yml")
+    assert workflow["on"]["schedule"][0]["cron"].split()[4] != "*", "weekly: a fixed day of the week"
+    [command] = [step["run"] for step in workflow["jobs"]["verify-backup"]["steps"]
+                 if "verify-backup" in str(step.get("run", ""))]
+    argv = shlex.split(command)
+    assert argv[:3] == [".venv/bin/python", "-m", "ops"]
+    args = build_parser().parse_args(argv[3:])
+    assert args.command == "verify-backup" and args.max_age_hours == 26
