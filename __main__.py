@@ -8,6 +8,7 @@ import pulumi
 
 from components.database import Database, DatabaseArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
+from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from stackconfig import load_stack_config
 
 config = load_stack_config()
@@ -33,5 +34,27 @@ if database_url is not None:
         LocalStorageArgs(connection=pulumi.Output.secret(database_url), buckets=config.storage_buckets),
         pulumi.ResourceOptions(depends_on=[database]),
     )
+
+# ------------------------------------------------------------------ supabase
+# Staging and prod each own one Supabase project (settings, secrets, functions, buckets); local has none.
+if config.supabase.enabled:
+    supabase = SupabaseProject("supabase", SupabaseProjectArgs.from_config(config))
+    # The migrations reach the project through its session pooler (the direct host is IPv6-only).
+    supabase_database = Database(
+        "platform-db",
+        DatabaseArgs(
+            connection=supabase.pooler_connection_string,
+            migrations_dir=config.database.migrations_dir,
+            lock_timeout_seconds=config.database.lock_timeout_seconds,
+            allow_out_of_order=config.database.allow_out_of_order,
+            accept_changed_versions=config.database.accept_changed_versions,
+        ),
+    )
+    pulumi.export("appliedMigrations", supabase_database.applied_count)
+    # What the frontend build needs; the anon key is public by design, the service-role key never leaves.
+    pulumi.export("supabaseUrl", supabase.url)
+    pulumi.export("supabaseAnonKey", supabase.anon_key)
+    pulumi.export("supabaseProjectRef", supabase.ref)
+    pulumi.export("functionsUrl", supabase.functions_url)
 
 pulumi.export("environment", config.environment)

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from providers.supabase.base import SupabaseProvider, as_int, changed_keys, diff_result, is_unknown, require_ref
+from providers.supabase.base import SupabaseProvider, changed_keys, diff_result, is_unknown, require_ref
 from providers.supabase.errors import SupabaseError, SupabaseNotFound
 
 VERIFIED = "3_challenge_verified"
@@ -110,7 +110,7 @@ class CustomDomainActivationProvider(SupabaseProvider):
     def _activate(self, props: dict[str, Any]) -> dict[str, Any]:
         ref, hostname = props["projectRef"], props["hostname"]
         client = self.management(props)
-        timeout = float(as_int(props.get("verifyTimeoutSeconds")) or 1800)
+        timeout = float(props.get("verifyTimeoutSeconds") or 1800)
         poll = self.env_float("SUPABASE_POLL_INTERVAL_SECONDS", 10.0)
         deadline = time.monotonic() + timeout
         status = client.get_custom_hostname(ref).get("status", "")

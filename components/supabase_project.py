@@ -1,0 +1,308 @@
+"""The stack's Supabase project and everything configured inside it, as one component.
+
+Children: the project (protected in prod), its auth settings, database settings, function secrets, one
+resource per edge function, one per Storage bucket, and the custom domain when configured. Outputs: what
+the frontend build needs (URL, anon key, ref, functions URL), and as secrets what the backend needs
+(service-role key, the pooler connection string the migrations connect through).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.dns import SupabaseDomainRecords, TxtRecord
+from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
+from providers.supabase.custom_domain import (
+    CustomDomain,
+    CustomDomainActivation,
+    CustomDomainActivationArgs,
+    CustomDomainArgs,
+)
+from providers.supabase.database_settings import DatabaseSettings, DatabaseSettingsArgs
+from providers.supabase.edge_function import EdgeFunction, EdgeFunctionArgs
+from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_settings
+from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
+from providers.supabase.project import Project, ProjectArgs
+from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
+from stackconfig.storage import StorageBucket as BucketConfig
+from stackconfig.supabase import (
+    GUIDE_FUNCTION_SECRETS,
+    CustomDomainConfig,
+    FunctionConfig,
+    SupabaseAuthConfig,
+    SupabaseDatabaseSettingsConfig,
+    SupabaseProjectConfig,
+)
+
+AUTH_SECRET_FIELDS = {
+    "smtp_pass": "smtp_pass",
+    "google_secret": "external_google_secret",
+    "github_secret": "external_github_secret",
+    "azure_secret": "external_azure_secret",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupabaseProjectArgs:
+    project: SupabaseProjectConfig
+    auth: SupabaseAuthConfig = field(default_factory=SupabaseAuthConfig)
+    database: SupabaseDatabaseSettingsConfig = field(default_factory=SupabaseDatabaseSettingsConfig)
+    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
+    buckets: Sequence[BucketConfig] = ()
+    custom_domain: CustomDomainConfig = field(default_factory=CustomDomainConfig)
+    # Secrets, already Pulumi secrets or plain values that are made secret here.
+    database_password: pulumi.Input[str] | None = None
+    function_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    auth_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # smtp_pass, google_secret, ...
+
+    @classmethod
+    def from_config(cls, config: Any) -> SupabaseProjectArgs:
+        """From a validated StackConfig; secret values go straight into Pulumi secrets."""
+
+        def secret(value: Any) -> pulumi.Output[str] | None:
+            return None if value is None else pulumi.Output.secret(value.get_secret_value())
+
+        auth_secrets = {name: secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
+        return cls(
+            project=config.supabase,
+            auth=config.supabase_auth,
+            database=config.supabase_database,
+            functions=config.functions,
+            buckets=config.storage_buckets,
+            custom_domain=config.supabase_custom_domain,
+            database_password=secret(config.database_password),
+            function_secrets={name: secret(value) for name, value in config.function_secrets.items()},
+            auth_secrets={name: value for name, value in auth_secrets.items() if value is not None},
+        )
+
+
+class SupabaseProject(pulumi.ComponentResource):
+    ref: pulumi.Output[str]
+    url: pulumi.Output[str]
+    anon_key: pulumi.Output[str]
+    service_role_key: pulumi.Output[str]
+    pooler_connection_string: pulumi.Output[str]
+    functions_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: SupabaseProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:supabase_project:SupabaseProject", name, None, opts)
+        self._name = name
+        self._args = args
+        config = args.project
+        if not config.enabled:
+            raise ValueError("supabase.organizationSlug is not set: this stack has no Supabase project to build")
+        api_url = config.management_api_url
+        child = pulumi.ResourceOptions(parent=self)
+
+        # The project holds every user's data: protected in prod so that `pulumi destroy` refuses.
+        self.project = Project(
+            f"{name}-project",
+            ProjectArgs(
+                organization_slug=config.organization_slug,
+                name=config.project_name,
+                region=config.region,
+                instance_size=config.instance_size,
+                project_ref=config.project_ref,
+                database_password=args.database_password,
+                ready_timeout_seconds=config.ready_timeout_seconds,
+                management_api_url=api_url,
+                project_url_template=config.project_url_template,
+            ),
+            pulumi.ResourceOptions(parent=self, protect=config.protect),
+        )
+        ref = self.project.ref
+        self.ref = ref
+        self.url = self.project.projectUrl
+        self.anon_key = self.project.anonKey
+        self.service_role_key = pulumi.Output.secret(self.project.serviceRoleKey)
+        self.pooler_connection_string = pulumi.Output.secret(self.project.poolerConnectionString)
+        self.functions_url = self.project.projectUrl.apply(lambda url: f"{url}/functions/v1")
+
+        # Sign-in as guide 000 section 2.3 describes; only configured fields are managed.
+        self.auth = AuthSettings(
+            f"{name}-auth",
+            AuthSettingsArgs(
+                project_ref=ref,
+                settings=auth_settings(args.auth),
+                secret_settings=_secret_map({AUTH_SECRET_FIELDS[k]: v for k, v in args.auth_secrets.items()}),
+                management_api_url=api_url,
+            ),
+            child,
+        )
+
+        # Guide 002's production tuning, through the API since Supabase has no ALTER SYSTEM for us.
+        self.database_settings = DatabaseSettings(
+            f"{name}-database-settings",
+            DatabaseSettingsArgs(
+                project_ref=ref,
+                postgres_config=dict(args.database.postgres),
+                ssl_enforced=args.database.ssl_enforced,
+                allowed_cidrs=_listed(args.database.allowed_cidrs),
+                allowed_cidrs_v6=_listed(args.database.allowed_cidrs_v6),
+                management_api_url=api_url,
+            ),
+            child,
+        )
+
+        missing = sorted(set(GUIDE_FUNCTION_SECRETS) - set(args.function_secrets))
+        if missing:
+            pulumi.log.warn(f"functionSecrets has no value for {', '.join(missing)}; functions using them will fail")
+        # Secrets first, so a function never starts without the variables it reads.
+        self.function_secrets = FunctionSecrets(
+            f"{name}-function-secrets",
+            FunctionSecretsArgs(
+                project_ref=ref, secrets=_secret_map(args.function_secrets), management_api_url=api_url
+            ),
+            child,
+        )
+
+        self.functions = self._edge_functions(name, args, api_url)
+
+        # Buckets through the project's Storage API; their access policies live in the migrations.
+        self.buckets = [
+            StorageBucket(
+                f"{name}-bucket-{bucket.id}",
+                StorageBucketArgs(
+                    project_ref=ref,
+                    project_url=self.project.projectUrl,
+                    bucket_id=bucket.id,
+                    public=bucket.public,
+                    file_size_limit=bucket.file_size_limit,
+                    allowed_mime_types=list(bucket.allowed_mime_types) or None,
+                    management_api_url=api_url,
+                ),
+                child,
+            )
+            for bucket in args.buckets
+        ]
+
+        self.custom_domain: CustomDomain | None = None
+        if args.custom_domain.hostname:
+            self.custom_domain = CustomDomain(
+                f"{name}-custom-domain",
+                CustomDomainArgs(project_ref=ref, hostname=args.custom_domain.hostname, management_api_url=api_url),
+                child,
+            )
+
+        self.register_outputs(
+            {
+                "ref": self.ref,
+                "url": self.url,
+                "anonKey": self.anon_key,
+                "functionsUrl": self.functions_url,
+                "serviceRoleKey": self.service_role_key,
+                "poolerConnectionString": self.pooler_connection_string,
+            }
+        )
+
+    def _edge_functions(self, name: str, args: SupabaseProjectArgs, api_url: str) -> dict[str, EdgeFunction]:
+        functions_dir = args.project.functions_dir
+        found = discover_functions(functions_dir)
+        unknown = sorted(set(args.functions) - set(found))
+        if unknown:
+            raise ValueError(
+                f"functions: {', '.join(unknown)} configured but not found under {functions_dir}/; "
+                "fix the name or remove the entry"
+            )
+        deployed: dict[str, EdgeFunction] = {}
+        for slug in found:
+            settings = read_settings(functions_dir, slug)
+            override = args.functions.get(slug)
+            verify_jwt = override.verify_jwt if override and override.verify_jwt is not None else settings.verify_jwt
+            digest = content_hash(
+                collect_files(functions_dir, slug), settings.entrypoint, verify_jwt, settings.import_map
+            )
+            # The hash is the input the diff compares: preview shows exactly which functions change.
+            deployed[slug] = EdgeFunction(
+                f"{name}-fn-{slug}",
+                EdgeFunctionArgs(
+                    project_ref=self.ref,
+                    slug=slug,
+                    functions_dir=functions_dir,
+                    entrypoint=settings.entrypoint,
+                    verify_jwt=verify_jwt,
+                    import_map=settings.import_map,
+                    content_hash=digest,
+                    management_api_url=api_url,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.function_secrets]),
+            )
+        return deployed
+
+    def custom_domain_records(self) -> SupabaseDomainRecords | None:
+        """What the DNS component must create for the custom domain (None without one)."""
+        if self.custom_domain is None:
+            return None
+        records = self.custom_domain.dnsRecords
+        cname = records.apply(lambda rs: next(r["value"] for r in rs if r["type"] == "CNAME"))
+        txt = [
+            TxtRecord(
+                name=records.apply(lambda rs, i=index: [r for r in rs if r["type"] == "TXT"][i]["name"]),
+                value=records.apply(lambda rs, i=index: [r for r in rs if r["type"] == "TXT"][i]["value"]),
+            )
+            for index in range(2)  # ownership (_cf-custom-hostname) and certificate (_acme-challenge)
+        ]
+        return SupabaseDomainRecords(hostname=self._args.custom_domain.hostname, cname_target=cname, txt_records=txt)
+
+    def activate_custom_domain(self, dns_records: Sequence[pulumi.Resource]) -> CustomDomainActivation | None:
+        """Verify and activate the custom domain once the DNS records exist (pass them as dns_records)."""
+        if self.custom_domain is None:
+            return None
+        return CustomDomainActivation(
+            f"{self._name}-custom-domain-activation",
+            CustomDomainActivationArgs(
+                project_ref=self.ref,
+                hostname=self._args.custom_domain.hostname or "",
+                dns_record_names=self.custom_domain.dnsRecords.apply(lambda rs: [r["name"] for r in rs]),
+                verify_timeout_seconds=self._args.custom_domain.verify_timeout_seconds,
+                management_api_url=self._args.project.management_api_url,
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.custom_domain, *dns_records]),
+        )
+
+
+def auth_settings(auth: SupabaseAuthConfig) -> dict[str, Any]:
+    """The Auth API fields for the configured settings; what is not configured is not sent."""
+    settings: dict[str, Any] = {
+        "jwt_exp": auth.jwt_expiry_seconds,
+        "external_email_enabled": auth.email_enabled,
+        "mailer_autoconfirm": not auth.email_confirmation,
+        "mailer_secure_email_change_enabled": auth.secure_email_change,
+    }
+    if auth.site_url:
+        settings["site_url"] = auth.site_url
+    if auth.redirect_urls:
+        settings["uri_allow_list"] = ",".join(auth.redirect_urls)
+    if auth.smtp:
+        settings.update(
+            smtp_host=auth.smtp.host,
+            smtp_port=str(auth.smtp.port),
+            smtp_user=auth.smtp.user,
+            smtp_admin_email=auth.smtp.admin_email,
+        )
+        if auth.smtp.sender_name:
+            settings["smtp_sender_name"] = auth.smtp.sender_name
+    for provider in ("google", "github", "azure"):
+        oauth = getattr(auth, provider)
+        if oauth is None:
+            continue
+        settings[f"external_{provider}_enabled"] = oauth.enabled
+        if oauth.client_id:
+            settings[f"external_{provider}_client_id"] = oauth.client_id
+        if provider == "azure" and oauth.url:
+            settings["external_azure_url"] = oauth.url
+    return settings
+
+
+def _listed(cidrs: tuple[str, ...] | None) -> list[str] | None:
+    return None if cidrs is None else sorted(cidrs)
+
+
+def _secret_map(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[dict[str, str]]:
+    if not values:
+        return pulumi.Output.secret({})
+    return pulumi.Output.secret(pulumi.Output.all(**dict(values)))

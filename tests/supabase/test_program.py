@@ -1,0 +1,115 @@
+"""The program's Supabase wiring for staging and prod, under Pulumi's mocks with the real stack files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ops.engineless.program import PlainMocks, Registered, run_program
+from tests.harness.provider_host import Secret
+
+PROJECT_TYPE = "pulumi-python:dynamic/supabase:Project"
+SERVICE_KEY = "eyJ.service-role-key-for-the-mock"
+POOLER_URL = "postgresql://postgres.abcdefghijklmnopqrst:Generated-pass-1@pooler.example:5432/postgres"
+SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "STRIPE_WEBHOOK_SECRET": "whsec_in_config"}
+
+
+def project_outputs(registered: Registered) -> tuple[str, dict]:
+    outs = dict(registered.inputs)
+    if registered.type == PROJECT_TYPE:
+        outs.update(
+            ref="abcdefghijklmnopqrst",
+            projectUrl="https://abcdefghijklmnopqrst.supabase.co",
+            anonKey="eyJ.anon-key",
+            serviceRoleKey=SERVICE_KEY,
+            poolerConnectionString=POOLER_URL,
+        )
+    return f"{registered.name}-id", outs
+
+
+def run(stack: str):
+    overrides = {
+        "functionSecrets": Secret(SECRETS),
+        "authSecrets": Secret({"smtpPass": "smtp-password-in-config"}),
+        "databasePassword": Secret("Configured-db-password"),
+    }
+    return run_program(stack, overrides, mocks=PlainMocks(project_outputs))
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_stack_exports_what_the_frontend_needs_and_nothing_secret(stack):
+    program = run(stack)
+    assert program.outputs["supabaseUrl"] == "https://abcdefghijklmnopqrst.supabase.co"
+    assert program.outputs["supabaseAnonKey"] == "eyJ.anon-key"
+    assert program.outputs["supabaseProjectRef"] == "abcdefghijklmnopqrst"
+    assert program.outputs["functionsUrl"] == "https://abcdefghijklmnopqrst.supabase.co/functions/v1"
+    plain = json.dumps({k: v for k, v in program.outputs.items() if k not in program.secret_outputs}, default=str)
+    for secret in (SERVICE_KEY, POOLER_URL, "Configured-db-password", *SECRETS.values()):
+        assert secret not in plain
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_secrets_enter_the_resources_as_secrets(stack):
+    program = run(stack)
+    project = program.named("supabase-project")
+    assert "databasePassword" in project.secret_inputs
+    assert "secrets" in program.named("supabase-function-secrets").secret_inputs
+    assert "secretSettings" in program.named("supabase-auth").secret_inputs
+    assert set(project.options["additional_secret_outputs"]) >= {"serviceRoleKey", "poolerConnectionString"}
+    # The migrations connect through the project's pooler, as a secret.
+    migrations = program.named("platform-db-migrations")
+    assert migrations.inputs["connection"] == POOLER_URL and "connection" in migrations.secret_inputs
+
+
+def test_only_prod_protects_its_project():
+    assert run("prod").named("supabase-project").options["protect"] is True
+    assert not run("staging").named("supabase-project").options["protect"]
+
+
+def test_both_guides_buckets_and_settings_are_built():
+    program = run("prod")
+    buckets = {r.inputs["bucketId"]: r.inputs for r in program.of_type("pulumi-python:dynamic/supabase:StorageBucket")}
+    assert set(buckets) >= {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails"}
+    assert buckets["avatars"]["public"] is True and buckets["documents"]["public"] is False
+    settings = program.named("supabase-database-settings").inputs
+    assert settings["postgresConfig"]["max_connections"] == 200 and settings["sslEnforced"] is True
+    auth = program.named("supabase-auth").inputs["settings"]
+    assert auth["mailer_autoconfirm"] is False and auth["mailer_secure_email_change_enabled"] is True
+
+
+def test_local_stack_has_no_supabase_project():
+    program = run_program("local")
+    assert not program.of_type(PROJECT_TYPE)
+
+
+def test_each_function_folder_is_a_function_with_explicit_verify_jwt(tmp_path):
+    root = tmp_path / "functions"
+    for name in ("ai-chat", "subscription-manager", "_shared"):
+        (root / name).mkdir(parents=True)
+        (root / name / "index.ts").write_text(f"// {name}\n")
+    (root / "ai-chat" / "function.json").write_text('{"entrypoint": "index.ts", "verify_jwt": true}')
+    supabase = {"organizationSlug": "example-org", "projectName": "p", "functionsDir": str(root)}
+    program = run_program(
+        "staging",
+        {"supabase": supabase, "functions": {"subscription-manager": {"verifyJwt": False}}},
+        mocks=PlainMocks(project_outputs),
+    )
+    functions = {r.inputs["slug"]: r.inputs for r in program.of_type("pulumi-python:dynamic/supabase:EdgeFunction")}
+    assert set(functions) == {"ai-chat", "subscription-manager"}
+    assert functions["ai-chat"]["verifyJwt"] is True and functions["subscription-manager"]["verifyJwt"] is False
+    assert len(functions["ai-chat"]["contentHash"]) == 64
+
+    (root / "ai-chat" / "index.ts").write_text("// changed\n")
+    again = run_program("staging", {"supabase": supabase}, mocks=PlainMocks(project_outputs))
+    rehashed = {r.inputs["slug"]: r.inputs for r in again.of_type("pulumi-python:dynamic/supabase:EdgeFunction")}
+    assert rehashed["ai-chat"]["contentHash"] != functions["ai-chat"]["contentHash"]
+    # subscription-manager's settings now come from its defaults (verify_jwt on), so its hash changes too.
+    assert rehashed["subscription-manager"]["verifyJwt"] is True
+
+
+def test_override_for_a_missing_function_is_refused(tmp_path):
+    (tmp_path / "functions").mkdir()
+    supabase = {"organizationSlug": "example-org", "projectName": "p", "functionsDir": str(tmp_path / "functions")}
+    with pytest.raises(Exception, match="subscription-manger configured but not found"):
+        run_program("staging", {"supabase": supabase, "functions": {"subscription-manger": {"verifyJwt": False}}})
