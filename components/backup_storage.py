@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_policy import deny_insecure_transport, policy_document, service_trust_policy
+from components.private_bucket import lock_down_bucket
 
 # Everything that could destroy or rewrite a stored dump, or loosen the rules that protect it. Explicitly
 # denied to the writer in the bucket policy, so no identity policy attached to it later can grant them.
@@ -94,35 +95,7 @@ class BackupStorage(pulumi.ComponentResource):
 
         # Object Lock can only be switched on when the bucket is created.
         bucket = aws.s3.Bucket(f"{name}-bucket", object_lock_enabled=args.object_lock or None, opts=kept)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
-                    ),
-                    # One data key per bucket and period instead of one KMS call per part of a multipart dump.
-                    bucket_key_enabled=True,
-                )
-            ],
-            opts=child,
-        )
+        public_access = lock_down_bucket(name, bucket, child, kms_key_arn=key.arn)
         # Why versioning, and not a conditional-write rule, is what stops an overwrite: S3 can refuse a PUT
         # without `If-None-Match: *` (the s3:if-none-match condition key), but a dump is streamed as a multipart
         # upload whose CreateMultipartUpload and UploadPart calls cannot carry that header, so such a rule

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_policy import deny_insecure_transport, policy_document
+from components.private_bucket import lock_down_bucket
 from components.security_headers import content_security_policy, security_headers
 
 ONE_YEAR_SECONDS = 31_536_000
@@ -49,36 +50,9 @@ class Frontend(pulumi.ComponentResource):
 
         # Private origin: CloudFront reads it through OAC; nothing else, and no ACL, can make an object public.
         bucket = aws.s3.Bucket(f"{name}-bucket", opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
         # SSE-S3 rather than KMS: the files are public through the CDN anyway, and OAC reads SSE-S3 objects
         # without a key policy for CloudFront.
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-            opts=child,
-        )
+        public_access = lock_down_bucket(name, bucket, child)
         # Versions let an operator roll a bad upload back; old ones go after a month.
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
