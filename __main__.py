@@ -6,6 +6,7 @@ component per concern. Stack differences live in Pulumi.<stack>.yaml, never in t
 
 import pulumi
 
+from components.aws_platform import SupabaseInputs, build_aws_platform
 from components.database import Database, DatabaseArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
@@ -57,4 +58,25 @@ if config.supabase.enabled:
     pulumi.export("supabaseProjectRef", supabase.ref)
     pulumi.export("functionsUrl", supabase.functions_url)
 
+    # -------------------------------------------------------------- aws
+    # CDN, DNS and certificates, backups, alarms and CI identity around the project; each part is switched on
+    # by its section of the stack file (staging may run without a domain, local has none of them).
+    aws = build_aws_platform(
+        config,
+        SupabaseInputs(
+            url=supabase.url,
+            database_url=supabase.pooler_connection_string,
+            health_check_url=supabase.functions_url.apply(lambda url: f"{url}/health-check"),
+            custom_domain=supabase.custom_domain_records(),
+        ),
+    )
+    aws.export()
+    # Supabase verifies the custom domain by its DNS records, so activation waits until Route53 has them.
+    supabase.activate_custom_domain(dns_records=[aws.domain_records] if aws.domain_records is not None else [])
+
+# ------------------------------------------------------------------ frontend build
+# Public values the frontend's .env.production is written from (`python -m ops frontend-env`).
 pulumi.export("environment", config.environment)
+pulumi.export("appName", config.app_name)
+pulumi.export("appVersion", config.app_version)
+pulumi.export("featureFlags", config.feature_flags.model_dump(by_alias=True))

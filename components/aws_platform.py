@@ -35,6 +35,8 @@ class AwsPlatform:
     """The stack outputs of the AWS parts; None for a part the stack does not have."""
 
     outputs: dict[str, pulumi.Input[str] | None]
+    # The Route53 records, when the stack has a zone: the Supabase custom domain is activated after them.
+    domain_records: DomainRecords | None = None
 
     def export(self) -> None:
         for key, value in self.outputs.items():
@@ -119,13 +121,14 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
                 AliasTarget(hostname=site.hostname, domain_name=frontend.domain_name, hosted_zone_id=frontend.hosted_zone_id)
             )
 
+    domain_records = None
     if sections.dns.zone_name and (aliases or supabase.custom_domain is not None):
         zone_id = (
             certificate.zone_id
             if certificate is not None
             else _zone_id(sections.dns.zone_name, provider)
         )
-        DomainRecords(
+        domain_records = DomainRecords(
             "domain-records",
             DomainRecordsArgs(zone_id=zone_id, aliases=aliases, supabase_domain=supabase.custom_domain),
             under_provider,
@@ -206,7 +209,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
             under_provider,
         )
 
-    return AwsPlatform(outputs)
+    return AwsPlatform(outputs, domain_records)
 
 
 def _zone_id(zone_name: str, provider: pulumi.ProviderResource) -> pulumi.Output[str]:

@@ -60,3 +60,19 @@ class StackConfig(BaseModel):
     def _check_aws_sections(self) -> StackConfig:
         check_aws_sections(self)
         return self
+
+    @model_validator(mode="after")
+    def _aws_fronts_a_supabase_project(self) -> StackConfig:
+        # The CDN's origin, the CSP, the backups and the health check all point at the Supabase project.
+        if self.aws.enabled and not self.supabase.enabled:
+            raise ValueError(
+                "aws.enabled: the AWS parts front the stack's Supabase project; set supabase.organizationSlug "
+                "(and supabase.projectName) or set aws.enabled: false"
+            )
+        domain, zone = self.supabase_custom_domain.hostname, self.dns.zone_name
+        if domain and zone and domain != zone and not domain.endswith(f".{zone}"):
+            raise ValueError(
+                f"supabaseCustomDomain.hostname: {domain} is not inside dns.zoneName ({zone}); the program creates "
+                "its records in that zone. Use a name inside it, or remove dns.zoneName and create them by hand"
+            )
+        return self

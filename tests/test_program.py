@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ops.engineless.program import run_program
+from tests.aws.aws_mocks import WholeProgramMocks
 
 MIGRATIONS = "pulumi-python:dynamic/database:SchemaMigrations"
 
@@ -27,7 +28,7 @@ def test_local_stack_needs_no_cloud_provider():
 
 @pytest.mark.parametrize("stack", ["local", "staging", "prod"])
 def test_no_stack_output_holds_a_secret_in_plain_text(stack):
-    run = run_program(stack)
+    run = run_program(stack, mocks=WholeProgramMocks())
     for name, value in run.outputs.items():
         if name in run.secret_outputs:
             continue

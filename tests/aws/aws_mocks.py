@@ -139,3 +139,42 @@ class AwsMocks(PlainMocks):
 
 def aws_mocks() -> AwsMocks:
     return AwsMocks()
+
+
+SUPABASE_REF = "abcdefghijklmnopqrst"
+
+
+def supabase_resource(kind: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Outputs of the Supabase dynamic resources the AWS half reads; None for any other resource."""
+    if kind.endswith("/supabase:Project"):
+        return SUPABASE_REF, {
+            **inputs,
+            "ref": SUPABASE_REF,
+            "projectUrl": f"https://{SUPABASE_REF}.supabase.co",
+            "anonKey": "eyJ.anon-key",
+            "serviceRoleKey": "eyJ.service-role-key",
+            "poolerConnectionString": f"postgresql://postgres.{SUPABASE_REF}:pw@pooler.example:5432/postgres",
+        }
+    if kind.endswith("/supabase:CustomDomain"):
+        hostname = inputs["hostname"]
+        return hostname, {
+            **inputs,
+            "dnsRecords": [
+                {"type": "CNAME", "name": hostname, "value": f"{SUPABASE_REF}.supabase.co"},
+                {"type": "TXT", "name": f"_cf-custom-hostname.{hostname}", "value": "ownership-token"},
+                {"type": "TXT", "name": f"_acme-challenge.{hostname}", "value": "acme-token"},
+            ],
+        }
+    return None
+
+
+class WholeProgramMocks(AwsMocks):
+    """The whole program (__main__.py): AWS resources as in AwsMocks, Supabase's project and domain answered."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+        answered = supabase_resource(args.typ, args.name, dict(args.inputs))
+        if answered is not None:
+            return answered
+        if args.typ.startswith("aws:"):
+            return super().new_resource(args)
+        return f"{args.name}-id", dict(args.inputs)

@@ -24,11 +24,13 @@ TOKEN = re.compile(r"'(aws:[^']+)'")
 
 
 def import_aws_modules() -> None:
-    """Importing pulumi_aws.s3 warns about the package's own V2 aliases: that is the package, not our use."""
+    """Importing pulumi_aws.s3 warns about the package's own V2 aliases: that is the package, not our use.
+    pulumi_aws's modules load lazily, on first attribute access, so one attribute is read to load each here
+    (otherwise the first program run would load them and catch the package's warnings as ours)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for module in AWS_MODULES:
-            importlib.import_module(f"pulumi_aws.{module}")
+            hasattr(importlib.import_module(f"pulumi_aws.{module}"), "__all__")  # not an introspection name: loads
 
 
 @cache

@@ -8,7 +8,7 @@ import pytest
 
 from ops.engineless.program import run_program
 from tests.aws import aws_program
-from tests.aws.aws_mocks import aws_mocks
+from tests.aws.aws_mocks import WholeProgramMocks
 from tests.aws.aws_program import run_aws_program
 from tests.aws.deprecations import deprecation_findings, import_aws_modules
 
@@ -43,10 +43,9 @@ def test_a_deprecated_argument_or_resource_would_be_found(legacy, monkeypatch):
     assert deprecation_findings(run_aws_program("staging")) != []
 
 
-@pytest.mark.xfail(strict=True, reason="__main__.py wires the AWS parts once the Supabase project component lands")
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_whole_program_registers_without_deprecated_arguments(stack):
-    run = run_program(stack, mocks=aws_mocks())
+    run = run_program(stack, mocks=WholeProgramMocks())
     assert any(r.type.startswith("aws:") for r in run.resources), (
         "__main__.py does not wire the AWS parts yet (components.aws_platform.build_aws_platform)"
     )

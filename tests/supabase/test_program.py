@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pulumi.runtime import mocks as pulumi_mocks
 
-from ops.engineless.program import PlainMocks, Registered, run_program
+from ops.engineless.program import run_program
+from tests.aws.aws_mocks import WholeProgramMocks
 from tests.harness.provider_host import Secret
 
 PROJECT_TYPE = "pulumi-python:dynamic/supabase:Project"
@@ -15,17 +17,20 @@ POOLER_URL = "postgresql://postgres.abcdefghijklmnopqrst:Generated-pass-1@pooler
 SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "STRIPE_WEBHOOK_SECRET": "whsec_in_config"}
 
 
-def project_outputs(registered: Registered) -> tuple[str, dict]:
-    outs = dict(registered.inputs)
-    if registered.type == PROJECT_TYPE:
-        outs.update(
-            ref="abcdefghijklmnopqrst",
-            projectUrl="https://abcdefghijklmnopqrst.supabase.co",
-            anonKey="eyJ.anon-key",
-            serviceRoleKey=SERVICE_KEY,
-            poolerConnectionString=POOLER_URL,
-        )
-    return f"{registered.name}-id", outs
+class ProjectMocks(WholeProgramMocks):
+    """The whole program's mocks, with the project's outputs these tests look for."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+        if args.typ != PROJECT_TYPE:
+            return super().new_resource(args)
+        return f"{args.name}-id", {
+            **dict(args.inputs),
+            "ref": "abcdefghijklmnopqrst",
+            "projectUrl": "https://abcdefghijklmnopqrst.supabase.co",
+            "anonKey": "eyJ.anon-key",
+            "serviceRoleKey": SERVICE_KEY,
+            "poolerConnectionString": POOLER_URL,
+        }
 
 
 def run(stack: str):
@@ -34,7 +39,7 @@ def run(stack: str):
         "authSecrets": Secret({"smtpPass": "smtp-password-in-config"}),
         "databasePassword": Secret("Configured-db-password"),
     }
-    return run_program(stack, overrides, mocks=PlainMocks(project_outputs))
+    return run_program(stack, overrides, mocks=ProjectMocks())
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -93,7 +98,7 @@ def test_each_function_folder_is_a_function_with_explicit_verify_jwt(tmp_path):
     program = run_program(
         "staging",
         {"supabase": supabase, "functions": {"subscription-manager": {"verifyJwt": False}}},
-        mocks=PlainMocks(project_outputs),
+        mocks=ProjectMocks(),
     )
     functions = {r.inputs["slug"]: r.inputs for r in program.of_type("pulumi-python:dynamic/supabase:EdgeFunction")}
     assert set(functions) == {"ai-chat", "subscription-manager"}
@@ -101,7 +106,7 @@ def test_each_function_folder_is_a_function_with_explicit_verify_jwt(tmp_path):
     assert len(functions["ai-chat"]["contentHash"]) == 64
 
     (root / "ai-chat" / "index.ts").write_text("// changed\n")
-    again = run_program("staging", {"supabase": supabase}, mocks=PlainMocks(project_outputs))
+    again = run_program("staging", {"supabase": supabase}, mocks=ProjectMocks())
     rehashed = {r.inputs["slug"]: r.inputs for r in again.of_type("pulumi-python:dynamic/supabase:EdgeFunction")}
     assert rehashed["ai-chat"]["contentHash"] != functions["ai-chat"]["contentHash"]
     # subscription-manager's settings now come from its defaults (verify_jwt on), so its hash changes too.

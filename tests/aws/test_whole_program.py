@@ -1,0 +1,88 @@
+"""__main__.py wires the AWS parts to the Supabase project: the outputs the frontend build and operators read,
+the health check on the project's health-check function, and the custom domain's DNS before its activation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ops.engineless.program import ProgramRun, run_program
+from ops.frontend_env import build_env
+from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks
+
+AWS_OUTPUTS = ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket",
+               "alertsTopicArn")
+FRONTEND_OUTPUTS = ("supabaseUrl", "supabaseAnonKey", "supabaseProjectRef", "functionsUrl", "environment",
+                    "appName", "appVersion", "featureFlags")
+RECORD = "aws:route53/record:Record"
+ACTIVATION = "pulumi-python:dynamic/supabase:CustomDomainActivation"
+
+
+def whole_program(stack: str, **overrides: object) -> ProgramRun:
+    return run_program(stack, dict(overrides) or None, mocks=WholeProgramMocks())
+
+
+def test_prod_exports_every_output_the_frontend_build_and_operators_read():
+    run = whole_program("prod")
+    missing = [name for name in (*AWS_OUTPUTS, *FRONTEND_OUTPUTS) if name not in run.outputs]
+    assert missing == []
+    assert run.outputs["frontendUrl"] == "https://app.example.com"
+    assert run.outputs["featureFlags"] == {"aiChat": True, "automation": True, "itSupport": True,
+                                           "analytics": True, "documentVault": True}
+    assert run.outputs["environment"] == "production"
+    plain = json.dumps({k: v for k, v in run.outputs.items() if k not in run.secret_outputs}, default=str)
+    assert "service-role" not in plain and ":pw@" not in plain
+
+
+def test_staging_without_a_domain_still_gets_cdn_backups_and_alarms():
+    run = whole_program("staging")
+    assert run.outputs["frontendUrl"].startswith("https://") and run.outputs["frontendUrl"].endswith(".cloudfront.net")
+    assert {"backupBucket", "alertsTopicArn", "storageCdnUrl"} <= set(run.outputs)
+    assert run.of_type(RECORD) == []
+
+
+def test_the_health_check_watches_the_projects_health_check_function():
+    [check] = whole_program("prod").of_type("aws:route53/healthCheck:HealthCheck")
+    assert check.inputs["fqdn"] == f"{SUPABASE_REF}.supabase.co"
+    assert check.inputs["resourcePath"] == "/functions/v1/health-check"
+    assert check.inputs["type"] == "HTTPS"
+
+
+def test_the_local_stack_has_no_aws_resources():
+    run = run_program("local")
+    assert [r.type for r in run.resources if r.type.startswith("aws:")] == []
+    assert not set(AWS_OUTPUTS) & set(run.outputs)
+
+
+def test_the_custom_domain_gets_its_records_in_the_zone_before_activation():
+    run = whole_program("prod", supabaseCustomDomain={"hostname": "api.example.com"})
+    records = {(r.inputs["type"], r.inputs["name"]): r for r in run.of_type(RECORD)}
+    assert records[("CNAME", "api.example.com")].inputs["records"] == [f"{SUPABASE_REF}.supabase.co"]
+    assert ("TXT", "_cf-custom-hostname.api.example.com") in records
+    assert ("TXT", "_acme-challenge.api.example.com") in records
+    [activation] = run.of_type(ACTIVATION)
+    # Depending on the DNS component means depending on each record in it (the SDK expands components).
+    supabase_records = [r for (kind, name), r in records.items() if name.endswith("api.example.com")]
+    assert len(supabase_records) == 3
+    assert all(r.urn in activation.options["depends_on"] for r in supabase_records)
+
+
+def test_a_custom_domain_outside_the_zone_is_refused_before_anything_registers():
+    with pytest.raises(Exception, match=r"supabaseCustomDomain.hostname: api.other.org is not inside dns.zoneName"):
+        whole_program("prod", supabaseCustomDomain={"hostname": "api.other.org"})
+
+
+def test_aws_without_a_supabase_project_is_refused():
+    with pytest.raises(Exception, match=r"aws.enabled: the AWS parts front the stack's Supabase project"):
+        run_program("local", {"aws": {"enabled": True, "region": "eu-central-1"}})
+
+
+def test_the_frontend_environment_is_written_from_the_programs_own_outputs():
+    run = whole_program("prod")
+    shown = {k: ("[secret]" if k in run.secret_outputs else v) for k, v in run.outputs.items()}
+    env = dict(build_env(shown))  # as `pulumi stack output --json` shows them
+    assert env["VITE_SUPABASE_URL"] == f"https://{SUPABASE_REF}.supabase.co"
+    assert env["VITE_APP_ENV"] == "production"
+    assert env["VITE_ENABLE_AI_CHAT"] == "true"
+    assert env["VITE_CDN_URL"] == "https://cdn.example.com/storage/v1/object/public"  # + <bucket>/<path>
