@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from stackconfig.errors import ConfigError
 from stackconfig.model import StackConfig
+from stackconfig.placeholders import placeholder_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +35,14 @@ def load_stack_config() -> StackConfig:
     """The current stack's configuration, validated; raises ConfigError naming every bad key."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     raw, secret_keys = _current_config(project)
-    return validate_config(raw, secret_keys=secret_keys, stack_file=f"Pulumi.{stack}.yaml")
+    config = validate_config(raw, secret_keys=secret_keys, stack_file=f"Pulumi.{stack}.yaml")
+    placeholders = placeholder_keys({key: value for key, value in raw.items() if key not in secret_keys})
+    if placeholders:
+        pulumi.log.warn(
+            f"Pulumi.{stack}.yaml still holds example values in {', '.join(placeholders)}; replace them with your "
+            "organization's, domain's and repository's before `pulumi up` (see docs/architecture.md)"
+        )
+    return config
 
 
 def validate_config(

@@ -71,3 +71,22 @@ def test_config_error_never_echoes_the_value():
     with pytest.raises(ConfigError) as error:
         validate_config({"database": {"localUrl": {"password": "hunter2-secret"}}}, stack_file="Pulumi.local.yaml")
     assert "hunter2-secret" not in str(error.value)
+
+
+def test_example_values_left_in_a_stack_file_are_named_in_a_warning():
+    from ops.engineless.program import run_program
+    from tests.aws.aws_mocks import WholeProgramMocks
+
+    [warning] = [w for w in run_program("prod", mocks=WholeProgramMocks()).warnings if "example values" in w]
+    for key in ("supabase.organizationSlug", "dns.zoneName", "alerts.emails[0]", "ciIdentity.githubRepository"):
+        assert key in warning
+    clean = run_program("local").warnings
+    assert not [w for w in clean if "example values" in w]
+
+
+def test_placeholders_are_found_only_as_whole_names():
+    from stackconfig.placeholders import placeholder_keys
+
+    found = placeholder_keys({"a": "https://app.example.com/x", "b": ["ops@example.org"], "c": "myexample.com",
+                              "d": {"e": "example-organisation"}, "f": "example-org/repo"})
+    assert found == ["a", "b[0]", "f"]
