@@ -27,6 +27,25 @@ def test_every_model_field_is_declared_in_pulumi_yaml_with_description_and_defau
         assert "default" in spec or spec.get("secret"), f"{key} has no default in Pulumi.yaml"
 
 
+# What the Pulumi CLI accepts in a project's `config` block (its project schema and Project.Validate): a typed
+# entry's default must be of that type, an array names its items, default and value never both.
+CLI_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
+CLI_ENTRY_KEYS = {"type", "items", "description", "secret", "default", "value"}
+
+
+def test_pulumi_yaml_config_block_is_one_the_pulumi_cli_accepts():
+    for key, spec in declared_keys().items():
+        assert set(spec) <= CLI_ENTRY_KEYS, f"{key}: the CLI refuses attributes {set(spec) - CLI_ENTRY_KEYS}"
+        assert not ("default" in spec and "value" in spec), key
+        if "type" not in spec:
+            continue  # untyped: any default, passed to the program as a JSON object or string
+        assert spec["type"] in CLI_TYPES, f"{key}: type {spec['type']!r} is not one the CLI knows"
+        if spec["type"] == "array":
+            assert "items" in spec, f"{key}: an array must name its items' type"
+        if spec.get("default") is not None:
+            assert isinstance(spec["default"], CLI_TYPES[spec["type"]]), f"{key}: default is not a {spec['type']}"
+
+
 def test_defaults_documented_in_pulumi_yaml_match_the_models_own_defaults():
     for name, field in StackConfig.model_fields.items():
         key = field.alias or name
