@@ -71,7 +71,7 @@ EXPECTED: dict[str, Spec] = {
                                  "name"),
     # Users queue jobs; the runner updates them.
     "automation_jobs": Spec(Expect("OS", "OS", "S", "S"), "automation_job",
-                            lambda w: {"workflow_id": w["automation_workflow"], "user_id": w.owner}, "status"),
+                            lambda w: {"workflow_id": w["idle_automation_workflow"], "user_id": w.owner}, "status"),
     # Tickets are closed, not deleted.
     "support_tickets": Spec(Expect("OS", "OS", "OS", "S"), "ticket",
                             lambda w: {"user_id": w.owner, "title": "t"}, "title"),

@@ -52,6 +52,8 @@ def build_world(conn: psycopg.Connection) -> World:
     ids["usage"] = insert(conn, "usage_metrics", user_id=owner, action="ai-chat-message")
     ids["automation_workflow"] = insert(conn, "automation_workflows", user_id=owner, name="Scrape")
     ids["automation_job"] = insert(conn, "automation_jobs", workflow_id=ids["automation_workflow"], user_id=owner)
+    # A workflow runs one job at a time, so new jobs are queued on a workflow with none queued or running.
+    ids["idle_automation_workflow"] = insert(conn, "automation_workflows", user_id=owner, name="Backup")
     ids["ticket"] = insert(conn, "support_tickets", user_id=owner, title="Printer on fire")
     ids["ticket_comment"] = insert(conn, "ticket_comments", ticket_id=ids["ticket"], user_id=owner, content="Still")
     ids["asset"] = insert(conn, "assets", user_id=owner, name="Laptop")

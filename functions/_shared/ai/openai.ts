@@ -1,0 +1,91 @@
+/**
+ * OpenAI's Chat Completions API: POST {base}/chat/completions, base `https://api.openai.com/v1` (OPENAI_BASE_URL,
+ * with /v1, as the OpenAI SDK reads it). Streaming asks for the usage in the last chunk (stream_options).
+ */
+import { badResponse } from "./failure.ts";
+import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
+import { readSse } from "./sse.ts";
+import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
+
+function headers(settings: ProviderSettings): Record<string, string> {
+  return { authorization: `Bearer ${settings.apiKey}` };
+}
+
+function body(request: ChatRequest, stream: boolean): Record<string, unknown> {
+  const messages = [
+    ...(request.system ? [{ role: "system", content: request.system }] : []),
+    ...request.messages,
+  ];
+  return {
+    model: request.model,
+    messages,
+    temperature: request.temperature,
+    max_completion_tokens: request.maxTokens,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+}
+
+function usageOf(value: unknown): Usage | null {
+  if (!isRecord(value)) return null;
+  return { inputTokens: tokenCount(value.prompt_tokens), outputTokens: tokenCount(value.completion_tokens) };
+}
+
+export const openai: ProviderAdapter = {
+  async complete(settings, request, timeoutMs): Promise<ChatResult> {
+    const answer = await postJson(
+      joinUrl(settings.baseUrl, "/chat/completions"),
+      headers(settings),
+      body(request, false),
+      timeoutMs,
+    );
+    const choice = isRecord(answer) && Array.isArray(answer.choices) ? answer.choices[0] : undefined;
+    const text = isRecord(choice) && isRecord(choice.message) ? choice.message.content : undefined;
+    if (typeof text !== "string" || text === "") throw badResponse("the answer had no message text");
+    return {
+      text,
+      model: isRecord(answer) && typeof answer.model === "string" ? answer.model : request.model,
+      usage: usageOf(isRecord(answer) ? answer.usage : undefined) ?? { inputTokens: null, outputTokens: null },
+    };
+  },
+
+  async stream(settings, request, timeoutMs, signal): Promise<ChatStream> {
+    const { response, controller } = await callProvider(
+      joinUrl(settings.baseUrl, "/chat/completions"),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers(settings) },
+        body: JSON.stringify(body(request, true)),
+      },
+      timeoutMs,
+      signal,
+    );
+    if (!response.body) throw badResponse("the stream had no body");
+    return (async function* (): ChatStream {
+      let usage: Usage = { inputTokens: null, outputTokens: null };
+      for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
+        if (event.data === "[DONE]") break;
+        const chunk = parseChunk(event.data);
+        if (isRecord(chunk.error)) throw badResponse("the stream reported an error");
+        usage = usageOf(chunk.usage) ?? usage;
+        const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+        const delta = isRecord(choice) && isRecord(choice.delta) ? choice.delta.content : undefined;
+        if (typeof delta === "string" && delta !== "") yield delta;
+      }
+      return usage;
+    })();
+  },
+
+  async probe(settings, timeoutMs): Promise<void> {
+    await probeGet(joinUrl(settings.baseUrl, "/models"), headers(settings), timeoutMs);
+  },
+};
+
+function parseChunk(data: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(data);
+    if (isRecord(value)) return value;
+  } catch {
+    // fall through
+  }
+  throw badResponse("the stream sent an event that is not a JSON object");
+}

@@ -1,0 +1,67 @@
+/**
+ * Writing files to Supabase Storage through its REST API, as service_role (the backend writes results into the
+ * user's folder; the storage policies let the user read them there). No supabase-js: one authenticated request.
+ *
+ *   POST ${SUPABASE_URL}/storage/v1/object/<bucket>/<path>   (x-upsert: true replaces an existing object)
+ */
+import { type Env, requireEnv } from "./env.ts";
+import { fetchWithTimeout, textWithTimeout, TimeoutError } from "./timeout.ts";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** A failed upload; the message names the object and the HTTP status, never a key. */
+export class StorageError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = "StorageError";
+  }
+}
+
+export interface UploadOptions {
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+/** The object's URL; each path segment is encoded, the slashes between them kept. */
+export function objectUrl(supabaseUrl: string, bucket: string, path: string): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${supabaseUrl.replace(/\/+$/, "")}/storage/v1/object/${encodeURIComponent(bucket)}/${encoded}`;
+}
+
+/** Creates or replaces `bucket/path`; returns `path` (what the tables store, e.g. automation_jobs.result_path). */
+export async function uploadObject(
+  env: Env,
+  bucket: string,
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  options: UploadOptions = {},
+): Promise<string> {
+  const url = objectUrl(requireEnv(env, "SUPABASE_URL"), bucket, path);
+  const key = requireEnv(env, "SUPABASE_SERVICE_ROLE_KEY");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let status: number;
+  try {
+    const { response, controller } = await fetchWithTimeout(url, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${key}`,
+        apikey: key,
+        "Content-Type": options.contentType ?? "application/octet-stream",
+        "x-upsert": "true",
+      },
+      body,
+    }, timeoutMs);
+    status = response.status;
+    // Drain the body so the connection is released; its text is not echoed (it may quote the request).
+    await textWithTimeout(response, controller, timeoutMs);
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      throw new StorageError(`Storage did not answer within ${timeoutMs} ms while writing ${bucket}/${path}`);
+    }
+    throw new StorageError(`Storage could not be reached while writing ${bucket}/${path}`);
+  }
+  if (status < 200 || status > 299) {
+    throw new StorageError(`Storage refused to write ${bucket}/${path} (HTTP ${status})`, status);
+  }
+  return path;
+}

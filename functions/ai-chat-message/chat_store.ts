@@ -1,0 +1,187 @@
+/**
+ * What the chat reads and writes, as the user (RLS decides what exists): the conversation, the user's model
+ * settings, the recent history; then the exchange (both messages) and its usage, in one transaction.
+ */
+import type { SignedInUser } from "../_shared/auth.ts";
+import type { ModelChoice } from "../_shared/ai/fallback.ts";
+import { parseProviderName } from "../_shared/ai/providers.ts";
+import type { ChatMessage, ProviderId, Usage } from "../_shared/ai/types.ts";
+import { becomeServiceRole, type Database, jsonb, sqlState, type Tx } from "../_shared/db.ts";
+import { badRequest, notFound } from "../_shared/errors.ts";
+
+export const ACTION = "ai-chat-message";
+
+export interface ModelSettings {
+  temperature: number;
+  maxTokens: number;
+  system?: string;
+}
+
+export interface ChatContext {
+  /** The provider and model asked for (request, else the conversation's, else the user's default model). */
+  primary: ModelChoice;
+  settings: ModelSettings;
+  history: ChatMessage[];
+}
+
+interface ConfigRow {
+  provider: string;
+  model_name: string;
+  temperature: string;
+  max_tokens: number;
+  system_prompt: string | null;
+  is_default: boolean;
+}
+
+export const DEFAULT_SETTINGS: ModelSettings = { temperature: 0.7, maxTokens: 2000 };
+
+export async function loadChatContext(
+  db: Database,
+  user: SignedInUser,
+  request: { conversationId: string; provider?: ProviderId; model?: string },
+  historyLimit: number,
+  fallbackFirst: ModelChoice,
+): Promise<ChatContext> {
+  return await db.asCaller(user, async (tx) => {
+    const [conversation] = await tx<{ model_provider: string | null; model_name: string | null }[]>`
+      select model_provider, model_name from public.conversations where id = ${request.conversationId}`;
+    if (!conversation) throw conversationNotFound(request.conversationId);
+    const configs = await tx<ConfigRow[]>`
+      select provider, model_name, temperature, max_tokens, system_prompt, is_default
+      from public.ai_model_configs order by is_default desc, created_at`;
+    const history = await tx<ChatMessage[]>`
+      select role, content from (
+        select role, content, created_at from public.messages
+        where conversation_id = ${request.conversationId} and role in ('user', 'assistant')
+        order by created_at desc limit ${historyLimit}
+      ) recent order by created_at`;
+    const primary = choosePrimary(request, conversation, configs, fallbackFirst);
+    return { primary, settings: settingsFor(primary, configs), history: [...history] };
+  });
+}
+
+/** Request first, then the conversation's model, then the user's default configuration, then the fallback order. */
+function choosePrimary(
+  request: { provider?: ProviderId; model?: string },
+  conversation: { model_provider: string | null; model_name: string | null },
+  configs: readonly ConfigRow[],
+  fallbackFirst: ModelChoice,
+): ModelChoice {
+  const ofProvider = (id: ProviderId) => configs.find((c) => parseProviderName(c.provider) === id);
+  if (request.provider) {
+    return { provider: request.provider, model: request.model ?? ofProvider(request.provider)?.model_name ?? "" };
+  }
+  if (request.model) {
+    const config = configs.find((c) => c.model_name === request.model && parseProviderName(c.provider));
+    if (config) return { provider: parseProviderName(config.provider)!, model: config.model_name };
+    // A model we cannot place would be sent to whichever provider comes first: ask instead.
+    const message = `is required when model_name (${request.model}) is not one of your configured models`;
+    throw badRequest("invalid_request", `Invalid request: model_provider: ${message}`, {
+      fields: [{ field: "model_provider", message }],
+    });
+  }
+  const conversationProvider = conversation.model_provider ? parseProviderName(conversation.model_provider) : undefined;
+  if (conversationProvider) {
+    return {
+      provider: conversationProvider,
+      model: conversation.model_name ?? ofProvider(conversationProvider)?.model_name ?? "",
+    };
+  }
+  const preferred = configs.find((c) => parseProviderName(c.provider));
+  if (preferred) return { provider: parseProviderName(preferred.provider)!, model: preferred.model_name };
+  return fallbackFirst;
+}
+
+/** The settings of the configuration for exactly this model, else of any for the provider, else the defaults. */
+function settingsFor(choice: ModelChoice, configs: readonly ConfigRow[]): ModelSettings {
+  const config =
+    configs.find((c) => parseProviderName(c.provider) === choice.provider && c.model_name === choice.model) ??
+      configs.find((c) => parseProviderName(c.provider) === choice.provider);
+  if (!config) return DEFAULT_SETTINGS;
+  return {
+    temperature: Number(config.temperature),
+    maxTokens: config.max_tokens,
+    system: config.system_prompt?.trim() || undefined,
+  };
+}
+
+export interface Exchange {
+  conversationId: string;
+  content: string;
+  reply: string;
+  choice: ModelChoice;
+  usage: Usage;
+  costUsd: number | null;
+  /** Stored with the reply: which providers were tried, and the request id (to find its logs). */
+  metadata: Record<string, unknown>;
+}
+
+export interface SavedMessage {
+  id: string;
+  role: string;
+  content: string;
+  model_provider: string | null;
+  ai_model: string | null;
+  token_count: number | null;
+  created_at: string;
+}
+
+/**
+ * Saves the user's message and the reply as the user (RLS: only into their own conversation), then, as
+ * service_role in the same transaction, the usage row users may not write themselves.
+ */
+export async function saveExchange(
+  db: Database,
+  user: SignedInUser,
+  exchange: Exchange,
+): Promise<{ userMessage: SavedMessage; reply: SavedMessage }> {
+  try {
+    return await db.asCaller(user, async (tx) => {
+      const userMessage = await insertMessage(tx, user.userId, exchange, "user");
+      const reply = await insertMessage(tx, user.userId, exchange, "assistant");
+      await tx`update public.conversations set updated_at = now() where id = ${exchange.conversationId}`;
+      await becomeServiceRole(tx);
+      const { inputTokens, outputTokens } = exchange.usage;
+      const usageMetadata = {
+        provider: exchange.choice.provider,
+        model: exchange.choice.model,
+        input_tokens: inputTokens,
+        output_tokens: outputTokens,
+        conversation_id: exchange.conversationId,
+        message_id: reply.id,
+      };
+      await tx`
+        insert into public.usage_metrics (user_id, action, metric_type, quantity, cost_usd, metadata)
+        values (${user.userId}, ${ACTION}, 'tokens', ${(inputTokens ?? 0) + (outputTokens ?? 0)}, ${exchange.costUsd},
+                ${jsonb(tx, usageMetadata)})`;
+      return { userMessage, reply };
+    });
+  } catch (error) {
+    // The conversation went away (or stopped being the user's) while the provider was answering.
+    if (sqlState(error) === "42501" || sqlState(error) === "23503") throw conversationNotFound(exchange.conversationId);
+    throw error;
+  }
+}
+
+async function insertMessage(tx: Tx, userId: string, exchange: Exchange, role: "user" | "assistant") {
+  const isReply = role === "assistant";
+  // clock_timestamp, not now(): both rows share the transaction, and the reply must sort after the question.
+  const [row] = await tx<SavedMessage[]>`
+    insert into public.messages
+      (conversation_id, user_id, role, content, model_provider, ai_model, token_count, metadata, created_at)
+    values (
+      ${exchange.conversationId}, ${userId}, ${role}, ${isReply ? exchange.reply : exchange.content},
+      ${exchange.choice.provider}, ${isReply ? exchange.choice.model : null},
+      ${isReply ? exchange.usage.outputTokens : exchange.usage.inputTokens},
+      ${jsonb(tx, isReply ? exchange.metadata : { request_id: exchange.metadata.request_id ?? null })},
+      clock_timestamp())
+    returning id, role, content, model_provider, ai_model, token_count, created_at`;
+  return row;
+}
+
+export function conversationNotFound(id: string) {
+  return notFound(
+    "conversation_not_found",
+    `Conversation ${id} was not found among your conversations; check conversation_id or create the conversation first`,
+  );
+}
