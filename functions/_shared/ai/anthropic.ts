@@ -4,7 +4,7 @@
  */
 import { badResponse } from "./failure.ts";
 import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { readSse } from "./sse.ts";
+import { parseEventObject, readSse } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 const API_VERSION = "2023-06-01";
@@ -64,7 +64,7 @@ export const anthropic: ProviderAdapter = {
       const usage: Usage = { inputTokens: null, outputTokens: null };
       let stopped = false;
       for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
-        const data = parseEvent(event.data);
+        const data = parseEventObject(event.data);
         if (data.type === "error") throw badResponse("the stream reported an error");
         if (data.type === "message_start" && isRecord(data.message) && isRecord(data.message.usage)) {
           usage.inputTokens = tokenCount(data.message.usage.input_tokens);
@@ -86,13 +86,3 @@ export const anthropic: ProviderAdapter = {
     await probeGet(joinUrl(settings.baseUrl, "/v1/models?limit=1"), headers(settings), timeoutMs);
   },
 };
-
-function parseEvent(data: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(data);
-    if (isRecord(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw badResponse("the stream sent an event that is not a JSON object");
-}

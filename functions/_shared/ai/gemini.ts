@@ -5,7 +5,7 @@
  */
 import { badResponse } from "./failure.ts";
 import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { readSse } from "./sse.ts";
+import { parseEventObject, readSse } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 function headers(settings: ProviderSettings): Record<string, string> {
@@ -74,13 +74,8 @@ export const gemini: ProviderAdapter = {
     return (async function* (): ChatStream {
       let usage: Usage = { inputTokens: null, outputTokens: null };
       for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
-        let chunk: unknown;
-        try {
-          chunk = JSON.parse(event.data);
-        } catch {
-          throw badResponse("the stream sent an event that is not JSON");
-        }
-        if (!isRecord(chunk) || isRecord(chunk.error)) throw badResponse("the stream reported an error");
+        const chunk = parseEventObject(event.data);
+        if (isRecord(chunk.error)) throw badResponse("the stream reported an error");
         usage = usageOf(chunk) ?? usage;
         const text = candidateText(chunk);
         if (text !== "") yield text;

@@ -4,7 +4,7 @@
  */
 import { badResponse } from "./failure.ts";
 import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { readSse } from "./sse.ts";
+import { parseEventObject, readSse } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 function headers(settings: ProviderSettings): Record<string, string> {
@@ -64,7 +64,7 @@ export const openai: ProviderAdapter = {
       let usage: Usage = { inputTokens: null, outputTokens: null };
       for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
         if (event.data === "[DONE]") break;
-        const chunk = parseChunk(event.data);
+        const chunk = parseEventObject(event.data);
         if (isRecord(chunk.error)) throw badResponse("the stream reported an error");
         usage = usageOf(chunk.usage) ?? usage;
         const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
@@ -79,13 +79,3 @@ export const openai: ProviderAdapter = {
     await probeGet(joinUrl(settings.baseUrl, "/models"), headers(settings), timeoutMs);
   },
 };
-
-function parseChunk(data: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(data);
-    if (isRecord(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw badResponse("the stream sent an event that is not a JSON object");
-}

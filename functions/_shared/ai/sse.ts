@@ -3,6 +3,8 @@
  * sending in the middle of an answer is abandoned like one that never answered.
  */
 import { withTimeout } from "../timeout.ts";
+import { badResponse } from "./failure.ts";
+import { isRecord } from "./http.ts";
 
 export interface SseEvent {
   event: string;
@@ -53,4 +55,15 @@ function parseEvent(block: string): SseEvent | null {
     else if (field === "data") data.push(value);
   }
   return data.length > 0 ? { event, data: data.join("\n") } : null;
+}
+
+/** One event's data as the JSON object every provider streams; anything else is a bad answer. */
+export function parseEventObject(data: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(data);
+    if (isRecord(value)) return value;
+  } catch {
+    // fall through: not JSON at all
+  }
+  throw badResponse("the stream sent an event that is not a JSON object");
 }
