@@ -75,7 +75,12 @@ class SupabaseProjectArgs:
             buckets=config.storage_buckets,
             custom_domain=config.supabase_custom_domain,
             database_password=secret(config.database_password),
-            function_secrets={name: secret(value) for name, value in config.function_secrets.items()},
+            function_secrets={
+                # Plain settings travel with the secrets: Supabase gives functions one environment, its secrets.
+                "APP_VERSION": config.app_version,
+                **config.function_settings,
+                **{name: secret(value) for name, value in config.function_secrets.items()},
+            },
             auth_secrets={name: value for name, value in auth_secrets.items() if value is not None},
         )
 

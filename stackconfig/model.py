@@ -23,10 +23,14 @@ from stackconfig.supabase import (
     CustomDomainConfig,
     FunctionsConfig,
     FunctionSecrets,
+    FunctionSettings,
     SupabaseAuthConfig,
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
 )
+
+# https://supabase.com/docs/guides/functions/limits: outgoing connections to these ports are not allowed.
+BLOCKED_SMTP_PORTS = frozenset({"25", "587"})
 
 
 class StackConfig(BaseModel):
@@ -50,6 +54,7 @@ class StackConfig(BaseModel):
     supabase_auth: SupabaseAuthConfig = SupabaseAuthConfig()
     supabase_database: SupabaseDatabaseSettingsConfig = SupabaseDatabaseSettingsConfig()
     functions: FunctionsConfig = Field(default_factory=dict)
+    function_settings: FunctionSettings = Field(default_factory=dict)
     supabase_custom_domain: CustomDomainConfig = CustomDomainConfig()
     supabase_access_token: SecretStr | None = None
     database_password: SecretStr | None = None
@@ -59,6 +64,27 @@ class StackConfig(BaseModel):
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:
         check_aws_sections(self)
+        return self
+
+    @model_validator(mode="after")
+    def _settings_and_secrets_do_not_overlap(self) -> StackConfig:
+        both = sorted(set(self.function_settings) & set(self.function_secrets))
+        if both:
+            raise ValueError(
+                f"functionSettings and functionSecrets both set {', '.join(both)}; keep each name in one of them "
+                "(functionSecrets for anything sensitive)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_port_reachable_from_supabase(self) -> StackConfig:
+        secret = self.function_secrets.get("SMTP_PORT")
+        port = secret.get_secret_value() if secret is not None else self.function_settings.get("SMTP_PORT")
+        if port is not None and port.strip() in BLOCKED_SMTP_PORTS:
+            raise ValueError(
+                "SMTP_PORT: Supabase's edge runtime refuses outgoing connections to ports 25 and 587 (guide 000 uses "
+                "587); use 465 (implicit TLS) or your provider's alternative port, e.g. 2465 or 2587"
+            )
         return self
 
     @model_validator(mode="after")

@@ -205,4 +205,17 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
 
 
 FunctionSecrets = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
+
+
+def _function_setting_names(settings: dict[str, str]) -> dict[str, str]:
+    bad = [name for name in settings if not SECRET_NAME_PATTERN.match(name) or name.upper().startswith("SUPABASE_")]
+    if bad:
+        raise ValueError(
+            f"invalid setting names {', '.join(sorted(bad))}: letters, digits and _, not starting with SUPABASE_"
+        )
+    return settings
+
+
+# Plain settings the functions read from their environment (AI_PROVIDER_FALLBACK_ORDER, SUPPORT_EMAIL_TO, ...).
+FunctionSettings = Annotated[dict[str, str], AfterValidator(_function_setting_names)]
 FunctionsConfig = dict[Annotated[str, Field(pattern=FUNCTION_NAME_PATTERN)], FunctionConfig]

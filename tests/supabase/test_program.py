@@ -118,3 +118,31 @@ def test_override_for_a_missing_function_is_refused(tmp_path):
     supabase = {"organizationSlug": "example-org", "projectName": "p", "functionsDir": str(tmp_path / "functions")}
     with pytest.raises(Exception, match="subscription-manger configured but not found"):
         run_program("staging", {"supabase": supabase, "functions": {"subscription-manger": {"verifyJwt": False}}})
+
+
+def test_plain_function_settings_join_the_secrets_and_the_app_version_is_set_for_health_check():
+    overrides = {
+        "functionSecrets": Secret(SECRETS),
+        "functionSettings": {"AI_PROVIDER_FALLBACK_ORDER": "claude,openai", "SUPPORT_EMAIL_TO": "help@corp.test"},
+        "appVersion": "2.3.4",
+    }
+    program = run_program("staging", overrides, mocks=ProjectMocks())
+    secrets = program.named("supabase-function-secrets")
+    assert secrets.inputs["secrets"] == {**SECRETS, "AI_PROVIDER_FALLBACK_ORDER": "claude,openai",
+                                         "SUPPORT_EMAIL_TO": "help@corp.test", "APP_VERSION": "2.3.4"}
+    assert "secrets" in secrets.secret_inputs
+
+
+def test_a_name_in_both_function_settings_and_secrets_is_refused():
+    overrides = {"functionSecrets": Secret(SECRETS), "functionSettings": {"OPENAI_API_KEY": "plain"}}
+    with pytest.raises(Exception, match="functionSettings and functionSecrets both set OPENAI_API_KEY"):
+        run_program("staging", overrides, mocks=ProjectMocks())
+
+
+@pytest.mark.parametrize("where", ["functionSecrets", "functionSettings"])
+def test_an_smtp_port_supabase_blocks_is_refused_without_echoing_secrets(where):
+    overrides = {"functionSecrets": Secret({**SECRETS, "SMTP_PORT": "587"})} if where == "functionSecrets" else {
+        "functionSecrets": Secret(SECRETS), "functionSettings": {"SMTP_PORT": "587"}}
+    with pytest.raises(Exception, match="SMTP_PORT: Supabase's edge runtime refuses") as raised:
+        run_program("staging", overrides, mocks=ProjectMocks())
+    assert not any(secret in str(raised.value) for secret in SECRETS.values())
