@@ -269,6 +269,83 @@ Deno.test("a hanging provider is abandoned within the timeout and the next one a
   assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms; the hanging provider was not abandoned in time`);
 });
 
+Deno.test("AI_TOTAL_TIMEOUT_MS cuts the second attempt short and the third provider is not asked", async () => {
+  await using world = await startWorld({ AI_PROVIDER_TIMEOUT_MS: "300", AI_TOTAL_TIMEOUT_MS: "500" });
+  const { user, conversationId } = await userWithConversation(world);
+  for (const fake of [world.ai.openai, world.ai.anthropic, world.ai.gemini]) fake.mode = "hang";
+
+  const started = performance.now();
+  const answer = await chat(world, user, { conversation_id: conversationId, content: "Hi" });
+  const elapsed = performance.now() - started;
+
+  assert.equal(answer.status, 503, answer.text);
+  assert.equal(answer.body.error.code, "ai_providers_unavailable");
+  const [first, second, third] = answer.body.error.details.attempts;
+  assert.deepEqual([first.provider, first.outcome, first.detail], ["openai", "timeout", "timed out after 300 ms"]);
+  assert.deepEqual([second.provider, second.outcome], ["claude", "timeout"]);
+  assert.match(second.detail, /^timed out after \d+ ms, when AI_TOTAL_TIMEOUT_MS = 500 ms ran out$/);
+  assert.ok(second.duration_ms < 290, `claude had ${second.duration_ms} ms; the time left (~200 ms) should cut it`);
+  assert.deepEqual([third.provider, third.outcome], ["gemini", "out_of_time"]);
+  assert.match(third.detail, /^not tried: AI_TOTAL_TIMEOUT_MS = 500 ms was used up$/);
+  assert.match(answer.body.error.message, /gemini \(not tried/);
+  assert.equal(world.ai.anthropic.completions.length, 1);
+  assert.equal(world.ai.gemini.requests.length, 0, "gemini must not be called once the time is spent");
+  assert.ok(elapsed < 500 + 1000, `took ${Math.round(elapsed)} ms for a 500 ms limit`);
+  assert.deepEqual(await messagesOf(world, conversationId), []);
+});
+
+Deno.test("streaming: AI_TOTAL_TIMEOUT_MS counts until the first delta, even after the provider's headers", async () => {
+  await using world = await startWorld({ AI_PROVIDER_TIMEOUT_MS: "300", AI_TOTAL_TIMEOUT_MS: "500" });
+  const { user, conversationId } = await userWithConversation(world);
+  world.ai.openai.mode = "hang";
+  world.ai.anthropic.mode = "stall_before_text"; // answers 200 and its preamble events, then no text
+
+  const started = performance.now();
+  const answer = await chat(world, user, { conversation_id: conversationId, content: "Hi", stream: true });
+  const elapsed = performance.now() - started;
+
+  assert.equal(answer.status, 503, answer.text);
+  const attempts = answer.body.error.details.attempts;
+  assert.deepEqual(attempts.map((a: Loose) => [a.provider, a.outcome]), [
+    ["openai", "timeout"],
+    ["claude", "timeout"],
+    ["gemini", "out_of_time"],
+  ]);
+  assert.match(attempts[1].detail, /when AI_TOTAL_TIMEOUT_MS = 500 ms ran out$/);
+  assert.ok(attempts[1].duration_ms < 290, `claude had ${attempts[1].duration_ms} ms; the time left should cut it`);
+  assert.equal(world.ai.gemini.requests.length, 0);
+  assert.ok(elapsed < 500 + 1000, `took ${Math.round(elapsed)} ms for a 500 ms limit`);
+});
+
+Deno.test("streaming: after the first delta AI_TOTAL_TIMEOUT_MS no longer applies, only the idle deadline", async () => {
+  await using world = await startWorld({ AI_PROVIDER_TIMEOUT_MS: "1000", AI_TOTAL_TIMEOUT_MS: "300" });
+  const { user, conversationId } = await userWithConversation(world);
+  world.ai.openai.reply = "A slow reply in five words.";
+  world.ai.openai.eventDelayMs = 100; // 8 events: the whole stream takes ~700 ms, each pause well under 1000 ms
+
+  const started = performance.now();
+  const answer = await chat(world, user, { conversation_id: conversationId, content: "Hi", stream: true });
+  const elapsed = performance.now() - started;
+
+  const events = parseSse(answer.text);
+  assert.equal(events.at(-1)!.event, "done", answer.text);
+  assert.equal(events.at(-1)!.data.message.content, "A slow reply in five words.");
+  assert.ok(elapsed > 500, `took ${Math.round(elapsed)} ms; the stream should have outlasted the 300 ms limit`);
+  assert.equal((await messagesOf(world, conversationId)).length, 2);
+});
+
+Deno.test("a bad AI_TOTAL_TIMEOUT_MS is a 500 naming the variable", async () => {
+  await using world = await startWorld({ AI_TOTAL_TIMEOUT_MS: "1 minute" });
+  const { user, conversationId } = await userWithConversation(world);
+
+  const answer = await chat(world, user, { conversation_id: conversationId, content: "Hi" });
+
+  assert.equal(answer.status, 500, answer.text);
+  assert.equal(answer.body.error.code, "server_misconfigured");
+  assert.match(answer.body.error.message, /AI_TOTAL_TIMEOUT_MS must be a whole number between 50 and 300000/);
+  assert.equal(world.ai.openai.requests.length, 0);
+});
+
 Deno.test("bad input is refused with 400 naming each field", async () => {
   await using world = await startWorld();
   const { user, conversationId } = await userWithConversation(world);

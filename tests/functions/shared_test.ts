@@ -276,6 +276,9 @@ Deno.test("AI config: aliases, a bad fallback order or an http base URL are oper
     () => readAiConfig({ AI_PROVIDER_TIMEOUT_MS: "soon" }),
     /AI_PROVIDER_TIMEOUT_MS must be a whole number/,
   );
+  assert.equal(readAiConfig({}).totalTimeoutMs, 60_000);
+  assert.equal(readAiConfig({ AI_TOTAL_TIMEOUT_MS: "45000" }).totalTimeoutMs, 45_000);
+  assert.throws(() => readAiConfig({ AI_TOTAL_TIMEOUT_MS: "10" }), /AI_TOTAL_TIMEOUT_MS must be a whole number/);
 });
 
 Deno.test("pricing: known families by prefix, unknown models and missing usage cost null", () => {

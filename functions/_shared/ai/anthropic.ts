@@ -27,12 +27,13 @@ function body(request: ChatRequest, stream: boolean): Record<string, unknown> {
 }
 
 export const anthropic: ProviderAdapter = {
-  async complete(settings, request, timeoutMs): Promise<ChatResult> {
+  async complete(settings, request, timeoutMs, signal): Promise<ChatResult> {
     const answer = await postJson(
       joinUrl(settings.baseUrl, "/v1/messages"),
       headers(settings),
       body(request, false),
       timeoutMs,
+      signal,
     );
     const blocks = isRecord(answer) && Array.isArray(answer.content) ? answer.content : [];
     const text = blocks

@@ -12,7 +12,9 @@ export type FailureKind =
   | "unavailable"
   | "auth_failed"
   | "rejected"
-  | "bad_response";
+  | "bad_response"
+  // Not asked at all: the request's time for AI providers (AI_TOTAL_TIMEOUT_MS) was spent on the ones before.
+  | "out_of_time";
 
 export class ProviderFailure extends Error {
   constructor(readonly kind: FailureKind, readonly detail: string) {

@@ -2,13 +2,15 @@
  * Guide 002's "AI Service Degradation": when the chosen provider cannot answer (no key, timeout, 5xx, 429, an
  * answer of the wrong shape), the next one in AI_PROVIDER_FALLBACK_ORDER is asked, with its default model. When
  * none can, a 503 `ai_providers_unavailable` lists each provider tried and why, in words safe to show (no keys,
- * no upstream bodies).
+ * no upstream bodies). All attempts share the request's AI_TOTAL_TIMEOUT_MS (budget.ts): once it is spent, the
+ * providers left are listed as `out_of_time`, not asked.
  */
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { AttemptBudget } from "./budget.ts";
 import { asProviderFailure, badResponse, type FailureKind, ProviderFailure } from "./failure.ts";
 import { ADAPTERS, type AiConfig } from "./providers.ts";
-import type { ChatRequest, ChatResult, ChatStream, ProviderId, Usage } from "./types.ts";
+import type { ChatRequest, ChatResult, ChatStream, ProviderId, ProviderSettings, Usage } from "./types.ts";
 
 export interface ModelChoice {
   provider: ProviderId;
@@ -39,14 +41,21 @@ export async function completeWithFallback(
   log: Logger,
 ): Promise<{ choice: ModelChoice; result: ChatResult; attempts: Attempt[] }> {
   const attempts: Attempt[] = [];
+  const budget = new AttemptBudget(config.totalTimeoutMs);
   for (const choice of attemptPlan(config, primary)) {
     const started = performance.now();
+    const controller = new AbortController();
     try {
+      budget.ensureTimeLeft();
       const settings = configuredSettings(config, choice.provider);
-      const result = await ADAPTERS[choice.provider].complete(
-        settings,
-        { ...input, model: choice.model },
-        config.timeoutMs,
+      const result = await budget.bound(
+        ADAPTERS[choice.provider].complete(
+          settings,
+          { ...input, model: choice.model },
+          config.timeoutMs,
+          controller.signal,
+        ),
+        () => controller.abort(),
       );
       attempts.push(record(choice, "ok", "answered", started));
       return { choice, result, attempts };
@@ -69,7 +78,9 @@ export interface OpenedStream {
 
 /**
  * Opens a stream with the first provider that sends text. Falling back is possible only until the client has seen
- * something, so each provider must deliver its first delta within the deadline before the stream is handed on.
+ * something, so each provider must deliver its first delta within the deadline before the stream is handed on. The
+ * request's time for AI providers counts until that first delta; the rest of the reply has only the idle deadline
+ * (AI_PROVIDER_TIMEOUT_MS between chunks).
  */
 export async function openStreamWithFallback(
   config: AiConfig,
@@ -78,27 +89,38 @@ export async function openStreamWithFallback(
   log: Logger,
 ): Promise<OpenedStream> {
   const attempts: Attempt[] = [];
+  const budget = new AttemptBudget(config.totalTimeoutMs);
   for (const choice of attemptPlan(config, primary)) {
     const started = performance.now();
     const controller = new AbortController();
     try {
+      budget.ensureTimeLeft();
       const settings = configuredSettings(config, choice.provider);
-      const stream = await ADAPTERS[choice.provider].stream(
-        settings,
-        { ...input, model: choice.model },
-        config.timeoutMs,
-        controller.signal,
+      const { stream, first } = await budget.bound(
+        firstDelta(settings, { ...input, model: choice.model }, config.timeoutMs, controller.signal),
+        () => controller.abort(),
       );
-      const first = await stream.next();
-      if (first.done) throw badResponse("the stream ended without text");
       attempts.push(record(choice, "ok", "streaming", started));
-      return { choice, attempts, first: first.value, rest: stream, abort: () => controller.abort() };
+      return { choice, attempts, first, rest: stream, abort: () => controller.abort() };
     } catch (error) {
       controller.abort();
       attempts.push(failed(choice, error, started, log));
     }
   }
   throw new AiUnavailableError(attempts);
+}
+
+/** Opens the provider's stream and waits for its first text; the idle deadline applies to each read. */
+async function firstDelta(
+  settings: ProviderSettings,
+  request: ChatRequest,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ stream: ChatStream; first: string }> {
+  const stream = await ADAPTERS[settings.id].stream(settings, request, timeoutMs, signal);
+  const first = await stream.next();
+  if (first.done) throw badResponse("the stream ended without text");
+  return { stream, first: first.value };
 }
 
 /** Drains the rest of an opened stream, handing each delta to `onDelta`; returns the whole text and the usage. */

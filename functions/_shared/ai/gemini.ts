@@ -47,8 +47,14 @@ function usageOf(answer: Record<string, unknown>): Usage | null {
 }
 
 export const gemini: ProviderAdapter = {
-  async complete(settings, request, timeoutMs): Promise<ChatResult> {
-    const answer = await postJson(url(settings, request.model, false), headers(settings), body(request), timeoutMs);
+  async complete(settings, request, timeoutMs, signal): Promise<ChatResult> {
+    const answer = await postJson(
+      url(settings, request.model, false),
+      headers(settings),
+      body(request),
+      timeoutMs,
+      signal,
+    );
     if (!isRecord(answer)) throw badResponse("the answer was not a JSON object");
     const text = candidateText(answer);
     if (text === "") throw badResponse("the answer had no candidate text (blocked or empty)");

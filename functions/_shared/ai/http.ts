@@ -27,12 +27,22 @@ export async function callProvider(
   return answer;
 }
 
-/** POSTs JSON and parses the JSON answer, all within `timeoutMs` for the headers and again for the body. */
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number) {
+/**
+ * POSTs JSON and parses the JSON answer, all within `timeoutMs` for the headers and again for the body; aborting
+ * `signal` stops either.
+ */
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) {
   const { response, controller } = await callProvider(
     url,
     { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) },
     timeoutMs,
+    signal,
   );
   try {
     return JSON.parse(await textWithTimeout(response, controller, timeoutMs)) as unknown;

@@ -31,12 +31,13 @@ function usageOf(value: unknown): Usage | null {
 }
 
 export const openai: ProviderAdapter = {
-  async complete(settings, request, timeoutMs): Promise<ChatResult> {
+  async complete(settings, request, timeoutMs, signal): Promise<ChatResult> {
     const answer = await postJson(
       joinUrl(settings.baseUrl, "/chat/completions"),
       headers(settings),
       body(request, false),
       timeoutMs,
+      signal,
     );
     const choice = isRecord(answer) && Array.isArray(answer.choices) ? answer.choices[0] : undefined;
     const text = isRecord(choice) && isRecord(choice.message) ? choice.message.content : undefined;

@@ -6,8 +6,8 @@
  *   claude    claude, anthropic       ANTHROPIC_API_KEY   ANTHROPIC_BASE_URL (https://api.anthropic.com)  ANTHROPIC_DEFAULT_MODEL (claude-sonnet-4-5)
  *   gemini    gemini, google          GOOGLE_AI_API_KEY   GOOGLE_AI_BASE_URL (https://generativelanguage.googleapis.com)  GOOGLE_AI_DEFAULT_MODEL (gemini-2.5-flash)
  *
- * AI_PROVIDER_FALLBACK_ORDER (default openai,anthropic,gemini) and AI_PROVIDER_TIMEOUT_MS (default 30000, per
- * attempt) govern the fallback. A base URL must be https (or http on loopback, for local fakes): the key travels
+ * AI_PROVIDER_FALLBACK_ORDER (default openai,anthropic,gemini), AI_PROVIDER_TIMEOUT_MS (default 30000, per attempt)
+ * and AI_TOTAL_TIMEOUT_MS (default 60000, for all of one request's attempts; see budget.ts) govern the fallback. A base URL must be https (or http on loopback, for local fakes): the key travels
  * with every request.
  */
 import { type Env, envInt, envList, envString, misconfigured } from "../env.ts";
@@ -47,6 +47,11 @@ export interface AiConfig {
   order: ProviderId[];
   /** Per attempt: for the response headers, then again for each read of the body. */
   timeoutMs: number;
+  /**
+   * All of one request's attempts together (until the first delta, for a stream). 60 s by default: a primary that
+   * times out and one full fallback attempt, well inside the 150 s after which Supabase answers 504 by itself.
+   */
+  totalTimeoutMs: number;
   providers: Readonly<Record<ProviderId, ProviderSettings>>;
 }
 
@@ -70,7 +75,12 @@ export function readAiConfig(env: Env): AiConfig {
     ProviderId,
     ProviderSettings
   >;
-  return { order, timeoutMs: envInt(env, "AI_PROVIDER_TIMEOUT_MS", 30_000, 50, 300_000), providers };
+  return {
+    order,
+    timeoutMs: envInt(env, "AI_PROVIDER_TIMEOUT_MS", 30_000, 50, 300_000),
+    totalTimeoutMs: envInt(env, "AI_TOTAL_TIMEOUT_MS", 60_000, 50, 300_000),
+    providers,
+  };
 }
 
 function settingsOf(env: Env, id: ProviderId): ProviderSettings {

@@ -44,7 +44,13 @@ export interface ProviderSettings {
 }
 
 export interface ProviderAdapter {
-  complete(settings: ProviderSettings, request: ChatRequest, timeoutMs: number): Promise<ChatResult>;
+  /** `signal` stops the call (the request's time for AI providers ran out). */
+  complete(
+    settings: ProviderSettings,
+    request: ChatRequest,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<ChatResult>;
   /** Resolves when the provider accepted the request (HTTP 2xx); deltas then arrive with an idle deadline each. */
   stream(settings: ProviderSettings, request: ChatRequest, timeoutMs: number, signal: AbortSignal): Promise<ChatStream>;
   /** A free, authenticated call (list models): is the provider reachable with our key? */

@@ -6,7 +6,8 @@
  * - Gemini: POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse, GET /v1beta/models;
  *   `x-goog-api-key`.
  * Each fake has a `mode` to make it fail: a 5xx, a 429, a 401 (wrong key), an answer of the wrong shape, or a hang
- * (no response until the client gives up), or for streams a stall after the first delta. Every request is recorded.
+ * (no response until the client gives up), or for streams a stall before or after the first delta; `eventDelayMs`
+ * makes a stream slow (a pause before each event). Every request is recorded.
  */
 import { json, sse, startServer, type TestServer } from "./server.ts";
 import { TEST_KEYS } from "./env.ts";
@@ -20,7 +21,9 @@ export type FakeMode =
   | "bad_answer"
   | "hang"
   // Streams: the first delta, then silence until the server closes (a provider dying mid-reply).
-  | "stall_mid_stream";
+  | "stall_mid_stream"
+  // Streams: the headers (and Anthropic's preamble events), then silence: accepted, but no text ever comes.
+  | "stall_before_text";
 
 export interface RecordedRequest {
   method: string;
@@ -39,6 +42,8 @@ export class FakeProvider {
   /** The reply's text; streamed word by word. */
   reply: string;
   usage: FakeUsage;
+  /** Streams: a pause before each event after the first (a slow model). */
+  eventDelayMs = 0;
   readonly requests: RecordedRequest[] = [];
   readonly #server: TestServer;
 
@@ -85,20 +90,37 @@ export class FakeProvider {
     const model = this.#model(url, body);
     if (!streaming) return this.#complete(model);
     const response = this.#stream(model);
-    return this.mode === "stall_mid_stream" ? await this.#stall(req, response) : response;
+    if (this.mode === "stall_mid_stream") return await this.#stall(req, response, true);
+    if (this.mode === "stall_before_text") return await this.#stall(req, response, false);
+    return this.eventDelayMs > 0 ? await this.#slow(response) : response;
   }
 
-  /** Passes on the stream's first event, then holds the rest back until the server closes. */
-  async #stall(req: Request, response: Response): Promise<Response> {
+  /** Passes on the stream up to (or through) its first delta, then holds the rest back until the server closes. */
+  async #stall(req: Request, response: Response, withFirstDelta: boolean): Promise<Response> {
     const full = await response.text();
     const firstDelta = this.name === "anthropic" ? full.indexOf("event: content_block_delta") : 0;
-    const cut = full.indexOf("\n\n", firstDelta) + 2;
+    const cut = withFirstDelta ? full.indexOf("\n\n", firstDelta) + 2 : firstDelta;
     const hang = this.#server.hang(req);
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => controller.enqueue(new TextEncoder().encode(full.slice(0, cut))),
       pull: async (controller) => {
         await hang;
         controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }
+
+  /** The same events, each after a pause of eventDelayMs (the first at once). */
+  async #slow(response: Response): Promise<Response> {
+    const events = (await response.text()).split(/(?<=\n\n)/);
+    const encoder = new TextEncoder();
+    let index = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (index >= events.length) return controller.close();
+        if (index > 0) await new Promise((resolve) => setTimeout(resolve, this.eventDelayMs));
+        controller.enqueue(encoder.encode(events[index++]));
       },
     });
     return new Response(body, { headers: { "content-type": "text/event-stream" } });
