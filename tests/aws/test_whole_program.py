@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.rpc import UNKNOWN
 
 from ops.engineless.program import ProgramRun, run_program
 from ops.frontend_env import build_env
-from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks
+from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks, supabase_resource
 
 AWS_OUTPUTS = ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket",
                "alertsTopicArn")
@@ -86,3 +89,28 @@ def test_the_frontend_environment_is_written_from_the_programs_own_outputs():
     assert env["VITE_APP_ENV"] == "production"
     assert env["VITE_ENABLE_AI_CHAT"] == "true"
     assert env["VITE_CDN_URL"] == "https://cdn.example.com/storage/v1/object/public"  # + <bucket>/<path>
+
+
+class FirstPreviewMocks(WholeProgramMocks):
+    """`pulumi preview` of a stack that does not exist yet: every output of a dynamic resource is unknown."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+        if not args.typ.startswith("pulumi-python:dynamic/"):
+            return super().new_resource(args)
+        inputs = dict(args.inputs)
+        _, outputs = supabase_resource(args.typ, args.name, inputs) or ("", inputs)
+        return "", {key: value if key in inputs else UNKNOWN for key, value in outputs.items()}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_a_first_preview_with_every_supabase_output_unknown_registers_the_whole_stack(stack):
+    overrides = {"supabaseCustomDomain": {"hostname": "api.example.com"}} if stack == "prod" else None
+    run = run_program(stack, overrides, mocks=FirstPreviewMocks(), preview=True)
+    [check] = run.of_type("aws:route53/healthCheck:HealthCheck")
+    assert isinstance(check.inputs["fqdn"], Unknown)  # known only once the project exists
+    storage_origins = [o["domainName"] for r in run.of_type("aws:cloudfront/distribution:Distribution")
+                       if r.name == "storage-cdn-distribution" for o in r.inputs["origins"]]
+    assert storage_origins and all(isinstance(origin, Unknown) for origin in storage_origins)
+    assert len(run.of_type("aws:cloudfront/distribution:Distribution")) == 2
+    if stack == "prod":
+        assert len(run.of_type(ACTIVATION)) == 1
