@@ -7,7 +7,7 @@ local fake of the Management and Storage APIs, and prints the API calls by kind 
   2. a deploy with no change (target: no writes),
   3. a deploy after one function's file changed (target: one deploy call, nothing else written).
 The functions are a copy of functions/ (or, while it is empty, the functions both guides name), so the
-repository is never modified. Non-Supabase resources get mock outputs and are not counted. Takes seconds.
+repository is never modified. The AWS parts are switched off (they make no Supabase calls); other resources get mock outputs. Takes seconds.
 """
 
 from __future__ import annotations
@@ -100,6 +100,8 @@ def main() -> int:
                 "projectUrlTemplate": fake.project_url_template,
                 "functionsDir": str(functions_dir),
             },
+            # Only Supabase's calls are counted: the AWS parts (which expect an https project URL) stay off.
+            **{part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")},
             "functionSecrets": Secret({"OPENAI_API_KEY": "sk-bench", "STRIPE_SECRET_KEY": "sk_live_bench"}),
             "authSecrets": Secret({"smtpPass": "bench-smtp-pass"}),
         }
