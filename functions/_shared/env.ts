@@ -21,6 +21,27 @@ export function requireEnv(env: Env, name: string): string {
   return value;
 }
 
+/**
+ * A URL that secrets or users' data are sent to: https, or http on loopback only (the tests' local fakes). A 500
+ * naming the variable otherwise, before anything is sent.
+ */
+export function requireSecureUrl(env: Env, name: string, fallback?: string): string {
+  const value = envString(env, name) ?? fallback;
+  if (value === undefined) return requireEnv(env, name);
+  if (!isSecureUrl(value)) throw misconfigured(`${name} must be an https:// URL (http:// only on localhost)`);
+  return value;
+}
+
+function isSecureUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:") return true;
+    return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** A whole number within [min, max], or the fallback when unset. A bad value is an operator error, so a 500. */
 export function envInt(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = envString(env, name);

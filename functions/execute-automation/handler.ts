@@ -13,7 +13,7 @@
  * WEBHOOK_SECRET, AUTOMATION_TIMEOUT_MS (default 30000), SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (Storage).
  */
 import { createDatabase, type Database, type Tx } from "../_shared/db.ts";
-import { type Env, envInt, requireEnv } from "../_shared/env.ts";
+import { type Env, envInt, requireEnv, requireSecureUrl } from "../_shared/env.ts";
 import { HttpError, notFound } from "../_shared/errors.ts";
 import { createUserFunction, type EdgeFunction, type UserRequestContext } from "../_shared/function.ts";
 import { enforceRateLimit, rateLimitHeaders, type RateLimitStatus } from "../_shared/rate_limit.ts";
@@ -53,7 +53,7 @@ function serviceSettings(env: Env): ServiceSettings {
   requireEnv(env, "SUPABASE_URL");
   requireEnv(env, "SUPABASE_SERVICE_ROLE_KEY");
   return {
-    url: requireEnv(env, "AUTOMATION_SERVICE_URL"),
+    url: requireSecureUrl(env, "AUTOMATION_SERVICE_URL"),
     secret: requireEnv(env, "WEBHOOK_SECRET"),
     timeoutMs: envInt(env, "AUTOMATION_TIMEOUT_MS", 30_000, 100, 300_000),
   };

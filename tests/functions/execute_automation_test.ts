@@ -320,6 +320,14 @@ Deno.test("without AUTOMATION_SERVICE_URL: 500 naming the setting, and no job is
   assert.equal(await s.jobCount(), 0);
 });
 
+Deno.test("an http:// automation service off this machine is refused before a job is queued", async () => {
+  await using s = await setup({ AUTOMATION_SERVICE_URL: "http://automation.example.com/run" });
+  const { status, body } = await s.call({ workflow_id: s.workflowId });
+  assert.equal(status, 500);
+  assert.match(body.error.message, /AUTOMATION_SERVICE_URL must be an https:\/\/ URL/);
+  assert.equal(await s.jobCount(), 0);
+});
+
 Deno.test("a successful run logs ids, never a secret", async () => {
   await using s = await setup();
   const { result, output } = await captureConsole(() => s.call({ workflow_id: s.workflowId }));

@@ -10,7 +10,7 @@
  * and AI_TOTAL_TIMEOUT_MS (default 60000, for all of one request's attempts; see budget.ts) govern the fallback. A base URL must be https (or http on loopback, for local fakes): the key travels
  * with every request.
  */
-import { type Env, envInt, envList, envString, misconfigured } from "../env.ts";
+import { type Env, envInt, envList, envString, misconfigured, requireSecureUrl } from "../env.ts";
 import { anthropic } from "./anthropic.ts";
 import { gemini } from "./gemini.ts";
 import { openai } from "./openai.ts";
@@ -85,10 +85,7 @@ export function readAiConfig(env: Env): AiConfig {
 
 function settingsOf(env: Env, id: ProviderId): ProviderSettings {
   const names = ENV_NAMES[id];
-  const baseUrl = envString(env, names.baseUrl) ?? DEFAULTS[id].baseUrl;
-  if (!isSafeBaseUrl(baseUrl)) {
-    throw misconfigured(`${names.baseUrl} must be an https:// URL (http:// only on localhost)`);
-  }
+  const baseUrl = requireSecureUrl(env, names.baseUrl, DEFAULTS[id].baseUrl);
   return {
     id,
     apiKey: envString(env, names.key),
@@ -96,14 +93,4 @@ function settingsOf(env: Env, id: ProviderId): ProviderSettings {
     baseUrl,
     defaultModel: envString(env, names.model) ?? DEFAULTS[id].model,
   };
-}
-
-function isSafeBaseUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    if (url.protocol === "https:") return true;
-    return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  } catch {
-    return false;
-  }
 }
