@@ -24,7 +24,13 @@ from providers.supabase.custom_domain import (
 )
 from providers.supabase.database_settings import DatabaseSettings, DatabaseSettingsArgs
 from providers.supabase.edge_function import EdgeFunction, EdgeFunctionArgs
-from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_settings
+from providers.supabase.function_bundle import (
+    collect_files,
+    content_hash,
+    discover_functions,
+    read_settings,
+    referenced_names,
+)
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
@@ -153,9 +159,15 @@ class SupabaseProject(pulumi.ComponentResource):
             child,
         )
 
-        missing = sorted(set(GUIDE_FUNCTION_SECRETS) - set(args.function_secrets))
+        # Only what the deployed code reads: most of the guides' list belongs to functions not written yet.
+        read = referenced_names(config.functions_dir, GUIDE_FUNCTION_SECRETS)
+        missing = sorted(read - set(args.function_secrets))
         if missing:
-            pulumi.log.warn(f"functionSecrets has no value for {', '.join(missing)}; functions using them will fail")
+            pulumi.log.warn(
+                f"functionSecrets has no value for {', '.join(missing)}, which the functions read; set each with "
+                "`pulumi config set --secret --path 'functionSecrets.<NAME>' <value>` (each function's README says "
+                "which are optional)"
+            )
         # Secrets first, so a function never starts without the variables it reads.
         self.function_secrets = FunctionSecrets(
             f"{name}-function-secrets",

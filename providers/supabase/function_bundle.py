@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +109,16 @@ def content_hash(files: list[tuple[str, bytes]], entrypoint: str, verify_jwt: bo
         digest.update(relative.encode() + b"\0" + hashlib.sha256(content).digest())
     digest.update(json.dumps([entrypoint, verify_jwt, import_map]).encode())
     return digest.hexdigest()
+
+
+_ENV_NAME_LITERAL = re.compile(r"""["'`]([A-Z][A-Z0-9_]{2,})["'`]""")
+
+
+def referenced_names(functions_dir: str | Path, candidates: Iterable[str]) -> set[str]:
+    """Which of `candidates` (environment variable names) the deployed files mention as a string literal."""
+    wanted = set(candidates)
+    found: set[str] = set()
+    for name in discover_functions(functions_dir):
+        for _, content in collect_files(functions_dir, name):
+            found |= wanted & set(_ENV_NAME_LITERAL.findall(content.decode(errors="replace")))
+    return found

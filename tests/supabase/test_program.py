@@ -146,3 +146,12 @@ def test_an_smtp_port_supabase_blocks_is_refused_without_echoing_secrets(where):
     with pytest.raises(Exception, match="SMTP_PORT: Supabase's edge runtime refuses") as raised:
         run_program("staging", overrides, mocks=ProjectMocks())
     assert not any(secret in str(raised.value) for secret in SECRETS.values())
+
+
+def test_the_missing_secrets_warning_names_only_what_the_functions_read():
+    program = run_program("staging", {"functionSecrets": Secret({"OPENAI_API_KEY": "sk-x"})}, mocks=ProjectMocks())
+    [warning] = [w for w in program.warnings if "functionSecrets has no value" in w]
+    named = set(warning.split(" for ", 1)[1].split(", which")[0].split(", "))
+    assert {"ANTHROPIC_API_KEY", "AUTOMATION_SERVICE_URL", "WEBHOOK_SECRET", "SMTP_HOST"} <= named
+    assert "OPENAI_API_KEY" not in named  # configured
+    assert "CHAINLINK_API_KEY" not in named and "STRIPE_SECRET_KEY" not in named  # no function reads them yet
