@@ -10,18 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import dbmigrate
-from ops.localdb import LocalDatabase
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DENO = PROJECT_ROOT / "node_modules" / ".bin" / "deno"
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
-DATABASE = "functions_suite"
 # postgres.js reads its PG* defaults from the environment (src/index.js, parseOptions); denied reads would throw.
 POSTGRES_JS_ENV = [
     "PGHOST", "PGPORT", "PGUSER", "PGUSERNAME", "PGPASSWORD", "PGDATABASE", "PGAPPNAME", "PGTARGETSESSIONATTRS",
@@ -40,17 +35,6 @@ PASSED_THROUGH = [
 ]
 
 
-@pytest.fixture(scope="module")
-def suite_database_url(pg_cluster: LocalDatabase) -> Iterator[str]:
-    """A database with every migration applied, reached over TCP (postgres is trusted on loopback)."""
-    pg_cluster.create_database(DATABASE)
-    dbmigrate.apply(pg_cluster.url(dbname=DATABASE), MIGRATIONS_DIR)
-    try:
-        yield pg_cluster.tcp_url(dbname=DATABASE)
-    finally:
-        pg_cluster.drop_database(DATABASE)
-
-
 def deno_test_command() -> list[str]:
     return [
         str(DENO), "test",
@@ -62,14 +46,14 @@ def deno_test_command() -> list[str]:
     ]
 
 
-def test_deno_suite_passes(suite_database_url: str):
+def test_deno_suite_passes(migrated_database_url: str):
     if not DENO.exists():
         pytest.fail(f"Deno is missing at {DENO.relative_to(PROJECT_ROOT)}: run `npm ci` (or `make install`)")
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(Path.home())),
         "NO_COLOR": "1",
-        "TEST_DATABASE_URL": suite_database_url,
+        "TEST_DATABASE_URL": migrated_database_url,
     }
     env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     started = time.perf_counter()

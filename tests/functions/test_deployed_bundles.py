@@ -23,31 +23,20 @@ from typing import Any
 import psycopg
 import pytest
 
-import dbmigrate
 from ops.localdb import LocalDatabase
 from providers.supabase.function_bundle import collect_files
-from tests.functions.test_deno_suite import DENO, MIGRATIONS_DIR, PASSED_THROUGH
+from tests.conftest import dbname_of
+from tests.functions.test_deno_suite import DENO, PASSED_THROUGH
 
-DATABASE = "deployed_bundles"
 JWT_SECRET = "bundle-test-jwt-secret-at-least-32-characters"
 LISTENING = re.compile(r"Listening on (http://127\.0\.0\.1:\d+)/")
 
 
 @pytest.fixture(scope="module")
-def database(pg_cluster: LocalDatabase) -> Iterator[str]:
-    pg_cluster.create_database(DATABASE)
-    dbmigrate.apply(pg_cluster.url(dbname=DATABASE), MIGRATIONS_DIR)
-    try:
-        yield pg_cluster.tcp_url(dbname=DATABASE)
-    finally:
-        pg_cluster.drop_database(DATABASE)
-
-
-@pytest.fixture(scope="module")
-def user_id(pg_cluster: LocalDatabase, database: str) -> str:
+def user_id(pg_cluster: LocalDatabase, migrated_database_url: str) -> str:
     """A signed-up user (the signup trigger gives them a profile and model configurations)."""
     new_id = str(uuid.uuid4())
-    with psycopg.connect(pg_cluster.superuser_url_for(DATABASE), autocommit=True) as db:
+    with psycopg.connect(pg_cluster.superuser_url_for(dbname_of(migrated_database_url)), autocommit=True) as db:
         db.execute("insert into auth.users (id, email) values (%s, %s)", [new_id, f"{new_id}@bundle.test"])
     return new_id
 
@@ -113,11 +102,11 @@ class Served:
 
 
 @pytest.fixture
-def serve(tmp_path: Path, database: str) -> Iterator[Any]:
+def serve(tmp_path: Path, migrated_database_url: str) -> Iterator[Any]:
     started: list[Served] = []
 
     def start(name: str, **env: str) -> Served:
-        base = {"SUPABASE_DB_URL": database, "JWT_SECRET": JWT_SECRET, "SUPABASE_URL": "http://127.0.0.1:9",
+        base = {"SUPABASE_DB_URL": migrated_database_url, "JWT_SECRET": JWT_SECRET, "SUPABASE_URL": "http://127.0.0.1:9",
                 "SUPABASE_SERVICE_ROLE_KEY": "service-role-key-not-used-here"}
         served = Served(name, tmp_path / name, {**base, **env})
         started.append(served)
@@ -143,8 +132,9 @@ def test_create_support_ticket_creates_a_ticket_from_its_bundle(serve, user_id):
     assert body["notification"]["email"] == "not_configured"
 
 
-def test_ai_chat_message_reads_the_conversation_and_reports_no_provider_from_its_bundle(serve, pg_cluster, user_id):
-    with psycopg.connect(pg_cluster.superuser_url_for(DATABASE), autocommit=True) as db:
+def test_ai_chat_message_reads_the_conversation_and_reports_no_provider_from_its_bundle(
+        serve, pg_cluster, user_id, migrated_database_url):
+    with psycopg.connect(pg_cluster.superuser_url_for(dbname_of(migrated_database_url)), autocommit=True) as db:
         [(conversation,)] = db.execute("insert into public.conversations (user_id, title) values (%s, 'Bundle') "
                                        "returning id", [user_id]).fetchall()
     status, body = serve("ai-chat-message").request(

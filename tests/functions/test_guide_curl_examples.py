@@ -27,9 +27,7 @@ from pathlib import Path
 
 import pytest
 
-import dbmigrate
-from ops.localdb import LocalDatabase
-from tests.functions.test_deno_suite import ALLOWED_ENV, DENO, MIGRATIONS_DIR, PASSED_THROUGH, PROJECT_ROOT
+from tests.functions.test_deno_suite import ALLOWED_ENV, DENO, PASSED_THROUGH, PROJECT_ROOT
 
 GUIDE_NAME = "000_57e93d7d2e15fb88.txt"
 GUIDE_CANDIDATES = (
@@ -40,7 +38,6 @@ GUIDE_HOST = "https://xxxxxxxxxxxxx.supabase.co"
 GUIDE_KEY = "YOUR_ANON_KEY"
 GATEWAY_SCRIPT = "tests/functions/support/guide_gateway.ts"
 READY_MARKER = "GUIDE_GATEWAY_READY"
-DATABASE = "guide_curl_examples"
 START_TIMEOUT_SECONDS = 60
 CURL_TIMEOUT_SECONDS = 30
 
@@ -99,23 +96,13 @@ def examples() -> dict[str, CurlExample]:
 
 
 @pytest.fixture(scope="module")
-def database_url(pg_cluster: LocalDatabase) -> Iterator[str]:
-    pg_cluster.create_database(DATABASE)
-    dbmigrate.apply(pg_cluster.url(dbname=DATABASE), MIGRATIONS_DIR)
-    try:
-        yield pg_cluster.tcp_url(dbname=DATABASE)
-    finally:
-        pg_cluster.drop_database(DATABASE)
-
-
-@pytest.fixture(scope="module")
-def gateway(database_url: str) -> Iterator[Gateway]:
+def gateway(migrated_database_url: str) -> Iterator[Gateway]:
     if not DENO.exists():
         pytest.fail(f"Deno is missing at {DENO.relative_to(PROJECT_ROOT)}: run `npm ci` (or `make install`)")
     if shutil.which("curl") is None:
         pytest.fail("curl is not installed; the guide's examples are curl commands (apt-get install curl)")
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(Path.home())), "NO_COLOR": "1",
-           "TEST_DATABASE_URL": database_url}
+           "TEST_DATABASE_URL": migrated_database_url}
     env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join(ALLOWED_ENV)}",
                "--allow-read=functions,tests/functions", "--no-prompt", GATEWAY_SCRIPT]

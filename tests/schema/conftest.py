@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,3 +59,13 @@ def _copy(cluster: LocalDatabase, template: str, name: str) -> str:
     cluster.psql(f'create database "{name}" owner postgres template "{template}"')
     cluster.psql(f'alter database "{name}" set search_path to "$user", public, extensions')
     return cluster.url(dbname=name)
+
+
+def apply_migrations_before(url: str, migration: str, workdir: Path) -> None:
+    """Brings `url` to the state just before `migration` (a file name), as a database deployed earlier is."""
+    earlier = workdir / "earlier-migrations"
+    earlier.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < migration:
+            shutil.copy(path, earlier / path.name)
+    dbmigrate.apply(url, earlier)

@@ -3,13 +3,12 @@ users who signed up under the guide's seed have their untouched rows of retired 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import psycopg
 
 import dbmigrate
-from tests.schema.conftest import MIGRATIONS_DIR
+from tests.schema.conftest import MIGRATIONS_DIR, apply_migrations_before
 from tests.schema.sessions import new_user
 
 THIS_MIGRATION = "20251101001200_current_default_models.sql"
@@ -27,12 +26,7 @@ def test_new_users_start_with_what_the_defaults_table_says(db):
 
 
 def test_upgrading_moves_only_untouched_rows_of_retired_models(fresh_db, tmp_path: Path):
-    earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if path.name < THIS_MIGRATION:
-            shutil.copy(path, earlier / path.name)
-    dbmigrate.apply(fresh_db, earlier)
+    apply_migrations_before(fresh_db, THIS_MIGRATION, tmp_path)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         untouched, tuned, has_new_model = new_user(conn), new_user(conn), new_user(conn)
         conn.execute("update ai_model_configs set temperature = 0.2 where user_id = %s and provider = 'claude'",

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import psycopg
 import pytest
 
 import dbmigrate
-from tests.schema.conftest import MIGRATIONS_DIR
+from tests.schema.conftest import MIGRATIONS_DIR, apply_migrations_before
 from tests.schema.sessions import acting_as, as_role, new_user
 from tests.schema.world import insert
 
@@ -110,12 +109,7 @@ def test_users_cannot_queue_jobs_of_an_inactive_workflow(db):
 
 
 def test_upgrading_numbers_old_tickets_and_maps_old_job_statuses(fresh_db, tmp_path: Path):
-    earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if path.name < THIS_MIGRATION:
-            shutil.copy(path, earlier / path.name)
-    dbmigrate.apply(fresh_db, earlier)
+    apply_migrations_before(fresh_db, THIS_MIGRATION, tmp_path)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         user = new_user(conn)
         old_ticket = insert(conn, "support_tickets", user_id=user, title="Old", priority="high")

@@ -3,8 +3,8 @@
  * The system prompt is a top-level field; temperature is capped at 1 (Anthropic's range is 0-1, ours 0-2).
  */
 import { badResponse } from "./failure.ts";
-import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { parseEventObject, readSse } from "./sse.ts";
+import { isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
+import { parseEventObject, postForEvents } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 const API_VERSION = "2023-06-01";
@@ -50,21 +50,17 @@ export const anthropic: ProviderAdapter = {
   },
 
   async stream(settings, request, timeoutMs, signal): Promise<ChatStream> {
-    const { response, controller } = await callProvider(
+    const events = await postForEvents(
       joinUrl(settings.baseUrl, "/v1/messages"),
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers(settings) },
-        body: JSON.stringify(body(request, true)),
-      },
+      headers(settings),
+      body(request, true),
       timeoutMs,
       signal,
     );
-    if (!response.body) throw badResponse("the stream had no body");
     return (async function* (): ChatStream {
       const usage: Usage = { inputTokens: null, outputTokens: null };
       let stopped = false;
-      for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
+      for await (const event of events) {
         const data = parseEventObject(event.data);
         if (data.type === "error") throw badResponse("the stream reported an error");
         if (data.type === "message_start" && isRecord(data.message) && isRecord(data.message.usage)) {

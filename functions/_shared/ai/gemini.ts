@@ -4,8 +4,8 @@
  * header, not the `?key=` query, so it never appears in a URL (nor in a log of one).
  */
 import { badResponse } from "./failure.ts";
-import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { parseEventObject, readSse } from "./sse.ts";
+import { isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
+import { parseEventObject, postForEvents } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 function headers(settings: ProviderSettings): Record<string, string> {
@@ -66,20 +66,16 @@ export const gemini: ProviderAdapter = {
   },
 
   async stream(settings, request, timeoutMs, signal): Promise<ChatStream> {
-    const { response, controller } = await callProvider(
+    const events = await postForEvents(
       url(settings, request.model, true),
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers(settings) },
-        body: JSON.stringify(body(request)),
-      },
+      headers(settings),
+      body(request),
       timeoutMs,
       signal,
     );
-    if (!response.body) throw badResponse("the stream had no body");
     return (async function* (): ChatStream {
       let usage: Usage = { inputTokens: null, outputTokens: null };
-      for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
+      for await (const event of events) {
         const chunk = parseEventObject(event.data);
         if (isRecord(chunk.error)) throw badResponse("the stream reported an error");
         usage = usageOf(chunk) ?? usage;

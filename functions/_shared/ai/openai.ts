@@ -3,8 +3,8 @@
  * with /v1, as the OpenAI SDK reads it). Streaming asks for the usage in the last chunk (stream_options).
  */
 import { badResponse } from "./failure.ts";
-import { callProvider, isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
-import { parseEventObject, readSse } from "./sse.ts";
+import { isRecord, joinUrl, postJson, probeGet, tokenCount } from "./http.ts";
+import { parseEventObject, postForEvents } from "./sse.ts";
 import type { ChatRequest, ChatResult, ChatStream, ProviderAdapter, ProviderSettings, Usage } from "./types.ts";
 
 function headers(settings: ProviderSettings): Record<string, string> {
@@ -50,20 +50,16 @@ export const openai: ProviderAdapter = {
   },
 
   async stream(settings, request, timeoutMs, signal): Promise<ChatStream> {
-    const { response, controller } = await callProvider(
+    const events = await postForEvents(
       joinUrl(settings.baseUrl, "/chat/completions"),
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers(settings) },
-        body: JSON.stringify(body(request, true)),
-      },
+      headers(settings),
+      body(request, true),
       timeoutMs,
       signal,
     );
-    if (!response.body) throw badResponse("the stream had no body");
     return (async function* (): ChatStream {
       let usage: Usage = { inputTokens: null, outputTokens: null };
-      for await (const event of readSse(response.body!, timeoutMs, () => controller.abort())) {
+      for await (const event of events) {
         if (event.data === "[DONE]") break;
         const chunk = parseEventObject(event.data);
         if (isRecord(chunk.error)) throw badResponse("the stream reported an error");

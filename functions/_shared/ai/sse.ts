@@ -4,11 +4,32 @@
  */
 import { withTimeout } from "../timeout.ts";
 import { badResponse } from "./failure.ts";
-import { isRecord } from "./http.ts";
+import { callProvider, isRecord } from "./http.ts";
 
 export interface SseEvent {
   event: string;
   data: string;
+}
+
+/**
+ * POSTs a JSON body that asks for a stream and returns its events; the headers must come within `timeoutMs`, and
+ * then each read too (readSse). Aborting `signal` stops the call.
+ */
+export async function postForEvents(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<AsyncGenerator<SseEvent, void, void>> {
+  const { response, controller } = await callProvider(
+    url,
+    { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) },
+    timeoutMs,
+    signal,
+  );
+  if (!response.body) throw badResponse("the stream had no body");
+  return readSse(response.body, timeoutMs, () => controller.abort());
 }
 
 export async function* readSse(
