@@ -16,8 +16,7 @@ import boto3
 from botocore.config import Config
 
 from ops.backup.pgtools import PgClient
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from ops.exit_codes import EXIT_FAILED
 
 
 def add_location_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, BackupSettings, run_backup
 from ops.backup.cli_support import (
-    EXIT_OK,
     add_location_arguments,
     fail,
     missing_location,
@@ -20,8 +19,7 @@ from ops.backup.cli_support import (
 )
 from ops.backup.storage import S3ObjectStore
 from ops.backup.upload import MIB
-
-EXIT_USAGE = 2
+from ops.exit_codes import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: Any) -> None:

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ops.exit_codes import EXIT_FAILED, EXIT_OK
 from ops.frontend_env import FrontendEnvError, Overrides, build_env, parse_outputs, render, write_atomically
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:

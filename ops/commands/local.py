@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ops.exit_codes import EXIT_FAILED, EXIT_OK
 from ops.localdb import LocalDatabase, LocalDatabaseError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -54,8 +55,8 @@ def run_local_db(args: argparse.Namespace) -> int:
             return 0 if running else 1
     except LocalDatabaseError as exc:
         print(f"local-db: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def run_local_up(args: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def run_local_up(args: argparse.Namespace) -> int:
         report = deploy(args.stack, LOCAL_DIR / "state" / f"{args.stack}.json", preview=args.preview)
     except Exception as exc:  # the program's own message (config, SQL, connection) is the useful part
         print(f"local-up: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     for step in report.steps:
         print(f"{step.action:>7}  {step.urn.rsplit('::', 1)[-1]}")
     if report.run is not None:
@@ -73,4 +74,4 @@ def run_local_up(args: argparse.Namespace) -> int:
             shown = "[secret]" if name in report.run.secret_outputs else value
             print(f"output  {name}: {shown}")
     print("no changes" if not report.changed else ("preview only, nothing changed" if args.preview else "done"))
-    return 0
+    return EXIT_OK

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dbmigrate
+from ops.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -32,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.database_url:
         print("migrate: give --database-url or set DATABASE_URL", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     options = dbmigrate.MigrationOptions(
         lock_timeout_seconds=args.lock_timeout,
         allow_out_of_order=args.allow_out_of_order,
@@ -44,22 +45,22 @@ def run(args: argparse.Namespace) -> int:
         report = dbmigrate.apply(args.database_url, files, options)
     except dbmigrate.MigrationError as exc:
         print(f"migrate: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     plan = report.plan
     if args.status:
         for row in plan.applied:
             print(f"applied  {row.version}  {row.name}")
         for migration in plan.pending:
             print(f"pending  {migration.version}  {migration.name}")
-        return 0
+        return EXIT_OK
     if args.dry_run:
         for migration in plan.pending:
             print(f"would apply {migration.label}")
         if plan.is_noop:
             print("nothing to apply")
-        return 0
+        return EXIT_OK
     for version in report.applied_now:
         print(f"applied {version}")
     if not report.applied_now:
         print("nothing to apply")
-    return 0
+    return EXIT_OK

@@ -12,7 +12,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, resolve_backup
 from ops.backup.cli_support import (
-    EXIT_OK,
     add_location_arguments,
     fail,
     missing_location,
@@ -25,9 +24,8 @@ from ops.backup.manifest import Manifest
 from ops.backup.storage import copy_from_backup, read_index
 from ops.backup.table_restore import restore_tables
 from ops.commands.backup import storage_source
+from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.restore import compare_with_manifest, fetch_verified, load_manifest, restore_database
-
-EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:

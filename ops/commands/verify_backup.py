@@ -14,7 +14,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, resolve_backup
 from ops.backup.cli_support import (
-    EXIT_OK,
     add_location_arguments,
     fail,
     missing_location,
@@ -24,9 +23,8 @@ from ops.backup.cli_support import (
 )
 from ops.backup.layout import STAMP_FORMAT
 from ops.backup.scratch import scratch_database
+from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.restore import compare_with_manifest, fetch_verified, restore_database
-
-EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:
