@@ -40,30 +40,15 @@ export async function completeWithFallback(
   input: ChatInput,
   log: Logger,
 ): Promise<{ choice: ModelChoice; result: ChatResult; attempts: Attempt[] }> {
-  const attempts: Attempt[] = [];
-  const budget = new AttemptBudget(config.totalTimeoutMs);
-  for (const choice of attemptPlan(config, primary)) {
-    const started = performance.now();
-    const controller = new AbortController();
-    try {
-      budget.ensureTimeLeft();
-      const settings = configuredSettings(config, choice.provider);
-      const result = await budget.bound(
-        ADAPTERS[choice.provider].complete(
-          settings,
-          { ...input, model: choice.model },
-          config.timeoutMs,
-          controller.signal,
-        ),
-        () => controller.abort(),
-      );
-      attempts.push(record(choice, "ok", "answered", started));
-      return { choice, result, attempts };
-    } catch (error) {
-      attempts.push(failed(choice, error, started, log));
-    }
-  }
-  throw new AiUnavailableError(attempts);
+  const { choice, value: result, attempts } = await firstToAnswer(
+    config,
+    primary,
+    input,
+    log,
+    "answered",
+    (settings, request, signal) => ADAPTERS[settings.id].complete(settings, request, config.timeoutMs, signal),
+  );
+  return { choice, result, attempts };
 }
 
 export interface OpenedStream {
@@ -88,6 +73,29 @@ export async function openStreamWithFallback(
   input: ChatInput,
   log: Logger,
 ): Promise<OpenedStream> {
+  const { choice, value, attempts, controller } = await firstToAnswer(
+    config,
+    primary,
+    input,
+    log,
+    "streaming",
+    (settings, request, signal) => firstDelta(settings, request, config.timeoutMs, signal),
+  );
+  return { choice, attempts, first: value.first, rest: value.stream, abort: () => controller.abort() };
+}
+
+/**
+ * Asks each provider of the plan in turn, within the request's time budget, until one answers. Each failure is
+ * recorded as an attempt (and its call aborted, so no connection stays open); when none answers, a 503 lists them.
+ */
+async function firstToAnswer<T>(
+  config: AiConfig,
+  primary: ModelChoice,
+  input: ChatInput,
+  log: Logger,
+  answered: string,
+  call: (settings: ProviderSettings, request: ChatRequest, signal: AbortSignal) => Promise<T>,
+): Promise<{ choice: ModelChoice; value: T; attempts: Attempt[]; controller: AbortController }> {
   const attempts: Attempt[] = [];
   const budget = new AttemptBudget(config.totalTimeoutMs);
   for (const choice of attemptPlan(config, primary)) {
@@ -96,12 +104,12 @@ export async function openStreamWithFallback(
     try {
       budget.ensureTimeLeft();
       const settings = configuredSettings(config, choice.provider);
-      const { stream, first } = await budget.bound(
-        firstDelta(settings, { ...input, model: choice.model }, config.timeoutMs, controller.signal),
+      const value = await budget.bound(
+        call(settings, { ...input, model: choice.model }, controller.signal),
         () => controller.abort(),
       );
-      attempts.push(record(choice, "ok", "streaming", started));
-      return { choice, attempts, first, rest: stream, abort: () => controller.abort() };
+      attempts.push(record(choice, "ok", answered, started));
+      return { choice, value, attempts, controller };
     } catch (error) {
       controller.abort();
       attempts.push(failed(choice, error, started, log));
