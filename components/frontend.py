@@ -95,7 +95,7 @@ class Frontend(pulumi.ComponentResource):
             min_ttl=ONE_YEAR_SECONDS,
             default_ttl=ONE_YEAR_SECONDS,
             max_ttl=ONE_YEAR_SECONDS,
-            parameters_in_cache_key_and_forwarded_to_origin=_nothing_in_cache_key(compressed=True),
+            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(query_strings="none", compressed=True),
             opts=child,
         )
         html_cache = aws.cloudfront.CachePolicy(
@@ -104,7 +104,7 @@ class Frontend(pulumi.ComponentResource):
             min_ttl=0,
             default_ttl=0,
             max_ttl=0,
-            parameters_in_cache_key_and_forwarded_to_origin=_nothing_in_cache_key(compressed=False),
+            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(query_strings="none", compressed=False),
             opts=child,
         )
 
@@ -222,10 +222,11 @@ class Frontend(pulumi.ComponentResource):
         )
 
 
-def _nothing_in_cache_key(
-    *, compressed: bool
+def cache_key_without_cookies_or_headers(
+    *, query_strings: str, compressed: bool
 ) -> aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs:
-    """Static files vary by nothing the viewer sends; a policy that caches nothing may not vary by encoding."""
+    """A cache key no cookie or header varies (`query_strings`: none or all); a policy that caches nothing may not
+    vary by encoding, so `compressed` is false for it."""
     return aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
         cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
             cookie_behavior="none"
@@ -234,7 +235,7 @@ def _nothing_in_cache_key(
             header_behavior="none"
         ),
         query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
-            query_string_behavior="none"
+            query_string_behavior=query_strings
         ),
         enable_accept_encoding_gzip=compressed,
         enable_accept_encoding_brotli=compressed,

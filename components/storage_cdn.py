@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_aws as aws
 
-from components.frontend import MINIMUM_TLS_POLICY
+from components.frontend import MINIMUM_TLS_POLICY, cache_key_without_cookies_or_headers
 from components.security_headers import security_headers
 
 ONE_YEAR_SECONDS = 31_536_000
@@ -163,18 +163,8 @@ class StorageCdn(pulumi.ComponentResource):
             min_ttl=min_ttl,
             default_ttl=default_ttl,
             max_ttl=max_ttl,
-            parameters_in_cache_key_and_forwarded_to_origin=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
-                cookies_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
-                    cookie_behavior="none"
-                ),
-                headers_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
-                    header_behavior="none"
-                ),
-                query_strings_config=aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
-                    query_string_behavior="all"
-                ),
-                enable_accept_encoding_gzip=True,
-                enable_accept_encoding_brotli=True,
+            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(
+                query_strings="all", compressed=True
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
