@@ -159,8 +159,10 @@ class SupabaseProject(pulumi.ComponentResource):
             child,
         )
 
+        # Each function's files, read once: their hashes decide redeploys, their text which secrets are read.
+        bundles = {slug: collect_files(config.functions_dir, slug) for slug in discover_functions(config.functions_dir)}
         # Only what the deployed code reads: most of the guides' list belongs to functions not written yet.
-        read = referenced_names(config.functions_dir, GUIDE_FUNCTION_SECRETS)
+        read = referenced_names((file for files in bundles.values() for file in files), GUIDE_FUNCTION_SECRETS)
         missing = sorted(read - set(args.function_secrets))
         if missing:
             pulumi.log.warn(
@@ -177,7 +179,7 @@ class SupabaseProject(pulumi.ComponentResource):
             child,
         )
 
-        self.functions = self._edge_functions(name, args, api_url)
+        self.functions = self._edge_functions(name, args, api_url, bundles)
 
         # Buckets through the project's Storage API; their access policies live in the migrations.
         self.buckets = [
@@ -216,23 +218,22 @@ class SupabaseProject(pulumi.ComponentResource):
             }
         )
 
-    def _edge_functions(self, name: str, args: SupabaseProjectArgs, api_url: str) -> dict[str, EdgeFunction]:
+    def _edge_functions(
+        self, name: str, args: SupabaseProjectArgs, api_url: str, bundles: Mapping[str, list[tuple[str, bytes]]]
+    ) -> dict[str, EdgeFunction]:
         functions_dir = args.project.functions_dir
-        found = discover_functions(functions_dir)
-        unknown = sorted(set(args.functions) - set(found))
+        unknown = sorted(set(args.functions) - set(bundles))
         if unknown:
             raise ValueError(
                 f"functions: {', '.join(unknown)} configured but not found under {functions_dir}/; "
                 "fix the name or remove the entry"
             )
         deployed: dict[str, EdgeFunction] = {}
-        for slug in found:
+        for slug, files in bundles.items():
             settings = read_settings(functions_dir, slug)
             override = args.functions.get(slug)
             verify_jwt = override.verify_jwt if override and override.verify_jwt is not None else settings.verify_jwt
-            digest = content_hash(
-                collect_files(functions_dir, slug), settings.entrypoint, verify_jwt, settings.import_map
-            )
+            digest = content_hash(files, settings.entrypoint, verify_jwt, settings.import_map)
             # The hash is the input the diff compares: preview shows exactly which functions change.
             deployed[slug] = EdgeFunction(
                 f"{name}-fn-{slug}",

@@ -114,11 +114,10 @@ def content_hash(files: list[tuple[str, bytes]], entrypoint: str, verify_jwt: bo
 _ENV_NAME_LITERAL = re.compile(r"""["'`]([A-Z][A-Z0-9_]{2,})["'`]""")
 
 
-def referenced_names(functions_dir: str | Path, candidates: Iterable[str]) -> set[str]:
-    """Which of `candidates` (environment variable names) the deployed files mention as a string literal."""
+def referenced_names(files: Iterable[tuple[str, bytes]], candidates: Iterable[str]) -> set[str]:
+    """Which of `candidates` (environment variable names) the files (from collect_files) mention as a string literal."""
     wanted = set(candidates)
     found: set[str] = set()
-    for name in discover_functions(functions_dir):
-        for _, content in collect_files(functions_dir, name):
-            found |= wanted & set(_ENV_NAME_LITERAL.findall(content.decode(errors="replace")))
+    for _, content in files:
+        found |= wanted & set(_ENV_NAME_LITERAL.findall(content.decode(errors="replace")))
     return found
