@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dbmigrate
 from ops.localdb import LocalDatabase, free_tcp_port
-from tests.functions.test_deno_suite import ALLOWED_ENV, DENO, MIGRATIONS_DIR, PASSED_THROUGH, PROJECT_ROOT
+from tests.functions.conftest import MIGRATIONS_DIR
+from tests.functions.deno import DENO, MISSING_DENO, start_script, stop_script
 
 SERVER_SCRIPT = "benchmarks/health_check_server.ts"
 READY_MARKER = "HEALTH_BENCH_READY"
@@ -139,37 +138,6 @@ def throughput(url: str) -> tuple[float, list[float], int]:
     return len(latencies) / (time.perf_counter() - began), latencies, errors[0]
 
 
-def start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(Path.home())), "NO_COLOR": "1",
-           "TEST_DATABASE_URL": database_url}
-    env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
-    command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join(ALLOWED_ENV)}",
-               "--allow-read=functions,tests/functions,benchmarks", "--no-prompt", SERVER_SCRIPT]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE, stdout=sink,
-                                   stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        for line in log.read_text(errors="replace").splitlines():
-            if line.startswith(READY_MARKER):
-                return process, json.loads(line[len(READY_MARKER):])
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{SERVER_SCRIPT} did not start:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    assert process.stdin is not None
-    process.stdin.close()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def print_latency(sequential: Sequential) -> None:
     latencies = sequential.latencies
     base = {"p50": statistics.median(latencies["baseline"]), "p95": percentile(latencies["baseline"], 0.95),
@@ -210,7 +178,7 @@ def print_hang(answers: list[Answer]) -> None:
 
 def main() -> None:
     if not DENO.exists():
-        sys.exit(f"Deno is missing at {DENO.relative_to(PROJECT_ROOT)}: run `npm ci` (or `make install`)")
+        sys.exit(MISSING_DENO)
     work = Path(tempfile.mkdtemp(prefix="bench-health-"))
     cluster = LocalDatabase(work / "cluster", free_tcp_port())
     process = None
@@ -218,7 +186,9 @@ def main() -> None:
         cluster.init()
         cluster.create_database("health_bench")
         dbmigrate.apply(cluster.url(dbname="health_bench"), MIGRATIONS_DIR)
-        process, urls = start_server(cluster.tcp_url(dbname="health_bench"), work / "server.log")
+        process, urls = start_script(SERVER_SCRIPT, "functions,tests/functions,benchmarks",
+                                     cluster.tcp_url(dbname="health_bench"), work / "server.log", READY_MARKER,
+                                     START_TIMEOUT_SECONDS)
         began = time.perf_counter()
 
         sequential = sequential_latencies(urls)
@@ -234,7 +204,7 @@ def main() -> None:
             print(f"\nWARNING: {len(sequential.problems)} answers were not 200 healthy, e.g. {sequential.problems[0]}")
     finally:
         if process is not None:
-            stop_server(process)
+            stop_script(process)
         cluster.destroy()
         shutil.rmtree(work, ignore_errors=True)
 

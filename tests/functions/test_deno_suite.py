@@ -7,32 +7,14 @@ AI providers and Storage API, the local gateway), reading the functions and test
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DENO = PROJECT_ROOT / "node_modules" / ".bin" / "deno"
-MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
-# postgres.js reads its PG* defaults from the environment (src/index.js, parseOptions); denied reads would throw.
-POSTGRES_JS_ENV = [
-    "PGHOST", "PGPORT", "PGUSER", "PGUSERNAME", "PGPASSWORD", "PGDATABASE", "PGAPPNAME", "PGTARGETSESSIONATTRS",
-    "USER", "USERNAME", "LOGNAME",
-    *(f"PG{option.upper()}" for option in (
-        "max", "ssl", "sslnegotiation", "idle_timeout", "connect_timeout", "max_lifetime", "max_pipeline", "backoff",
-        "keep_alive", "prepare", "debug", "fetch_types", "publications", "target_session_attrs",
-    )),
-]
-ALLOWED_ENV = ["TEST_DATABASE_URL", *POSTGRES_JS_ENV]
+from tests.functions.deno import ALLOWED_ENV, DENO, MISSING_DENO, PROJECT_ROOT, deno_env
+
 SUITE_TIMEOUT_SECONDS = 180
-# Deno's cache and, for a first run that downloads npm packages, the proxy and CA settings of this machine.
-PASSED_THROUGH = [
-    "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "DENO_CERT", "DENO_TLS_CA_STORE", "SSL_CERT_FILE", "SSL_CERT_DIR",
-    "NODE_EXTRA_CA_CERTS", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-]
 
 
 def deno_test_command() -> list[str]:
@@ -48,14 +30,8 @@ def deno_test_command() -> list[str]:
 
 def test_deno_suite_passes(migrated_database_url: str):
     if not DENO.exists():
-        pytest.fail(f"Deno is missing at {DENO.relative_to(PROJECT_ROOT)}: run `npm ci` (or `make install`)")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(Path.home())),
-        "NO_COLOR": "1",
-        "TEST_DATABASE_URL": migrated_database_url,
-    }
-    env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
+        pytest.fail(MISSING_DENO)
+    env = deno_env(migrated_database_url)
     started = time.perf_counter()
     result = subprocess.run(
         deno_test_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_SECONDS,

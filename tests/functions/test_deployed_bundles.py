@@ -26,7 +26,7 @@ import pytest
 from ops.localdb import LocalDatabase
 from providers.supabase.function_bundle import collect_files
 from tests.conftest import dbname_of
-from tests.functions.test_deno_suite import DENO, PASSED_THROUGH
+from tests.functions.deno import DENO, PASSED_THROUGH
 
 JWT_SECRET = "bundle-test-jwt-secret-at-least-32-characters"
 LISTENING = re.compile(r"Listening on (http://127\.0\.0\.1:\d+)/")

@@ -14,20 +14,18 @@ permissions of the Deno suite (test_deno_suite.py).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.functions.test_deno_suite import ALLOWED_ENV, DENO, PASSED_THROUGH, PROJECT_ROOT
+from tests.functions.deno import DENO, MISSING_DENO, PROJECT_ROOT, DenoScriptError, start_script, stop_script
 
 GUIDE_NAME = "000_57e93d7d2e15fb88.txt"
 GUIDE_CANDIDATES = (
@@ -98,41 +96,20 @@ def examples() -> dict[str, CurlExample]:
 @pytest.fixture(scope="module")
 def gateway(migrated_database_url: str) -> Iterator[Gateway]:
     if not DENO.exists():
-        pytest.fail(f"Deno is missing at {DENO.relative_to(PROJECT_ROOT)}: run `npm ci` (or `make install`)")
+        pytest.fail(MISSING_DENO)
     if shutil.which("curl") is None:
         pytest.fail("curl is not installed; the guide's examples are curl commands (apt-get install curl)")
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(Path.home())), "NO_COLOR": "1",
-           "TEST_DATABASE_URL": migrated_database_url}
-    env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
-    command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join(ALLOWED_ENV)}",
-               "--allow-read=functions,tests/functions", "--no-prompt", GATEWAY_SCRIPT]
     with tempfile.TemporaryDirectory(prefix="guide-gateway-") as folder:
         log = Path(folder) / "gateway.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE, stdout=sink,
-                                       stderr=subprocess.STDOUT)
         try:
-            yield _wait_until_ready(process, log)
+            process, ready = start_script(GATEWAY_SCRIPT, "functions,tests/functions", migrated_database_url, log,
+                                          READY_MARKER, START_TIMEOUT_SECONDS)
+        except DenoScriptError as error:
+            pytest.fail(f"the local gateway: {error}")
+        try:
+            yield Gateway(**ready, log=log)
         finally:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> Gateway:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        for line in log.read_text(errors="replace").splitlines():
-            if line.startswith(READY_MARKER):
-                return Gateway(**json.loads(line[len(READY_MARKER):]), log=log)
-        if process.poll() is not None:
-            pytest.fail(f"the local gateway exited ({process.returncode}):\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
-    pytest.fail(f"the local gateway did not start in {START_TIMEOUT_SECONDS}s:\n{log.read_text(errors='replace')}")
+            stop_script(process)
 
 
 def run_curl(argv: list[str], gateway: Gateway) -> tuple[int, dict]:
