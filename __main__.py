@@ -18,16 +18,7 @@ config = load_stack_config()
 # The local stack names its database; stacks with a Supabase project connect through its pooler.
 database_url: pulumi.Input[str] | None = config.database.local_url
 if database_url is not None:
-    database = Database(
-        "platform-db",
-        DatabaseArgs(
-            connection=pulumi.Output.secret(database_url),
-            migrations_dir=config.database.migrations_dir,
-            lock_timeout_seconds=config.database.lock_timeout_seconds,
-            allow_out_of_order=config.database.allow_out_of_order,
-            accept_changed_versions=config.database.accept_changed_versions,
-        ),
-    )
+    database = Database("platform-db", DatabaseArgs.from_config(config.database, pulumi.Output.secret(database_url)))
     pulumi.export("appliedMigrations", database.applied_count)
     # The local stack has no Storage service: its buckets are rows in storage.buckets.
     LocalStorage(
@@ -42,14 +33,7 @@ if config.supabase.enabled:
     supabase = SupabaseProject("supabase", SupabaseProjectArgs.from_config(config))
     # The migrations reach the project through its session pooler (the direct host is IPv6-only).
     supabase_database = Database(
-        "platform-db",
-        DatabaseArgs(
-            connection=supabase.pooler_connection_string,
-            migrations_dir=config.database.migrations_dir,
-            lock_timeout_seconds=config.database.lock_timeout_seconds,
-            allow_out_of_order=config.database.allow_out_of_order,
-            accept_changed_versions=config.database.accept_changed_versions,
-        ),
+        "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string)
     )
     pulumi.export("appliedMigrations", supabase_database.applied_count)
     # What the frontend build needs; the anon key is public by design, the service-role key never leaves.

@@ -10,6 +10,7 @@ from pulumi.dynamic import Resource
 
 import dbmigrate
 from providers.migrations import MigrationsProvider
+from stackconfig.database import DatabaseConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,17 @@ class DatabaseArgs:
     lock_timeout_seconds: int = 30
     allow_out_of_order: bool = False
     accept_changed_versions: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_config(cls, database: DatabaseConfig, connection: pulumi.Input[str]) -> DatabaseArgs:
+        """From the stack's `database` section and where to connect."""
+        return cls(
+            connection=connection,
+            migrations_dir=database.migrations_dir,
+            lock_timeout_seconds=database.lock_timeout_seconds,
+            allow_out_of_order=database.allow_out_of_order,
+            accept_changed_versions=database.accept_changed_versions,
+        )
 
 
 class SchemaMigrations(Resource, module="database", name="SchemaMigrations"):
