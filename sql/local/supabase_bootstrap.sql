@@ -9,7 +9,7 @@
 --   * auth.users and auth.uid() / auth.role() / auth.jwt() / auth.email(), which read the
 --     request.jwt.claims setting the way Supabase's functions do;
 --   * storage.buckets / storage.objects with Supabase's columns, and storage.foldername();
---   * the extensions schema with vector and pg_trgm already created: on Supabase the
+--   * the extensions schema with vector, pg_trgm (and pg_stat_statements where shipped) already created: on Supabase the
 --     non-superuser postgres may create them (supautils does it on its behalf), so here the
 --     bootstrap creates them and a migration's CREATE EXTENSION IF NOT EXISTS finds them.
 
@@ -35,6 +35,13 @@ create schema extensions;
 grant usage on schema extensions to postgres, anon, authenticated, service_role;
 create extension if not exists vector with schema extensions;
 create extension if not exists pg_trgm with schema extensions;
+-- Supabase's image creates pg_stat_statements as a superuser; the migration's guarded create then finds it.
+-- Created only where the server ships it (a system PostgreSQL through PG_BIN_DIR may not).
+select exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg_stat_statements')
+    as has_pg_stat_statements \gset
+\if :has_pg_stat_statements
+create extension if not exists pg_stat_statements with schema extensions;
+\endif
 
 -- public: Supabase grants the API roles usage; table privileges come from the migrations.
 grant usage on schema public to anon, authenticated, service_role;
