@@ -207,11 +207,38 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
 FunctionSecrets = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
 
 
+# A name is secret-looking when one of its _-separated words is one of these (MAX_TOKENS, a count, is not: TOKEN
+# is singular) or when it contains one of the longer words anywhere (DBPASSWORD, MYSECRET).
+SECRET_NAME_WORDS = frozenset({
+    "KEY", "APIKEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "CREDENTIAL",
+    "CREDENTIALS", "PRIVATE", "DSN", "SALT", "SIGNATURE", "CERT", "PEM",
+})  # fmt: skip
+SECRET_NAME_PARTS = ("SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY", "CREDENTIAL")
+
+
+def looks_like_a_secret(name: str) -> bool:
+    upper = name.upper()
+    if upper in GUIDE_FUNCTION_SECRETS:
+        return True
+    return bool(SECRET_NAME_WORDS & set(upper.split("_"))) or any(part in upper for part in SECRET_NAME_PARTS)
+
+
 def _function_setting_names(settings: dict[str, str]) -> dict[str, str]:
     bad = [name for name in settings if not SECRET_NAME_PATTERN.match(name) or name.upper().startswith("SUPABASE_")]
     if bad:
         raise ValueError(
             f"invalid setting names {', '.join(sorted(bad))}: letters, digits and _, not starting with SUPABASE_"
+        )
+    # functionSettings sit in plain text in Pulumi.<stack>.yaml and in the state; the guides' secret variables
+    # and anything named like a credential go to functionSecrets, which Pulumi encrypts.
+    secret_like = sorted(name for name in settings if looks_like_a_secret(name))
+    if secret_like:
+        names = ", ".join(secret_like)
+        raise ValueError(
+            f"{names} in functionSettings would be stored in plain text; secrets (the guides' list, and any name "
+            "with KEY, SECRET, TOKEN, PASSWORD, PASS, ... in it) go in functionSecrets: remove each from "
+            f"functionSettings and run `pulumi config set --secret --path 'functionSecrets.{secret_like[0]}' "
+            "<value>`"
         )
     return settings
 
