@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackconfig.urls import insecure_url_problem
+
 # Pulumi's marker for a secret value in the engine's JSON (sdk/go/common/resource/properties.go).
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
@@ -71,7 +73,7 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
     """The variables, in the guide's order; raises FrontendEnvError before anything could be written."""
     url = _required(outputs, "supabaseUrl")
     anon = _required(outputs, "supabaseAnonKey")
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if insecure_url_problem(url):  # a prefix test would pass http://localhost.evil.example
         raise FrontendEnvError("stack output 'supabaseUrl' is not an https:// URL; check the stack's Supabase "
                                "project output")
     role = _jwt_role(anon)

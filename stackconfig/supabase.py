@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 
 from stackconfig.base import SECTION_CONFIG
+from stackconfig.urls import insecure_url_problem, redirect_pattern_problem
 
 Region = Literal[
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
@@ -65,6 +66,12 @@ class SupabaseProjectConfig(BaseModel):
             raise ValueError("projectName is required when organizationSlug is set")
         if "{ref}" not in self.project_url_template:
             raise ValueError("projectUrlTemplate must contain {ref}")
+        # The access token goes to the Management API, the service-role key to the project's URL.
+        for key, url in (("managementApiUrl", self.management_api_url),
+                         ("projectUrlTemplate", self.project_url_template.replace("{ref}", "a" * 20))):
+            problem = insecure_url_problem(url)
+            if problem:
+                raise ValueError(f"{key}: {problem}")
         return self
 
     @property
@@ -119,7 +126,19 @@ class SupabaseAuthConfig(BaseModel):
         bad = [url for url in urls if "," in url or not url.strip()]
         if bad:
             raise ValueError("redirect URLs may not be empty or contain commas (Supabase joins them with commas)")
+        problems = [problem for url in urls if (problem := redirect_pattern_problem(url.strip()))]
+        if problems:
+            raise ValueError("; ".join(problems))
         return urls
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url_is_https(cls, url: str | None) -> str | None:
+        # Sign-in e-mails link here with the user's tokens.
+        problem = insecure_url_problem(url) if url is not None else None
+        if problem:
+            raise ValueError(problem)
+        return url
 
 
 def _postgres_parameters(settings: dict[str, int | str | bool]) -> dict[str, int | str | bool]:

@@ -39,3 +39,67 @@ def test_plain_settings_the_functions_read_are_accepted(name):
     assert not looks_like_a_secret(name)
     config = validate_config({"functionSettings": {name: "x"}, "environment": "local"}, stack_file="Pulumi.local.yaml")
     assert config.function_settings == {name: "x"}
+
+
+@pytest.mark.parametrize("url", ["http://api.supabase.com", "http://10.0.0.5:8080", "http://localhost.evil.net",
+                                 "http://127.0.0.1.nip.io", "ftp://api.supabase.com", "https://"])
+def test_a_management_api_url_that_is_not_https_is_refused(url):
+    message = problems_of({"supabase": {"managementApiUrl": url}})
+    assert "supabase: Value error, managementApiUrl:" in message or "managementApiUrl" in message
+    assert "https://" in message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:54321", "http://localhost:8080", "http://[::1]:9000",
+                                 "https://api.supabase.com", "https://api.supabase.example:8443/"])
+def test_https_or_loopback_management_api_urls_are_accepted(url):
+    config = validate_config({"supabase": {"managementApiUrl": url}}, stack_file="Pulumi.local.yaml")
+    assert config.supabase.management_api_url == url
+
+
+def test_a_plain_http_project_url_template_and_site_url_are_refused():
+    assert "projectUrlTemplate" in problems_of({"supabase": {"projectUrlTemplate": "http://{ref}.supabase.co"}})
+    assert "plain http" in problems_of({"supabaseAuth": {"siteUrl": "http://app.example.com"}})
+
+
+OVER_BROAD_REDIRECTS = {
+    "**": "names no scheme and host",
+    "*": "names no scheme and host",
+    "https://**": "`**` in the host",
+    "https://**.example.com/": "`**` in the host",
+    "https://app.example.com**": "`**` in the host",
+    "https://*": "bare domain or TLD",
+    "https://*.com/**": "bare domain or TLD",
+    "https://app.example.*/": "must be literal",
+    "https://app.*.example.com/": "must be literal",
+    "https://app.example.co?/": "only `*`",
+    "https://app.example.com:*/": "port",
+    "https://app.example.com@evil.example.net/": "user info",
+    "http://app.example.com/**": "plain http",
+    "javascript://x/%0aalert(1)": "run in the browser",
+    "myapp://*": "app scheme",
+}
+
+
+@pytest.mark.parametrize(("pattern", "why"), OVER_BROAD_REDIRECTS.items(), ids=OVER_BROAD_REDIRECTS.keys())
+def test_over_broad_redirect_patterns_are_refused(pattern, why):
+    message = problems_of({"supabaseAuth": {"redirectUrls": ["https://app.example.com/**", pattern]}})
+    assert "supabaseAuth.redirectUrls" in message and why in message
+
+
+@pytest.mark.parametrize("pattern", ["https://app.example.com/*", "https://app.example.com/**",
+                                     "https://*-preview.example.com/**", "https://*.staging.example.com/auth/*",
+                                     "http://localhost:3000/**", "http://127.0.0.1:5173/*",
+                                     "com.example.assistant://login-callback", "https://app.example.co.uk/callback"])
+def test_redirect_patterns_scoped_to_one_site_are_accepted(pattern):
+    config = validate_config({"supabaseAuth": {"redirectUrls": [pattern]}}, stack_file="Pulumi.local.yaml")
+    assert config.supabase_auth.redirect_urls == (pattern,)
+
+
+def test_the_management_client_itself_refuses_to_send_its_token_over_plain_http():
+    from providers.supabase.client import ManagementClient
+    from providers.supabase.errors import SupabaseError
+
+    with pytest.raises(SupabaseError, match="plain http") as raised:
+        ManagementClient("sbp_token_value_123", "http://api.supabase.com")
+    assert "sbp_token_value_123" not in str(raised.value)
+    assert ManagementClient("sbp_token_value_123", "http://127.0.0.1:9").base_url == "http://127.0.0.1:9"

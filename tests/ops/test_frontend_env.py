@@ -102,6 +102,7 @@ def test_refuses_any_secret_and_writes_nothing(tmp_path, capsys, change):
 
 @pytest.mark.parametrize(("outputs", "expected"), [
     (sample_outputs(supabaseUrl=None), "'supabaseUrl' is missing"),
+    (sample_outputs(supabaseUrl="http://localhost.evil.example"), "'supabaseUrl' is not an https:// URL"),
     (sample_outputs(environment="prod"), "not one of local, staging, production"),
     (sample_outputs(featureFlags={"aiChat": "yes"}), "not a boolean"),
     (sample_outputs(supabaseAnonKey=jwt("authenticated")), "role 'authenticated'"),
