@@ -47,6 +47,19 @@ function declaredLength(req: Request): number | null {
   return Number(header.trim());
 }
 
+// Fatal: a body that is not UTF-8 is refused rather than parsed with replacement characters.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
 async function readTextUpTo(req: Request, maxBytes: number): Promise<string> {
   if (req.body === null) return "";
   const reader = req.body.getReader();
@@ -63,14 +76,8 @@ async function readTextUpTo(req: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return UTF8.decode(chunks.length === 1 ? chunks[0] : concat(chunks, total));
   } catch {
     throw badRequest("invalid_json", "The request body is not valid UTF-8; send a JSON object encoded as UTF-8");
   }
