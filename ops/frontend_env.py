@@ -43,6 +43,7 @@ _SECRET_KEY_INSIDE = re.compile(re.escape(SECRET_KEY_PREFIX), re.IGNORECASE)
 # Written bare: nothing dotenv strips, splits or comments out, and nothing dotenv-expand reads.
 _BARE = re.compile(r"^[A-Za-z0-9_.,:/@%+=-]*$")
 _FLAG = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_FLAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 ENVIRONMENTS = ("local", "staging", "production")
 
 
@@ -169,6 +170,10 @@ def _feature_flags(outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
                                "(e.g. {\"aiChat\": true})")
     pairs: list[tuple[str, str]] = []
     for flag, enabled in flags.items():
+        # The name becomes part of a variable name: a line break or `=` in it would write a line of its own.
+        if not _FLAG_NAME.match(str(flag)):
+            raise FrontendEnvError(f"feature flag name {str(flag)[:40]!r} in stack output 'featureFlags' is not "
+                                   "camelCase letters and digits (e.g. aiChat)")
         if _marked_secret(enabled) or not isinstance(enabled, bool):
             raise FrontendEnvError(f"feature flag {flag!r} in stack output 'featureFlags' is not a boolean")
         pairs.append((f"VITE_ENABLE_{_FLAG.sub('_', str(flag)).upper()}", "true" if enabled else "false"))
