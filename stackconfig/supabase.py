@@ -101,6 +101,10 @@ class OAuthProviderConfig(BaseModel):
     def _client_id_when_enabled(self) -> OAuthProviderConfig:
         if self.enabled and not self.client_id:
             raise ValueError("clientId is required when the provider is enabled")
+        # The sign-in flow (codes, then tokens) goes through the tenant URL.
+        problem = insecure_url_problem(self.url) if self.url is not None else None
+        if problem:
+            raise ValueError(f"url: {problem}")
         return self
 
 

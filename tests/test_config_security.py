@@ -56,9 +56,11 @@ def test_https_or_loopback_management_api_urls_are_accepted(url):
     assert config.supabase.management_api_url == url
 
 
-def test_a_plain_http_project_url_template_and_site_url_are_refused():
+def test_a_plain_http_project_url_template_site_url_or_azure_tenant_is_refused():
     assert "projectUrlTemplate" in problems_of({"supabase": {"projectUrlTemplate": "http://{ref}.supabase.co"}})
     assert "plain http" in problems_of({"supabaseAuth": {"siteUrl": "http://app.example.com"}})
+    azure = {"enabled": True, "clientId": "c", "url": "http://login.microsoftonline.com/tenant"}
+    assert "supabaseAuth.azure: Value error, url:" in problems_of({"supabaseAuth": {"azure": azure}})
 
 
 OVER_BROAD_REDIRECTS = {
