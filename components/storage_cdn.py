@@ -1,5 +1,6 @@
-"""CloudFront in front of the Supabase project's public Storage objects (guide 002, "Configure CDN and
-Caching"): avatars and thumbnails served from the edge, everything else on the project refused here."""
+"""CloudFront in front of the Supabase project's Storage objects (guide 002, "Configure CDN and Caching"):
+public objects (avatars) and the private thumbnails bucket's signed URLs served from the edge, everything else on
+the project refused here."""
 
 from __future__ import annotations
 
@@ -11,19 +12,24 @@ import pulumi_aws as aws
 
 from components.frontend import MINIMUM_TLS_POLICY, cache_key_without_cookies_or_headers
 from components.security_headers import security_headers
+from components.storage_cdn_functions import REFUSE_EXPIRED_SIGNED_URLS, REFUSE_OTHER_PATHS
 
 ONE_YEAR_SECONDS = 31_536_000
 ORIGIN_ID = "supabase"
 PUBLIC_OBJECTS = "/storage/v1/object/public"
 PUBLIC_RENDERS = "/storage/v1/render/image/public"
+# The thumbnails bucket is private: the app asks Supabase for a signed URL (createSignedUrl) and swaps its origin
+# for the CDN's. Only this bucket's signed paths pass; the documents' signed URLs never touch the CDN.
+SIGNED_OBJECTS = "/storage/v1/object/sign"
+SIGNED_RENDERS = "/storage/v1/render/image/sign"
+THUMBNAILS_BUCKET = "thumbnails"
 # User uploads are served from this domain: a sandboxing CSP keeps an uploaded HTML or SVG file from running
-# script in a browser, and frames are left alone so the vault can preview a document inline.
-STORAGE_CSP = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
-# The API, auth and functions are not the CDN's business: only public Storage paths reach the origin.
-REFUSE_OTHER_PATHS = """function handler(event) {
-  return { statusCode: 404, statusDescription: 'Not Found' };
-}
-"""
+# script in a browser. What it serves is shown with <img>, which framing rules do not touch, so no page may frame
+# it (frame-ancestors 'none', and X-Frame-Options DENY, guide 002's value, for browsers without CSP 2).
+STORAGE_CSP = (
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; sandbox"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,14 +62,16 @@ class StorageCdn(pulumi.ComponentResource):
         avatar_cache = self._cache_policy(
             f"{name}-avatar-cache", 0, args.avatar_ttl_seconds, args.avatar_ttl_seconds
         )
-        # Thumbnails are derived once per document: kept the full month whatever the origin says.
+        # Thumbnails are derived once per document: kept the full month whatever the origin says. Their URLs are
+        # signed, and the token is part of the cache key (query strings "all"), so the app gets hits by reusing a
+        # signed URL until it expires (createSignedUrl once per expiry window, not per page view).
         thumbnail_ttl = args.thumbnail_ttl_seconds
         thumbnail_cache = self._cache_policy(f"{name}-thumbnail-cache", thumbnail_ttl, thumbnail_ttl, thumbnail_ttl)
 
         headers = aws.cloudfront.ResponseHeadersPolicy(
             f"{name}-headers",
             comment="Security headers for user uploads served from the storage CDN",
-            security_headers_config=security_headers(STORAGE_CSP, frame_option=None),
+            security_headers_config=security_headers(STORAGE_CSP, frame_option="DENY"),
             opts=child,
         )
         refuse = aws.cloudfront.Function(
@@ -74,8 +82,27 @@ class StorageCdn(pulumi.ComponentResource):
             publish=True,
             opts=child,
         )
+        refuse_expired = aws.cloudfront.Function(
+            f"{name}-refuse-expired-signed-urls",
+            runtime="cloudfront-js-2.0",
+            comment="Answers 403 to a signed Storage URL whose token has expired, before the cache is looked up",
+            code=REFUSE_EXPIRED_SIGNED_URLS,
+            publish=True,
+            opts=child,
+        )
 
-        def behaviour(path: str, cache: aws.cloudfront.CachePolicy) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+        def behaviour(
+            path: str, cache: aws.cloudfront.CachePolicy, viewer_request: aws.cloudfront.Function | None = None
+        ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+            associations = (
+                [
+                    aws.cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-request", function_arn=viewer_request.arn
+                    )
+                ]
+                if viewer_request is not None
+                else None
+            )
             return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
                 path_pattern=path,
                 target_origin_id=ORIGIN_ID,
@@ -85,6 +112,7 @@ class StorageCdn(pulumi.ComponentResource):
                 compress=True,
                 cache_policy_id=cache.id,
                 response_headers_policy_id=headers.id,
+                function_associations=associations,
             )
 
         origin_host = pulumi.Output.from_input(args.supabase_url).apply(_host_of)
@@ -111,8 +139,8 @@ class StorageCdn(pulumi.ComponentResource):
             # CloudFront evaluates ordered behaviours first to last: the specific buckets before the catch-all.
             ordered_cache_behaviors=[
                 behaviour(f"{PUBLIC_OBJECTS}/avatars/*", avatar_cache),
-                behaviour(f"{PUBLIC_OBJECTS}/thumbnails/*", thumbnail_cache),
-                behaviour(f"{PUBLIC_RENDERS}/thumbnails/*", thumbnail_cache),
+                behaviour(f"{SIGNED_OBJECTS}/{THUMBNAILS_BUCKET}/*", thumbnail_cache, refuse_expired),
+                behaviour(f"{SIGNED_RENDERS}/{THUMBNAILS_BUCKET}/*", thumbnail_cache, refuse_expired),
                 behaviour(f"{PUBLIC_OBJECTS}/*", public_cache),
                 behaviour(f"{PUBLIC_RENDERS}/*", public_cache),
             ],

@@ -3,7 +3,12 @@
 Everything in that file ends up in a public JavaScript bundle, so it refuses (and writes nothing) when a
 value it would write is a secret: an output marked secret (`pulumi stack output --json` prints "[secret]"
 without --show-secrets, and the engine's wire form is an object with Pulumi's secret signature key), a
-JWT whose `role` claim is `service_role`, or a Supabase secret key (`sb_secret_...`).
+JWT whose `role` claim is `service_role`, or a Supabase secret key (`sb_secret_...`), anywhere inside any value
+(a URL's query, a JSON string, the app name) and however its payload is base64-encoded.
+
+Vite reads the file with dotenv and then expands `$VAR` and `${VAR}` from the build machine's environment
+(dotenv-expand, inside every quoting style), so every `$` is written escaped and a value is quoted in the style
+that dotenv returns verbatim: the file gives back exactly the values it was given, and nothing else.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import urllib.parse
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from stackconfig.urls import insecure_url_problem
 
 # Pulumi's marker for a secret value in the engine's JSON (sdk/go/common/resource/properties.go).
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -25,8 +33,17 @@ SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 PLAIN_SECRET = "[secret]"
 SECRET_KEY_PREFIX = "sb_secret_"
 PRIVILEGED_JWT_ROLES = frozenset({"service_role", "supabase_admin"})
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$")
+# Base64 in any flavour: URL-safe or standard alphabet, padded or not.
+_B64 = r"[A-Za-z0-9_\-+/]+={0,2}"
+_JWT = re.compile(rf"{_B64}\.({_B64})\.[A-Za-z0-9_\-+/=]*")
+# A JWT's payload sits between two dots wherever the token is embedded (a URL, a JSON string, a sentence); the
+# lookarounds leave the dots unconsumed, so every dot-delimited segment of a longer text is examined.
+_DOTTED_SEGMENT = re.compile(rf"(?<=\.)({_B64})(?=\.)")
+_SECRET_KEY_INSIDE = re.compile(re.escape(SECRET_KEY_PREFIX), re.IGNORECASE)
+# Written bare: nothing dotenv strips, splits or comments out, and nothing dotenv-expand reads.
+_BARE = re.compile(r"^[A-Za-z0-9_.,:/@%+=-]*$")
 _FLAG = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_FLAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 ENVIRONMENTS = ("local", "staging", "production")
 
 
@@ -57,7 +74,7 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
     """The variables, in the guide's order; raises FrontendEnvError before anything could be written."""
     url = _required(outputs, "supabaseUrl")
     anon = _required(outputs, "supabaseAnonKey")
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if insecure_url_problem(url):  # a prefix test would pass http://localhost.evil.example
         raise FrontendEnvError("stack output 'supabaseUrl' is not an https:// URL; check the stack's Supabase "
                                "project output")
     role = _jwt_role(anon)
@@ -86,12 +103,30 @@ def render(pairs: list[tuple[str, str]]) -> str:
     lines = ["# Written by `python -m ops frontend-env` from the stack's outputs. Public values only:",
              "# everything here is compiled into the browser bundle."]
     for name, value in pairs:
-        if "\n" in value or "\r" in value:
-            raise FrontendEnvError(f"{name} would contain a line break; fix the stack output it comes from")
-        needs_quotes = any(char in value for char in " #\"'$`\\") or value != value.strip()
-        quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' if needs_quotes else value
-        lines.append(f"{name}={quoted}")
+        lines.append(f"{name}={dotenv_literal(name, value)}")
     return "\n".join(lines) + "\n"
+
+
+def dotenv_literal(name: str, value: str) -> str:
+    """`value` as Vite's loadEnv (dotenv, then dotenv-expand) reads it back unchanged.
+
+    dotenv keeps single-quoted and backtick-quoted text as it is, but turns `\\n` into a line break inside
+    double quotes and has no escape for a quote of the same kind inside; dotenv-expand then expands `$` in every
+    style and turns `\\$` back into `$`. So: `$` becomes `\\$`, and the quote is one the value does not contain.
+    """
+    if "\n" in value or "\r" in value:
+        raise FrontendEnvError(f"{name} would contain a line break; fix the stack output it comes from")
+    escaped = value.replace("$", "\\$")
+    if _BARE.match(value):
+        return escaped
+    if "'" not in value:
+        return f"'{escaped}'"
+    if "`" not in value:
+        return f"`{escaped}`"
+    if '"' not in value and "\\n" not in value and "\\r" not in value:
+        return f'"{escaped}"'
+    raise FrontendEnvError(f"{name} holds every quote character (' ` \"); a .env file cannot carry it unchanged, "
+                           "so shorten the stack output it comes from")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -135,6 +170,10 @@ def _feature_flags(outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
                                "(e.g. {\"aiChat\": true})")
     pairs: list[tuple[str, str]] = []
     for flag, enabled in flags.items():
+        # The name becomes part of a variable name: a line break or `=` in it would write a line of its own.
+        if not _FLAG_NAME.match(str(flag)):
+            raise FrontendEnvError(f"feature flag name {str(flag)[:40]!r} in stack output 'featureFlags' is not "
+                                   "camelCase letters and digits (e.g. aiChat)")
         if _marked_secret(enabled) or not isinstance(enabled, bool):
             raise FrontendEnvError(f"feature flag {flag!r} in stack output 'featureFlags' is not a boolean")
         pairs.append((f"VITE_ENABLE_{_FLAG.sub('_', str(flag)).upper()}", "true" if enabled else "false"))
@@ -157,21 +196,33 @@ def _marked_secret(value: Any) -> bool:
 
 
 def _refuse_secret(name: str, value: str) -> None:
-    if value.startswith(SECRET_KEY_PREFIX):
-        raise FrontendEnvError(f"{name} would be a Supabase secret key (sb_secret_...); the frontend takes the "
-                               "publishable key (sb_publishable_...) or the anon JWT. Nothing was written")
-    if _jwt_role(value) in PRIVILEGED_JWT_ROLES:
-        raise FrontendEnvError(f"{name} would be a service-role JWT, which bypasses row-level security; the "
-                               "frontend takes the anon key. Nothing was written")
+    for text in _readings(value):
+        if _SECRET_KEY_INSIDE.search(text):
+            raise FrontendEnvError(f"{name} would hold a Supabase secret key (sb_secret_...); the frontend takes "
+                                   "the publishable key (sb_publishable_...) or the anon JWT. Nothing was written")
+        if any(_payload_role(match.group(1)) in PRIVILEGED_JWT_ROLES for match in _DOTTED_SEGMENT.finditer(text)):
+            raise FrontendEnvError(f"{name} would hold a service-role JWT, which bypasses row-level security; the "
+                                   "frontend takes the anon key. Nothing was written")
+
+
+def _readings(value: str) -> Iterator[str]:
+    """The value as written, URL-decoded (a key in a query string) and JSON-unescaped (`\\/` in a JSON string)."""
+    yield value
+    yield urllib.parse.unquote_plus(value)
+    yield urllib.parse.unquote(value).replace("\\/", "/")
 
 
 def _jwt_role(token: str) -> str | None:
-    match = _JWT.match(token.strip())
-    if not match:
-        return None
-    payload = match.group(1)
+    """The role claim of a value that is one JWT (any base64 flavour), else None."""
+    match = _JWT.fullmatch(token.strip())
+    return _payload_role(match.group(1)) if match else None
+
+
+def _payload_role(payload: str) -> str | None:
+    # Standard and URL-safe base64 differ only in two characters; padding may be present, absent or wrong.
+    normalized = payload.rstrip("=").replace("+", "-").replace("/", "_")
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(normalized + "=" * (-len(normalized) % 4)))
     except (binascii.Error, ValueError):
         return None
     role = claims.get("role") if isinstance(claims, dict) else None

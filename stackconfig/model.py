@@ -78,9 +78,9 @@ class StackConfig(BaseModel):
 
     @model_validator(mode="after")
     def _smtp_port_reachable_from_supabase(self) -> StackConfig:
+        # Only functionSecrets: functionSettings refuses SMTP_PORT, one of the guides' secrets.
         secret = self.function_secrets.get("SMTP_PORT")
-        port = secret.get_secret_value() if secret is not None else self.function_settings.get("SMTP_PORT")
-        if port is not None and port.strip() in BLOCKED_SMTP_PORTS:
+        if secret is not None and secret.get_secret_value().strip() in BLOCKED_SMTP_PORTS:
             raise ValueError(
                 "SMTP_PORT: Supabase's edge runtime refuses outgoing connections to ports 25 and 587 (guide 000 uses "
                 "587); use 465 (implicit TLS) or your provider's alternative port, e.g. 2465 or 2587"

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 
 from stackconfig.base import SECTION_CONFIG
+from stackconfig.urls import insecure_url_problem, redirect_pattern_problem
 
 Region = Literal[
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
@@ -65,6 +66,12 @@ class SupabaseProjectConfig(BaseModel):
             raise ValueError("projectName is required when organizationSlug is set")
         if "{ref}" not in self.project_url_template:
             raise ValueError("projectUrlTemplate must contain {ref}")
+        # The access token goes to the Management API, the service-role key to the project's URL.
+        for key, url in (("managementApiUrl", self.management_api_url),
+                         ("projectUrlTemplate", self.project_url_template.replace("{ref}", "a" * 20))):
+            problem = insecure_url_problem(url)
+            if problem:
+                raise ValueError(f"{key}: {problem}")
         return self
 
     @property
@@ -94,6 +101,10 @@ class OAuthProviderConfig(BaseModel):
     def _client_id_when_enabled(self) -> OAuthProviderConfig:
         if self.enabled and not self.client_id:
             raise ValueError("clientId is required when the provider is enabled")
+        # The sign-in flow (codes, then tokens) goes through the tenant URL.
+        problem = insecure_url_problem(self.url) if self.url is not None else None
+        if problem:
+            raise ValueError(f"url: {problem}")
         return self
 
 
@@ -119,7 +130,19 @@ class SupabaseAuthConfig(BaseModel):
         bad = [url for url in urls if "," in url or not url.strip()]
         if bad:
             raise ValueError("redirect URLs may not be empty or contain commas (Supabase joins them with commas)")
+        problems = [problem for url in urls if (problem := redirect_pattern_problem(url.strip()))]
+        if problems:
+            raise ValueError("; ".join(problems))
         return urls
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url_is_https(cls, url: str | None) -> str | None:
+        # Sign-in e-mails link here with the user's tokens.
+        problem = insecure_url_problem(url) if url is not None else None
+        if problem:
+            raise ValueError(problem)
+        return url
 
 
 def _postgres_parameters(settings: dict[str, int | str | bool]) -> dict[str, int | str | bool]:
@@ -207,11 +230,38 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
 FunctionSecrets = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
 
 
+# A name is secret-looking when one of its _-separated words is one of these (MAX_TOKENS, a count, is not: TOKEN
+# is singular) or when it contains one of the longer words anywhere (DBPASSWORD, MYSECRET).
+SECRET_NAME_WORDS = frozenset({
+    "KEY", "APIKEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "CREDENTIAL",
+    "CREDENTIALS", "PRIVATE", "DSN", "SALT", "SIGNATURE", "CERT", "PEM",
+})  # fmt: skip
+SECRET_NAME_PARTS = ("SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY", "CREDENTIAL")
+
+
+def looks_like_a_secret(name: str) -> bool:
+    upper = name.upper()
+    if upper in GUIDE_FUNCTION_SECRETS:
+        return True
+    return bool(SECRET_NAME_WORDS & set(upper.split("_"))) or any(part in upper for part in SECRET_NAME_PARTS)
+
+
 def _function_setting_names(settings: dict[str, str]) -> dict[str, str]:
     bad = [name for name in settings if not SECRET_NAME_PATTERN.match(name) or name.upper().startswith("SUPABASE_")]
     if bad:
         raise ValueError(
             f"invalid setting names {', '.join(sorted(bad))}: letters, digits and _, not starting with SUPABASE_"
+        )
+    # functionSettings sit in plain text in Pulumi.<stack>.yaml and in the state; the guides' secret variables
+    # and anything named like a credential go to functionSecrets, which Pulumi encrypts.
+    secret_like = sorted(name for name in settings if looks_like_a_secret(name))
+    if secret_like:
+        names = ", ".join(secret_like)
+        raise ValueError(
+            f"{names} in functionSettings would be stored in plain text; secrets (the guides' list, and any name "
+            "with KEY, SECRET, TOKEN, PASSWORD, PASS, ... in it) go in functionSecrets: remove each from "
+            f"functionSettings and run `pulumi config set --secret --path 'functionSecrets.{secret_like[0]}' "
+            "<value>`"
         )
     return settings
 

@@ -14,11 +14,18 @@ export interface FieldProblem {
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * Parses the body as JSON, refusing it with a 413 before more than `maxBytes` are held in memory: a declared
+ * `Content-Length` over the limit is refused unread, and a body without one (chunked) is counted while it streams
+ * and cancelled at the first chunk past the limit, so a 300 MB upload costs at most one chunk over `maxBytes`.
+ */
 export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
-  const text = await req.text();
-  if (new TextEncoder().encode(text).length > maxBytes) {
-    throw new HttpError(413, "body_too_large", `The request body is larger than ${maxBytes} bytes; send less text`);
+  const declared = declaredLength(req);
+  if (declared !== null && declared > maxBytes) {
+    await req.body?.cancel();
+    throw bodyTooLarge(maxBytes);
   }
+  const text = await readTextUpTo(req, maxBytes);
   if (text.trim() === "") {
     throw badRequest("invalid_json", 'The request body is empty; send a JSON object, e.g. {"content": "Hello"}');
   }
@@ -26,6 +33,53 @@ export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYT
     return JSON.parse(text);
   } catch {
     throw badRequest("invalid_json", "The request body is not valid JSON; send a JSON object");
+  }
+}
+
+function bodyTooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, "body_too_large", `The request body is larger than ${maxBytes} bytes; send less text`);
+}
+
+/** The Content-Length the client declared, or null when absent or not a plain decimal (then the count decides). */
+function declaredLength(req: Request): number | null {
+  const header = req.headers.get("content-length");
+  if (header === null || !/^\d+$/.test(header.trim())) return null;
+  return Number(header.trim());
+}
+
+// Fatal: a body that is not UTF-8 is refused rather than parsed with replacement characters.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+async function readTextUpTo(req: Request, maxBytes: number): Promise<string> {
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Cancelling tells the server to stop receiving: the rest of the stream is never read.
+      await reader.cancel();
+      throw bodyTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  try {
+    return UTF8.decode(chunks.length === 1 ? chunks[0] : concat(chunks, total));
+  } catch {
+    throw badRequest("invalid_json", "The request body is not valid UTF-8; send a JSON object encoded as UTF-8");
   }
 }
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from providers.supabase.errors import Redactor, SupabaseError
 from providers.supabase.transport import Answer, RetryPolicy, Transport
+from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.supabase.com"
 TOKEN_VARIABLE = "SUPABASE_ACCESS_TOKEN"
@@ -40,6 +41,10 @@ class ManagementClient:
         redactor: Redactor | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
+        # Checked here too, not only in the stack config: the token must never leave on plain http.
+        problem = insecure_url_problem(base_url)
+        if problem:
+            raise SupabaseError(f"Management API URL {problem}")
         self.redact = redactor or Redactor()
         self.redact.add(token)
         self.base_url = base_url.rstrip("/")

@@ -3,6 +3,9 @@ validated by DNS, aliases, and the Supabase custom domain's records."""
 
 from __future__ import annotations
 
+import yaml
+
+from ops.engineless.program import PROJECT_ROOT
 from tests.aws.aws_mocks import CLOUDFRONT_ZONE_ID, ZONE_ID
 from tests.aws.aws_program import SUPABASE_REF
 from tests.aws.helpers import all_of, one
@@ -10,6 +13,8 @@ from tests.aws.helpers import all_of, one
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RECORD = "aws:route53/record:Record"
 MONTH = 2_592_000
+THUMBNAIL_PATHS = ("/storage/v1/object/sign/thumbnails/*", "/storage/v1/render/image/sign/thumbnails/*")
+PULUMI_YAML = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
 
 
 def storage_distribution(run):
@@ -34,9 +39,33 @@ def test_storage_cdn_fetches_from_the_supabase_project_over_tls_only(deployed):
 
 def test_thumbnails_are_kept_a_month_whatever_the_origin_says(deployed):
     behaviours = behaviours_by_path(deployed)
-    for path in ("/storage/v1/object/public/thumbnails/*", "/storage/v1/render/image/public/thumbnails/*"):
+    for path in THUMBNAIL_PATHS:
         cache = cache_policy(deployed, behaviours[path]["cachePolicyId"])
         assert int(cache["minTtl"]) == int(cache["defaultTtl"]) == int(cache["maxTtl"]) == MONTH, path
+        # The signed URL's token is in the key: a cached thumbnail is only served to a holder of that URL.
+        assert cache["parametersInCacheKeyAndForwardedToOrigin"]["queryStringsConfig"]["queryStringBehavior"] == "all"
+        assert cache["parametersInCacheKeyAndForwardedToOrigin"]["headersConfig"]["headerBehavior"] == "none"
+
+
+def test_each_bucket_the_cdn_serves_is_reached_the_way_its_visibility_allows(deployed):
+    # A public path to a private bucket never serves anything; a signed path to a public one is pointless.
+    buckets = {bucket["id"]: bucket["public"] for bucket in PULUMI_YAML["config"]["storageBuckets"]["default"]}
+    for path in behaviours_by_path(deployed):
+        kind, _, rest = path.removeprefix("/storage/v1/").removeprefix("render/image/").removeprefix("object/").partition("/")
+        bucket = rest.split("/", 1)[0]
+        if bucket == "*":
+            continue
+        assert bucket in buckets, f"{path}: no bucket {bucket!r} in storageBuckets"
+        assert kind == ("public" if buckets[bucket] else "sign"), f"{path}: bucket {bucket!r} is public={buckets[bucket]}"
+
+
+def test_signed_thumbnail_urls_are_checked_for_expiry_before_the_cache(deployed):
+    behaviours = behaviours_by_path(deployed)
+    expiry = one(deployed, "aws:cloudfront/function:Function", "storage-cdn-refuse-expired-signed-urls")
+    for path in THUMBNAIL_PATHS:
+        assert behaviours[path]["functionAssociations"] == [
+            {"eventType": "viewer-request", "functionArn": expiry.outputs["arn"]}], path
+    assert expiry.inputs["runtime"] == "cloudfront-js-2.0"
 
 
 def test_avatars_never_outlive_their_ttl_and_other_public_objects_follow_the_origin(deployed):
@@ -53,14 +82,14 @@ def test_avatars_never_outlive_their_ttl_and_other_public_objects_follow_the_ori
 def test_specific_buckets_are_matched_before_the_public_catch_all(deployed):
     paths = list(behaviours_by_path(deployed))
     assert paths.index("/storage/v1/object/public/avatars/*") < paths.index("/storage/v1/object/public/*")
-    assert paths.index("/storage/v1/object/public/thumbnails/*") < paths.index("/storage/v1/object/public/*")
-    assert all(p.startswith("/storage/v1/") and "/public/" in p for p in paths), "only public Storage paths"
+    assert all(p.startswith("/storage/v1/") and ("/public/" in p or p in THUMBNAIL_PATHS) for p in paths), (
+        "only public Storage paths and the thumbnails' signed URLs")
 
 
 def test_anything_but_public_storage_is_refused_at_the_edge(deployed):
     default = storage_distribution(deployed).inputs["defaultCacheBehavior"]
     (association,) = default["functionAssociations"]
-    function = one(deployed, "aws:cloudfront/function:Function")
+    function = one(deployed, "aws:cloudfront/function:Function", "storage-cdn-refuse-other-paths")
     assert association == {"eventType": "viewer-request", "functionArn": function.outputs["arn"]}
     assert "statusCode: 404" in function.inputs["code"] and "request" not in function.inputs["code"].split("{", 1)[1]
     assert default["allowedMethods"] == ["GET", "HEAD"], "the API's writes never pass through the CDN"
@@ -77,6 +106,9 @@ def test_storage_cdn_is_https_only_with_security_headers(deployed):
     assert headers["contentTypeOptions"]["override"] is True
     assert int(headers["strictTransportSecurity"]["accessControlMaxAgeSec"]) >= 31_536_000
     assert "sandbox" in headers["contentSecurityPolicy"]["contentSecurityPolicy"], "uploads must not run script"
+    # Guide 002's header, and its CSP form, which current browsers prefer: no site frames an upload.
+    assert headers["frameOptions"] == {"frameOption": "DENY", "override": True}
+    assert "frame-ancestors 'none'" in headers["contentSecurityPolicy"]["contentSecurityPolicy"]
     assert distribution["httpVersion"] == "http2and3" and distribution["isIpv6Enabled"] is True
 
 
