@@ -219,7 +219,8 @@ class StripeWebhookEndpointArgs:
 
 
 class StripeWebhookEndpoint(pulumi.dynamic.Resource, module="stripe", name="WebhookEndpoint"):
-    endpoint_id: pulumi.Output[str]
+    # Named as the props are (a dynamic resource's outputs are its props).
+    endpointId: pulumi.Output[str]
     status: pulumi.Output[str]
     secret: pulumi.Output[str]
 
