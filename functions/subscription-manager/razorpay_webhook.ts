@@ -2,7 +2,9 @@
  * Razorpay's webhook (guide 002, "Configure Razorpay webhook"): `X-Razorpay-Signature` is the hex HMAC-SHA256 of
  * the raw body keyed with the webhook's secret (RAZORPAY_WEBHOOK_SECRET), compared in constant time. Razorpay
  * signs no timestamp; a replay is caught by the event id (`X-Razorpay-Event-Id`, which Razorpay sends for this
- * purpose; without it, the body's SHA-256, so an identical body is the same event).
+ * purpose; without it, the body's SHA-256, so an identical body is the same event). That header is not signed: a
+ * copied body sent again under a fresh id is harmless all the same, because payments are keyed by the payment id
+ * and a subscription's state moves only on a newer event time (and never out of canceled).
  *
  * A checkout through Razorpay is an order for one period of a tier, stored by this function as an `incomplete`
  * subscription keyed by the order id, with the user and tier decided on our side: `payment.captured` of that

@@ -424,6 +424,22 @@ Deno.test("Razorpay: bad signature refused; a replay (same event id, or same bod
   assert.deepEqual(rows.map((r) => r.status), ["failed", "succeeded"]);
 });
 
+Deno.test("Razorpay: a captured body replayed under another event id adds no payment and revives nothing", async () => {
+  await using s = await setup();
+  const started = await s.call({ body: { provider: "razorpay", tier: "premium" } });
+  const captured = razorpayPayment("payment.captured", started.body.order_id, now() - 60);
+  assert.equal((await s.razorpayHook(captured, { eventId: randomId("evt") })).body.subscription_status, "active");
+  // Support ends it; the id header is not signed, so a copied body can come back under a fresh id.
+  await s.world.sql`
+    update public.subscriptions set status = 'canceled', last_event_at = now()
+    where provider_subscription_id = ${started.body.order_id}`;
+  const replay = await s.razorpayHook(captured, { eventId: randomId("evt") });
+  assert.equal(replay.body.subscription_status, "canceled");
+  const [{ n }] = await s.world.sql`select count(*)::int as n from public.payments where user_id = ${s.user.id}`;
+  assert.equal(n, 1);
+  assert.equal((await s.limits()).tier, "free");
+});
+
 Deno.test("Razorpay: a captured payment of an order that is not ours grants nothing; cancellations apply", async () => {
   await using s = await setup();
   const stray = await s.razorpayHook(razorpayPayment("payment.captured", "order_notours12345"), {
