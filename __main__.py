@@ -9,6 +9,7 @@ import pulumi
 from components.aws_platform import SupabaseInputs, build_aws_platform
 from components.database import Database, DatabaseArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
+from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from stackconfig import load_stack_config
 
@@ -41,6 +42,20 @@ if config.supabase.enabled:
     pulumi.export("supabaseAnonKey", supabase.anon_key)
     pulumi.export("supabaseProjectRef", supabase.ref)
     pulumi.export("functionsUrl", supabase.functions_url)
+
+    # Stripe's webhook endpoint for subscription-manager; its signing secret goes into the function's secrets.
+    if config.stripe_webhook.enabled:
+        stripe_webhook = StripeWebhook(
+            "stripe-webhook",
+            StripeWebhookArgs(
+                project_ref=supabase.ref,
+                functions_url=supabase.functions_url,
+                events=config.stripe_webhook.events,
+                api_url=config.stripe_webhook.api_url,
+                management_api_url=config.supabase.management_api_url,
+            ),
+        )
+        pulumi.export("stripeWebhookEndpointId", stripe_webhook.endpoint_id)
 
     # -------------------------------------------------------------- aws
     # CDN, DNS and certificates, backups, alarms and CI identity around the project; each part is switched on

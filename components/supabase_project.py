@@ -64,6 +64,8 @@ class SupabaseProjectArgs:
     database_password: pulumi.Input[str] | None = None
     function_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     auth_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # smtp_pass, google_secret, ...
+    # Function secrets another resource sets (the Stripe webhook's signing secret): not missing from config.
+    provisioned_secrets: Sequence[str] = ()
 
     @classmethod
     def from_config(cls, config: Any) -> SupabaseProjectArgs:
@@ -88,6 +90,7 @@ class SupabaseProjectArgs:
                 **{name: secret(value) for name, value in config.function_secrets.items()},
             },
             auth_secrets={name: value for name, value in auth_secrets.items() if value is not None},
+            provisioned_secrets=("STRIPE_WEBHOOK_SECRET",) if config.stripe_webhook.enabled else (),
         )
 
 
@@ -163,7 +166,7 @@ class SupabaseProject(pulumi.ComponentResource):
         bundles = {slug: collect_files(config.functions_dir, slug) for slug in discover_functions(config.functions_dir)}
         # Only what the deployed code reads: most of the guides' list belongs to functions not written yet.
         read = referenced_names((file for files in bundles.values() for file in files), GUIDE_FUNCTION_SECRETS)
-        missing = sorted(read - set(args.function_secrets))
+        missing = sorted(read - set(args.function_secrets) - set(args.provisioned_secrets))
         if missing:
             pulumi.log.warn(
                 f"functionSecrets has no value for {', '.join(missing)}, which the functions read; set each with "

@@ -18,6 +18,7 @@ from stackconfig.base import SECTION_CONFIG
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
 from stackconfig.storage import StorageBuckets
+from stackconfig.stripe import SIGNING_SECRET_NAME, StripeWebhookConfig
 from stackconfig.supabase import (
     AuthSecrets,
     CustomDomainConfig,
@@ -60,6 +61,8 @@ class StackConfig(BaseModel):
     database_password: SecretStr | None = None
     function_secrets: FunctionSecrets = Field(default_factory=dict)
     auth_secrets: AuthSecrets = AuthSecrets()
+    stripe_webhook: StripeWebhookConfig = StripeWebhookConfig()
+    stripe_secret_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:
@@ -74,6 +77,18 @@ class StackConfig(BaseModel):
                 f"functionSettings and functionSecrets both set {', '.join(both)}; keep each name in one of them "
                 "(functionSecrets for anything sensitive)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _stripe_webhook_owns_its_signing_secret(self) -> StackConfig:
+        if not self.stripe_webhook.enabled:
+            return self
+        if not self.supabase.enabled:
+            raise ValueError("stripeWebhook.enabled: the endpoint points at the stack's Supabase functions; set "
+                             "supabase.organizationSlug or set stripeWebhook.enabled: false")
+        if SIGNING_SECRET_NAME in self.function_secrets or SIGNING_SECRET_NAME in self.function_settings:
+            raise ValueError(f"{SIGNING_SECRET_NAME}: the stack's Stripe webhook endpoint sets it (stripeWebhook is "
+                             "enabled); remove it from functionSecrets")
         return self
 
     @model_validator(mode="after")

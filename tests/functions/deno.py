@@ -22,7 +22,7 @@ POSTGRES_JS_ENV = [
         "keep_alive", "prepare", "debug", "fetch_types", "publications", "target_session_attrs",
     )),
 ]  # fmt: skip
-ALLOWED_ENV = ["TEST_DATABASE_URL", *POSTGRES_JS_ENV]
+ALLOWED_ENV = ["TEST_DATABASE_URL", "STRIPE_MOCK_URL", *POSTGRES_JS_ENV]
 # Deno's cache and, for a first run that downloads npm packages, the proxy and CA settings of this machine.
 PASSED_THROUGH = [
     "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "DENO_CERT", "DENO_TLS_CA_STORE", "SSL_CERT_FILE", "SSL_CERT_DIR",
@@ -34,10 +34,13 @@ class DenoScriptError(RuntimeError):
     """A script that exited or never said it was ready; the message holds the end of its log."""
 
 
-def deno_env(database_url: str) -> dict[str, str]:
-    """The whole environment of a Deno run: the migrated database's URL and what Deno itself needs."""
+def deno_env(database_url: str, stripe_mock_url: str | None = None) -> dict[str, str]:
+    """The whole environment of a Deno run: the migrated database's URL (and stripe-mock's, when it runs) and
+    what Deno itself needs."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(Path.home())), "NO_COLOR": "1",
            "TEST_DATABASE_URL": database_url}
+    if stripe_mock_url:
+        env["STRIPE_MOCK_URL"] = stripe_mock_url
     env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     return env
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 
 from tests.functions.deno import ALLOWED_ENV, DENO, MISSING_DENO, PROJECT_ROOT, deno_env
+from tests.harness.stripe_mock import running_stripe_mock, stripe_mock_binary
 
 SUITE_TIMEOUT_SECONDS = 180
 
@@ -28,10 +31,18 @@ def deno_test_command() -> list[str]:
     ]
 
 
-def test_deno_suite_passes(migrated_database_url: str):
+@pytest.fixture(scope="module")
+def stripe_mock_url() -> Iterator[str | None]:
+    """stripe-mock's URL for the Stripe checkout test (which is skipped without it), or None."""
+    binary = stripe_mock_binary()
+    with running_stripe_mock(binary) if binary else nullcontext() as url:
+        yield url
+
+
+def test_deno_suite_passes(migrated_database_url: str, stripe_mock_url: str | None):
     if not DENO.exists():
         pytest.fail(MISSING_DENO)
-    env = deno_env(migrated_database_url)
+    env = deno_env(migrated_database_url, stripe_mock_url)
     started = time.perf_counter()
     result = subprocess.run(
         deno_test_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_SECONDS,

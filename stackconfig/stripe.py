@@ -1,0 +1,38 @@
+"""Stripe's webhook endpoint, which the stack creates for its subscription-manager function.
+
+Keys: stripeWebhook; secret: stripeSecretKey (the API key the endpoint is created with; STRIPE_SECRET_KEY in the
+environment takes precedence).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+from stackconfig.base import SECTION_CONFIG
+
+# The events guide 002 subscribes the endpoint to (functions/subscription-manager handles exactly these).
+GUIDE_STRIPE_EVENTS = (
+    "checkout.session.completed",
+    "customer.subscription.deleted",
+    "invoice.payment_failed",
+    "invoice.payment_succeeded",
+)
+# Set by the endpoint resource itself, never in functionSecrets.
+SIGNING_SECRET_NAME = "STRIPE_WEBHOOK_SECRET"
+
+
+class StripeWebhookConfig(BaseModel):
+    """Key `stripeWebhook`: off by default; on, the stack owns the endpoint and its signing secret."""
+
+    model_config = SECTION_CONFIG
+
+    enabled: bool = False
+    api_url: str = "https://api.stripe.com"
+    events: list[str] = Field(default_factory=lambda: list(GUIDE_STRIPE_EVENTS), min_length=1)
+
+    @field_validator("api_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("the Stripe API key travels to apiUrl: use https://")
+        return value.rstrip("/")
