@@ -13,8 +13,9 @@
 -- ---------------------------------------------------------------- the data
 create table if not exists private.ai_tier_limits (
   tier text primary key references public.subscription_tiers (tier) on update cascade on delete cascade,
-  -- Output tokens one request may ask for; a configuration's max_tokens above it is refused.
-  max_tokens integer not null check (max_tokens between 1 and 200000),
+  -- Output tokens one request may ask for; a configuration's max_tokens above it is refused. At most 32768, so a
+  -- reply always fits the 400,000 characters messages_content_size gives it (below).
+  max_tokens integer not null check (max_tokens between 1 and 32768),
   -- History sent with one request: the newest messages, at most this many and this many characters together
   -- (system prompt included), so megabytes of stored history cannot ride along with every call.
   max_history_messages integer not null check (max_history_messages between 0 and 500),
@@ -84,9 +85,8 @@ as $$
     else pg_catalog.lower(pg_catalog.btrim(p_provider))
   end;
 $$;
--- Not from authenticated: revoking and granting again would reorder the ACL, and this file must re-run unchanged.
-revoke all on function private.ai_provider_id(text) from public, anon;
-grant execute on function private.ai_provider_id(text) to authenticated, service_role;
+revoke all on function private.ai_provider_id(text) from public, anon, authenticated;
+grant execute on function private.ai_provider_id(text) to service_role;
 
 -- One user's AI allowance: their tier's limits, whether the model is allowed, and the models that are (to name
 -- them in an error). security definer: the limits are private; a signed-in user may ask only about themselves.
@@ -133,6 +133,8 @@ begin
   left join private.ai_tier_limits l on l.tier = v_tier;
 end
 $$;
+-- Not revoked from authenticated: revoking and granting again would reorder the ACL, and this file must re-run
+-- unchanged.
 revoke all on function private.ai_model_allowance(uuid, text, text) from public, anon;
 grant execute on function private.ai_model_allowance(uuid, text, text) to authenticated, service_role;
 
