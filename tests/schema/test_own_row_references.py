@@ -4,12 +4,13 @@ neither dangling references nor an oracle for which ids exist (20261201100500, 2
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import psycopg
 import pytest
 
 from tests.schema.sessions import acting_as, as_role, new_user
-from tests.schema.world import insert
+from tests.schema.world import World, build_world, insert
 
 
 def _document(db, user: str) -> str:
@@ -73,3 +74,55 @@ def test_a_users_message_cites_only_a_document_they_can_read(db):
     other_users = _refusal(db, user, statement, (conversation, user, _document(db, victim)))
     nonexistent = _refusal(db, user, statement, (conversation, user, str(uuid.uuid4())))
     assert other_users is nonexistent is psycopg.errors.InsufficientPrivilege
+
+
+# Every column through which a user's write names another row: (table, column, the owner's row it names, the
+# attacker's row). Inserted by another user ("the attacker"), the owner's id must fail exactly as a made-up one.
+REFERENCES: list[tuple[str, str, str, Callable[[World, str, dict[str, str]], dict[str, object]]]] = [
+    ("messages", "conversation_id", "conversation",
+     lambda w, ref, mine: {"conversation_id": ref, "user_id": w.other, "role": "user", "content": "x"}),
+    ("messages", "document_id", "document2",
+     lambda w, ref, mine: {"conversation_id": mine["conversation"], "user_id": w.other, "role": "user",
+                           "content": "x", "document_id": ref}),
+    ("conversations", "document_id", "document2", lambda w, ref, mine: {"user_id": w.other, "document_id": ref}),
+    ("automation_jobs", "workflow_id", "idle_automation_workflow",
+     lambda w, ref, mine: {"workflow_id": ref, "user_id": w.other}),
+    ("ticket_comments", "ticket_id", "ticket",
+     lambda w, ref, mine: {"ticket_id": ref, "user_id": w.other, "content": "x"}),
+    ("projects", "client_id", "client", lambda w, ref, mine: {"user_id": w.other, "name": "n", "client_id": ref}),
+    ("project_team", "project_id", "project", lambda w, ref, mine: {"project_id": ref, "user_id": w.other}),
+    ("invoices", "client_id", "client",
+     lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "client_id": ref}),
+    ("invoices", "project_id", "project",
+     lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "project_id": ref}),
+    ("workflows", "project_id", "project", lambda w, ref, mine: {"user_id": w.other, "name": "n", "project_id": ref}),
+    ("family_members", "vault_id", "vault", lambda w, ref, mine: {"vault_id": ref, "user_id": w.other}),
+    ("family_vault_documents", "vault_id", "vault",
+     lambda w, ref, mine: {"vault_id": ref, "document_id": mine["document"], "shared_by": w.other}),
+    ("family_vault_documents", "document_id", "document2",
+     lambda w, ref, mine: {"vault_id": mine["vault"], "document_id": ref, "shared_by": w.other}),
+    ("reminders", "document_id", "document2",
+     lambda w, ref, mine: {"user_id": w.other, "title": "t", "remind_at": "2031-01-01T00:00:00Z", "document_id": ref}),
+    ("marketplace_bookings", "document_id", "document2",
+     lambda w, ref, mine: {"professional_id": w["pro_listing"], "client_id": w.other, "document_id": ref}),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "owners_row", "payload"), REFERENCES,
+                         ids=[f"{table}.{column}" for table, column, _, _ in REFERENCES])
+def test_another_users_id_is_refused_like_a_missing_one(db, table, column, owners_row, payload):
+    world = build_world(db)
+    mine = {
+        "conversation": insert(db, "conversations", user_id=world.other),
+        "document": _document(db, world.other),
+        "vault": insert(db, "family_vaults", owner_id=world.other, name="mine"),
+    }
+    outcomes = []
+    for ref in (world[owners_row], str(uuid.uuid4())):
+        values = payload(world, ref, mine)
+        statement = (f"insert into public.{table} ({', '.join(values)}) "
+                     f"values ({', '.join(['%s'] * len(values))})")
+        with acting_as(db, "authenticated", world.other), pytest.raises(psycopg.Error) as refused:
+            db.execute(statement, list(values.values()))
+        outcomes.append((type(refused.value), refused.value.diag.message_primary.replace(ref, "<id>")))
+    assert outcomes[0] == outcomes[1], f"{table}.{column} tells another user's row from a missing one: {outcomes}"
