@@ -59,9 +59,12 @@ export async function loadChatContext(
     const allowance = await aiAllowance(tx, user.userId, primary);
     const chosenByUser = primary !== fallbackFirst && primary.model !== "";
     if (chosenByUser && !allowance.modelAllowed) throw modelNotAllowed(primary, allowance);
+    // Each message is read cut one character past the budget: one that long cannot fit and is dropped whole by
+    // fitHistory, and rows stored before the size limit existed never reach the function's memory in full.
+    const readLength = allowance.maxHistoryCharacters + 1;
     const history = await tx<ChatMessage[]>`
       select role, content from (
-        select role, content, created_at from public.messages
+        select role, left(content, ${readLength}) as content, created_at from public.messages
         where conversation_id = ${request.conversationId} and role in ('user', 'assistant')
         order by created_at desc limit ${Math.min(historyLimit, allowance.maxHistoryMessages)}
       ) recent order by created_at`;

@@ -102,6 +102,23 @@ Deno.test("hole 1: the history sent is the newest messages within the tier's cha
   assert.equal(sent.at(-1)?.content, "Summarise");
 });
 
+Deno.test("hole 1: a stored message larger than the whole budget is left out, with everything older", async () => {
+  await using world = await startWorld();
+  const user = await world.createUser();
+  const conversationId = await world.createConversation(user.id);
+  await world.sql`
+    insert into public.messages (conversation_id, user_id, role, content, created_at) values
+      (${conversationId}, ${user.id}, 'user', 'oldest', now() - interval '3 minutes'),
+      (${conversationId}, ${user.id}, 'assistant', repeat('x', 300000), now() - interval '2 minutes'),
+      (${conversationId}, ${user.id}, 'user', 'newest', now() - interval '1 minute')`;
+
+  const answer = await chat(world, user, { conversation_id: conversationId, content: "Go on" });
+
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  const sent = world.ai.openai.completions[0].body?.messages as { role: string; content: string }[];
+  assert.deepEqual(sent.map((m) => m.content), ["newest", "Go on"]);
+});
+
 Deno.test("fitHistory keeps the newest whole messages, and the system prompt counts against the budget", () => {
   const history = [
     { role: "user" as const, content: "a".repeat(10) },
