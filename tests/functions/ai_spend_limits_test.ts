@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHandler } from "../../functions/ai-chat-message/handler.ts";
+import { MAX_CONTENT_CHARACTERS } from "../../functions/ai-chat-message/request.ts";
 import { fitHistory } from "../../functions/_shared/ai/history.ts";
 import { createDatabase } from "../../functions/_shared/db.ts";
 import type { HttpError } from "../../functions/_shared/errors.ts";
@@ -131,6 +132,13 @@ Deno.test("fitHistory keeps the newest whole messages, and the system prompt cou
   assert.equal(withSystem.dropped, 2);
   assert.deepEqual(fitHistory(history, "s".repeat(40), 25), { system: "s".repeat(25), history: [], dropped: 3 });
   assert.deepEqual(fitHistory(history, undefined, 0), { system: undefined, history: [], dropped: 3 });
+});
+
+Deno.test("the function's cap on a message is the table's (messages_content_size)", async () => {
+  await using world = await startWorld();
+  const [row] = await world.sql`
+    select pg_get_constraintdef(oid) as definition from pg_constraint where conname = 'messages_content_size'`;
+  assert.match(row.definition, new RegExp(`role = 'user'::text\\) THEN ${MAX_CONTENT_CHARACTERS}\\b`));
 });
 
 Deno.test("hole 10: content the database cannot store (a NUL) is a 400 before any provider call", async () => {
