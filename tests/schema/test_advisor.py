@@ -110,6 +110,29 @@ def test_extensions_are_outside_public(db):
     assert db.execute("select count(*) from pg_extension where extname = 'vector'").fetchone()[0] == 1
 
 
+def test_no_policy_trusts_user_metadata(db):
+    """Lint 0015: auth.jwt()'s user_metadata is written by the user themselves, so a policy must not decide by it."""
+    rows = db.execute(
+        "select schemaname, tablename, policyname from pg_policies "
+        "where coalesce(qual, '') ilike '%%user_metadata%%' or coalesce(with_check, '') ilike '%%user_metadata%%'"
+    ).fetchall()
+    assert rows == []
+
+
+def test_no_write_policy_for_api_roles_is_always_true(db):
+    """Lint 0024: a permissive insert, update or delete policy of `true` lets every API user write every row."""
+    # A missing USING holds for every row; a missing WITH CHECK means USING's (and for INSERT, every row).
+    always = "replace(coalesce({}, 'true'), ' ', '') in ('true', '(true)')"
+    rows = db.execute(
+        "select schemaname, tablename, policyname, cmd from pg_policies "
+        "where cmd in ('INSERT', 'UPDATE', 'DELETE', 'ALL') and permissive = 'PERMISSIVE' "
+        "and roles && array['public', 'anon', 'authenticated']::name[] "
+        f"and ((cmd <> 'INSERT' and {always.format('qual')}) "
+        f"     or (cmd <> 'DELETE' and {always.format('coalesce(with_check, qual)')}))"
+    ).fetchall()
+    assert rows == [], f"write policies that hold for every row: {rows}"
+
+
 def _public_buckets() -> list[str]:
     config = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
     buckets = config["config"]["storageBuckets"]["default"]
