@@ -225,6 +225,18 @@ begin
 end
 $$;
 
+-- A conversation's model is the user's to write and is looked up on every request: the same bounds as a
+-- configuration's. Not valid, as above.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_constraint
+                 where conrelid = 'public.conversations'::regclass and conname = 'conversations_model_size') then
+    alter table public.conversations add constraint conversations_model_size
+      check (length(model_provider) <= 50 and length(model_name) <= 100) not valid;
+  end if;
+end
+$$;
+
 -- ---------------------------------------------------------------- messages
 -- A user's message is at most the 32,000 characters the edge function accepts; replies (written by the backend
 -- only, see 20261201100200) get room for the largest max_tokens ceiling. Not valid, as above.

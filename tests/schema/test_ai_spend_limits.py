@@ -103,3 +103,9 @@ def test_a_system_prompt_is_at_most_4000_characters(db):
     user = new_user(db)
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation):
         db.execute("update ai_model_configs set system_prompt = repeat('x', 4001) where user_id = %s", (user,))
+
+
+def test_a_conversations_model_is_bounded_like_a_configurations(db):
+    user = new_user(db)
+    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation):
+        insert(db, "conversations", user_id=user, model_provider="openai", model_name="m" * 101)

@@ -66,7 +66,10 @@ export function modelNotAllowed(choice: ModelChoice, allowance: AiAllowance): Ht
   return new HttpError(
     403,
     "model_not_allowed",
-    `The ${allowance.tier} tier does not include model ${choice.model} of ${choice.provider}; ${choose}, ` +
+    // The model may come from a row written before its length was bounded: never echo more than a name's worth.
+    `The ${allowance.tier} tier does not include model ${
+      choice.model.slice(0, 100)
+    } of ${choice.provider}; ${choose}, ` +
       "or upgrade the subscription",
     { details: { tier: allowance.tier, provider: choice.provider, allowed_models: allowance.allowedModels } },
   );
