@@ -1,9 +1,11 @@
 /**
- * The per-tier hourly limit, kept in the database by public.check_rate_limit (sql/README.md) so every isolate
- * shares one count. Call it once per request, before the work: an allowed call records the request.
+ * The per-tier hourly limit, kept in the database by private.check_rate_limit (sql/README.md) so every isolate
+ * shares one count. Call it once per request, before the work: an allowed call records the request. The action is
+ * the function's name and must be one of private.rate_limit_actions (a new function adds its name in a migration).
  */
 import type { SignedInUser } from "./auth.ts";
 import { type Database, sqlState, type Tx } from "./db.ts";
+import { misconfigured } from "./env.ts";
 import { HttpError } from "./errors.ts";
 
 export interface RateLimitStatus {
@@ -38,7 +40,7 @@ export async function checkRateLimit(tx: Tx, userId: string, action: string): Pr
   try {
     const [row] = await tx`
       select allowed, tier, hourly_limit, used, remaining, retry_after_seconds
-      from public.check_rate_limit(${userId}::uuid, ${action})`;
+      from private.check_rate_limit(${userId}::uuid, ${action})`;
     return {
       allowed: row.allowed,
       tier: row.tier,
@@ -53,6 +55,11 @@ export async function checkRateLimit(tx: Tx, userId: string, action: string): Pr
         403,
         "profile_missing",
         "This account has no profile (it is created at sign-up); sign up again or contact support",
+      );
+    }
+    if (sqlState(error) === "22023") {
+      throw misconfigured(
+        `the rate limit action "${action}" is not in private.rate_limit_actions; add it there in a migration`,
       );
     }
     throw error;

@@ -2,6 +2,7 @@
 import type { ModelChoice } from "../_shared/ai/fallback.ts";
 import type { ChatInput } from "../_shared/ai/fallback.ts";
 import type { UserRequestContext } from "../_shared/function.ts";
+import { storableText } from "../_shared/storable.ts";
 import type { ChatContext } from "./chat_store.ts";
 
 export function chatInput(chat: ChatContext, content: string): ChatInput {
@@ -23,6 +24,7 @@ export function replyMetadata(
     request_id: ctx.requestId,
     requested,
     attempts: attempts.map(({ provider, outcome, detail }) => ({ provider, outcome, detail })),
-    ...(providerModel ? { provider_model: providerModel } : {}),
+    // The provider's own name for the model: its text, like the reply's, is made storable (no NUL in jsonb).
+    ...(providerModel ? { provider_model: storableText(providerModel) } : {}),
   };
 }

@@ -3,11 +3,14 @@
  * settings, the recent history; then the exchange (both messages) and its usage, in one transaction.
  */
 import type { SignedInUser } from "../_shared/auth.ts";
+import { aiAllowance, modelNotAllowed } from "../_shared/ai/allowance.ts";
 import type { ModelChoice } from "../_shared/ai/fallback.ts";
+import { fitHistory } from "../_shared/ai/history.ts";
 import { parseProviderName } from "../_shared/ai/providers.ts";
 import type { ChatMessage, ProviderId, Usage } from "../_shared/ai/types.ts";
 import { becomeServiceRole, type Database, jsonb, sqlState, type Tx } from "../_shared/db.ts";
 import { badRequest, notFound } from "../_shared/errors.ts";
+import { storableText } from "../_shared/storable.ts";
 
 export const ACTION = "ai-chat-message";
 
@@ -49,14 +52,29 @@ export async function loadChatContext(
     const configs = await tx<ConfigRow[]>`
       select provider, model_name, temperature, max_tokens, system_prompt, is_default
       from public.ai_model_configs order by is_default desc, created_at`;
+    const primary = choosePrimary(request, conversation, configs, fallbackFirst);
+    // The tier decides (private.ai_tier_models, private.ai_tier_limits): a model the user named, through the
+    // request, the conversation or a configuration, must be one of the tier's; the operator's default models
+    // (an empty model here, or the fallback order's first) are the operator's choice.
+    const allowance = await aiAllowance(tx, user.userId, primary);
+    const chosenByUser = primary !== fallbackFirst && primary.model !== "";
+    if (chosenByUser && !allowance.modelAllowed) throw modelNotAllowed(primary, allowance);
+    // Each message is read cut one character past the budget: one that long cannot fit and is dropped whole by
+    // fitHistory, and rows stored before the size limit existed never reach the function's memory in full.
+    const readLength = allowance.maxHistoryCharacters + 1;
     const history = await tx<ChatMessage[]>`
       select role, content from (
-        select role, content, created_at from public.messages
+        select role, left(content, ${readLength}) as content, created_at from public.messages
         where conversation_id = ${request.conversationId} and role in ('user', 'assistant')
-        order by created_at desc limit ${historyLimit}
+        order by created_at desc limit ${Math.min(historyLimit, allowance.maxHistoryMessages)}
       ) recent order by created_at`;
-    const primary = choosePrimary(request, conversation, configs, fallbackFirst);
-    return { primary, settings: settingsFor(primary, configs), history: [...history] };
+    const settings = settingsFor(primary, configs);
+    const bounded = fitHistory(history, settings.system, allowance.maxHistoryCharacters);
+    return {
+      primary,
+      settings: { ...settings, system: bounded.system, maxTokens: Math.min(settings.maxTokens, allowance.maxTokens) },
+      history: bounded.history,
+    };
   });
 }
 
@@ -127,8 +145,9 @@ export interface SavedMessage {
 }
 
 /**
- * Saves the user's message and the reply as the user (RLS: only into their own conversation), then, as
- * service_role in the same transaction, the usage row users may not write themselves.
+ * Saves the user's message as the user (RLS: only into their own conversation), then, as service_role in the same
+ * transaction, what users may not write themselves: the reply (users write only role 'user' messages, so the health
+ * check counts only replies the backend wrote) and the usage row.
  */
 export async function saveExchange(
   db: Database,
@@ -138,9 +157,9 @@ export async function saveExchange(
   try {
     return await db.asCaller(user, async (tx) => {
       const userMessage = await insertMessage(tx, user.userId, exchange, "user");
-      const reply = await insertMessage(tx, user.userId, exchange, "assistant");
       await tx`update public.conversations set updated_at = now() where id = ${exchange.conversationId}`;
       await becomeServiceRole(tx);
+      const reply = await insertMessage(tx, user.userId, exchange, "assistant");
       const { inputTokens, outputTokens } = exchange.usage;
       const usageMetadata = {
         provider: exchange.choice.provider,
@@ -170,7 +189,7 @@ async function insertMessage(tx: Tx, userId: string, exchange: Exchange, role: "
     insert into public.messages
       (conversation_id, user_id, role, content, model_provider, ai_model, token_count, metadata, created_at)
     values (
-      ${exchange.conversationId}, ${userId}, ${role}, ${isReply ? exchange.reply : exchange.content},
+      ${exchange.conversationId}, ${userId}, ${role}, ${isReply ? storableText(exchange.reply) : exchange.content},
       ${exchange.choice.provider}, ${isReply ? exchange.choice.model : null},
       ${isReply ? exchange.usage.outputTokens : exchange.usage.inputTokens},
       ${jsonb(tx, isReply ? exchange.metadata : { request_id: exchange.metadata.request_id ?? null })},

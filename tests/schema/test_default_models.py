@@ -21,6 +21,9 @@ def configs(conn: psycopg.Connection, user: str) -> dict[str, tuple]:
 
 
 def test_new_users_start_with_what_the_defaults_table_says(db):
+    # A default must be a model every tier allows (20261201100100), so the allowance comes first.
+    db.execute("insert into private.ai_tier_models (tier, provider, model_name) "
+               "select tier, 'gemini', 'gemini-3-pro' from private.ai_tier_limits")
     db.execute("update private.default_model_configs set model_name = 'gemini-3-pro' where provider = 'gemini'")
     assert configs(db, new_user(db))["gemini"][0] == "gemini-3-pro"
 

@@ -35,14 +35,14 @@ def test_rate_limit_allows_the_tiers_hourly_budget_then_refuses(db, tier, limit)
     user = new_user(db, tier=tier)
     with as_role(db, "authenticated", user):
         results = db.execute(
-            "select (r).allowed, (r).remaining from (select check_rate_limit(%s, 'ai-chat-message') as r "
+            "select (r).allowed, (r).remaining from (select private.check_rate_limit(%s, 'ai-chat-message') as r "
             "from generate_series(1, %s)) s", (user, limit + 1)).fetchall()
         assert [allowed for allowed, _ in results] == [True] * limit + [False]
         assert results[limit - 1][1] == 0
-        refused = db.execute("select * from check_rate_limit(%s, 'ai-chat-message')", (user,)).fetchone()
+        refused = db.execute("select * from private.check_rate_limit(%s, 'ai-chat-message')", (user,)).fetchone()
         assert refused[:5] == (False, tier, limit, limit, 0) and refused[5] > 0
         # Each action has its own budget.
-        assert db.execute("select allowed from check_rate_limit(%s, 'search-engine')", (user,)).fetchone()[0]
+        assert db.execute("select allowed from private.check_rate_limit(%s, 'search-engine')", (user,)).fetchone()[0]
     counted = db.execute("select count(*) from usage_metrics where user_id = %s and action = 'ai-chat-message'",
                          (user,)).fetchone()[0]
     assert counted == limit
@@ -52,17 +52,17 @@ def test_rate_limit_forgets_requests_older_than_an_hour(db):
     user = new_user(db)
     db.execute("insert into usage_metrics (user_id, action, created_at) "
                "select %s, 'ai-chat', now() - interval '61 minutes' from generate_series(1, 100)", (user,))
-    assert db.execute("select allowed from check_rate_limit(%s, 'ai-chat')", (user,)).fetchone()[0]
+    assert db.execute("select allowed from private.check_rate_limit(%s, 'ai-chat')", (user,)).fetchone()[0]
 
 
 def test_a_user_cannot_spend_someone_elses_rate_limit(db):
     user, victim = new_user(db), new_user(db)
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.InsufficientPrivilege):
-        db.execute("select * from check_rate_limit(%s, 'ai-chat')", (victim,))
+        db.execute("select * from private.check_rate_limit(%s, 'ai-chat')", (victim,))
     with acting_as(db, "service_role"):
-        assert db.execute("select allowed from check_rate_limit(%s, 'ai-chat')", (victim,)).fetchone()[0]
+        assert db.execute("select allowed from private.check_rate_limit(%s, 'ai-chat')", (victim,)).fetchone()[0]
     with acting_as(db, "anon"), pytest.raises(psycopg.errors.InsufficientPrivilege):
-        db.execute("select * from check_rate_limit(%s, 'ai-chat')", (victim,))
+        db.execute("select * from private.check_rate_limit(%s, 'ai-chat')", (victim,))
 
 
 def _storage_used(db, user: str) -> int:
@@ -166,7 +166,7 @@ def test_a_new_years_partition_takes_over_rows_from_the_default_partition(db):
 
 
 def test_monitor_system_health_raises_the_guides_alerts(db):
-    assert db.execute("select monitor_system_health()").fetchone()[0] == []
+    assert db.execute("select private.monitor_system_health()").fetchone()[0] == []
     user = new_user(db)
     db.execute("insert into documents (user_id, title, file_name, file_path, status) "
                "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, 11) g", (user, user))
@@ -175,10 +175,10 @@ def test_monitor_system_health_raises_the_guides_alerts(db):
                "select %s, %s, 'assistant', '' from generate_series(1, 51)", (conversation, user))
     db.execute("update profiles set storage_used = storage_limit")
     db.execute("listen system_alert")
-    alerts = db.execute("select monitor_system_health()").fetchone()[0]
+    alerts = db.execute("select private.monitor_system_health()").fetchone()[0]
     assert {a["type"] for a in alerts} == {"high_failure_rate", "high_storage_usage", "ai_service_degraded"}
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.InsufficientPrivilege):
-        db.execute("select monitor_system_health()")
+        db.execute("select private.monitor_system_health()")
 
 
 def test_analytics_summary_shows_each_user_their_own_events(db):
@@ -190,7 +190,7 @@ def test_analytics_summary_shows_each_user_their_own_events(db):
     assert rows == [("page_view", 1)]
 
 
-def test_storage_objects_only_in_the_users_own_folder_and_avatars_public(db):
+def test_storage_objects_only_in_the_users_own_folder(db):
     user, other = new_user(db), new_user(db)
     db.execute("insert into storage.buckets (id, name, public) values ('documents', 'documents', false), "
                "('avatars', 'avatars', true) on conflict do nothing")
@@ -199,10 +199,11 @@ def test_storage_objects_only_in_the_users_own_folder_and_avatars_public(db):
     with as_role(db, "authenticated", user):
         assert db.execute("select count(*) from storage.objects").fetchone()[0] == 2
         db.execute("insert into storage.objects (bucket_id, name) values ('documents', %s)", (f"{user}/new.pdf",))
+    # Avatars are served by their public URLs, which need no policy; listing them is nobody's business.
     with as_role(db, "authenticated", other):
-        assert [r[0] for r in db.execute("select bucket_id from storage.objects").fetchall()] == ["avatars"]
+        assert db.execute("select bucket_id from storage.objects").fetchall() == []
         assert db.execute("delete from storage.objects where name like %s", (f"{user}/%",)).rowcount == 0
     with acting_as(db, "authenticated", other), pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("insert into storage.objects (bucket_id, name) values ('documents', %s)", (f"{user}/evil.pdf",))
     with as_role(db, "anon"):
-        assert [r[0] for r in db.execute("select bucket_id from storage.objects").fetchall()] == ["avatars"]
+        assert db.execute("select bucket_id from storage.objects").fetchall() == []
