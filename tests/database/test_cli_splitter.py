@@ -13,7 +13,7 @@ def pieces(sql: str) -> list[str]:
     return [piece for _, piece in split_cli(sql.encode())]
 
 
-@pytest.mark.parametrize(("sql", "expected"), [
+QUIRKS = [
     # Leading comments stay with their statement; a trailing comment is a statement of its own.
     ("-- lead\ncreate table a (id int); -- tail\n/* block */ select 1;\n-- trailing only\n",
      ["-- lead\ncreate table a (id int)", "-- tail\n/* block */ select 1", "-- trailing only"]),
@@ -32,7 +32,10 @@ def pieces(sql: str) -> list[str]:
     # Trailing `;` go, then Go's whitespace (which includes NBSP and the ideographic space).
     ("select 1\u00a0;;\u3000select 2;;", ["select 1", "select 2"]),
     ("  ;\n;  ", []),
-])
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), QUIRKS)
 def test_pieces_are_the_clis(sql, expected):
     assert pieces(sql) == expected
 
@@ -45,8 +48,8 @@ def test_offsets_point_at_each_piece_in_the_file_bytes():
 def test_splitting_is_linear_in_the_file_length():
     # A ratio in one process (CPU time, best of 3), never an absolute time: 8x the bytes must cost about 8x,
     # where the splitter this replaced took ~64x.
-    unit = ("-- a comment; with a semicolon\ncreate table t (a int, b text default 'x;y');\n"
-            "create function f() returns int language plpgsql as $$ begin return 1; end $$;\n").encode()
+    unit = (b"-- a comment; with a semicolon\ncreate table t (a int, b text default 'x;y');\n"
+            b"create function f() returns int language plpgsql as $$ begin return 1; end $$;\n")
     small, large = unit * 2_000, unit * 16_000
     timings = [min(_cpu_seconds(data) for _ in range(3)) for data in (small, large)]
     assert timings[1] / timings[0] < 24, timings
