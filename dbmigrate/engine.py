@@ -179,8 +179,7 @@ def apply(
             _record_checksums(conn, plan.checksums_to_record)
             report.recorded_checksums = [version for version, _ in plan.checksums_to_record]
             for migration in plan.pending:
-                # As the CLI does: a `set role` or set_config(..., false) in one file must not leak into the next.
-                conn.execute("reset all")
+                _reset_session(conn)
                 if migration.in_transaction:
                     _apply_file(conn, migration)
                 else:
@@ -198,6 +197,12 @@ def _plan(files: Sequence[MigrationFile], history: Sequence[AppliedMigration], o
           first_shape: bool) -> Plan:
     return make_plan(files, history, options.allow_out_of_order, options.accept_changed_versions,
                      upgrade_checksum_table=first_shape)
+
+
+def _reset_session(conn: psycopg.Connection) -> None:
+    """What one file set for the session (set_config(..., false), SET outside a transaction) must not change
+    how the next runs: RESET ALL, as the CLI runs before each file, and RESET ROLE, which RESET ALL leaves."""
+    conn.execute("reset all; reset role")
 
 
 def _take_lock(conn: psycopg.Connection, url: str, lock_timeout_seconds: float) -> None:
@@ -227,12 +232,21 @@ def _record_checksums(conn: psycopg.Connection, versions_and_checksums: Iterable
 
 
 def _record_applied(conn: psycopg.Connection, migration: MigrationFile, statements: Sequence[Statement]) -> None:
-    conn.execute(
-        "insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",
-        (migration.version, migration.name, [s.sql for s in statements]),
-    )
-    # An upsert: `supabase migration repair --status reverted` leaves our row behind when it deletes the CLI's.
-    conn.execute(RECORD_CHECKSUM, {"version": migration.version, "checksum": migration.checksum})
+    try:
+        conn.execute(
+            "insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",
+            (migration.version, migration.name, [s.sql for s in statements]),
+        )
+        # An upsert: `supabase migration repair --status reverted` leaves our row behind when it deletes the CLI's.
+        conn.execute(RECORD_CHECKSUM, {"version": migration.version, "checksum": migration.checksum})
+    except psycopg.Error as exc:
+        detail = exc.diag.message_primary or str(exc).strip()
+        raise MigrationFailed(
+            f"{migration.label}: its statements ran, but recording it in supabase_migrations.schema_migrations "
+            f"failed: {detail}. Nothing of this file was applied. If the file ends with `set role` (or SET "
+            "SESSION AUTHORIZATION), end it with `reset role`: the history is written in the same session",
+            version=migration.version, line=statements[-1].line if statements else 1,
+        ) from None
 
 
 def _apply_file(conn: psycopg.Connection, migration: MigrationFile) -> None:
