@@ -90,7 +90,7 @@ def _checked(piece: str, line: int, source: str, in_transaction: bool) -> Statem
     try:
         tree = pg_parser.parse_sql_json(piece)
     except pg_parser.ParseError as exc:
-        message, offset = exc.args[0], (exc.args[1] if len(exc.args) > 1 else 0)
+        message, offset = exc.args[0], (exc.args[1] if len(exc.args) > 1 else None) or 0
         error_line = line + piece.count("\n", 0, max(0, min(int(offset), len(piece))))
         raise MigrationFileError(f"{source}, line {error_line}: {message}; fix the SQL") from None
     if tree.count('{"stmt":') > 1:
