@@ -48,8 +48,8 @@ class SupabaseCli:
         result = self.run("db", "push", "--dry-run")
         return result.stdout + result.stderr
 
-    def repair(self, status: str, *versions: str) -> subprocess.CompletedProcess[str]:
-        return self.run("migration", "repair", "--status", status, *versions, "--yes")
+    def repair(self, status: str, *versions: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("migration", "repair", "--status", status, *versions, "--yes", check=check)
 
     def migration_list(self) -> list[tuple[str, str]]:
         """(local version, remote version) per row of `migration list`; '' where one side lacks it."""

@@ -146,3 +146,35 @@ FRAGMENTS = [
     "\r\n", "x", "select 1", "_", "9", "c", "C", "d", "\u00e9", "\u4e2d", "\u0663", "\u2014", "\u00a0", "\u3000",
     "create function f() begin atomic select 1; end;",
 ]
+
+
+def test_a_checksum_table_of_the_first_shape_is_upgraded_and_repair_then_works(fresh_db, cli, capsys):
+    folder = cli.migrations_dir
+    (folder / "20260101000000_a.sql").write_text(NEW_TABLE.format(n=1))
+    dbmigrate.apply(fresh_db, folder)
+    with psycopg.connect(fresh_db) as conn:  # the table as this engine first created it
+        conn.execute("alter table supabase_migrations.schema_migration_checksums drop column statements_digest")
+        conn.execute("alter table supabase_migrations.schema_migration_checksums add foreign key (version) "
+                     "references supabase_migrations.schema_migrations (version) on delete cascade")
+    assert cli.repair("applied", check=False).returncode != 0  # what operators hit: TRUNCATE refused
+
+    assert ops_main(["migrate", "--database-url", fresh_db, "--migrations-dir", str(folder), "--dry-run"]) == 0
+    assert "would upgrade supabase_migrations.schema_migration_checksums" in capsys.readouterr().out
+    assert ops_main(["migrate", "--database-url", fresh_db, "--migrations-dir", str(folder)]) == 0
+    assert "upgraded supabase_migrations.schema_migration_checksums" in capsys.readouterr().out
+    cli.repair("applied")
+    assert dbmigrate.apply(fresh_db, folder).plan.is_noop
+
+
+def test_the_provider_says_which_checksums_it_recorded_on_a_database_the_cli_pushed(fresh_db, cli):
+    from providers.migrations import MigrationsProvider
+    from tests.database.test_migrations_provider import props
+    from tests.harness.provider_host import ProviderHost
+
+    folder = cli.migrations_dir
+    (folder / "20260101000000_a.sql").write_text(NEW_TABLE.format(n=1))
+    cli.push()
+    with ProviderHost() as host:
+        created = host.create(MigrationsProvider(), props(fresh_db, folder))
+    assert created.outs["recordedChecksums"] == ["20260101000000"]
+    assert [a["checksum"] for a in created.outs["applied"]] == [dbmigrate.load_files(folder)[0].checksum]
