@@ -27,8 +27,9 @@ NO_TRANSACTION_MARKER = "-- migration: no-transaction"
 # The marker, and near misses of it (a typo must not silently leave the file in a transaction).
 _MARKER_LINE = re.compile(rb"^[ \t]*--[ \t]*migration[ \t]*:[ \t]*no[-_ ]?transactions?[ \t]*$", re.I | re.M)
 
-# Statement kinds PostgreSQL runs only outside a transaction block, as they appear in the parser's JSON.
-_NOT_IN_TRANSACTION = ('"VacuumStmt"', '"CreatedbStmt"', '"DropdbStmt"', '"AlterSystemStmt"',
+# Statement kinds PostgreSQL runs only outside a transaction block, as they appear in the parser's JSON
+# (VACUUM is a VacuumStmt with is_vacuumcmd; ANALYZE, also a VacuumStmt, runs in a transaction).
+_NOT_IN_TRANSACTION = ('"is_vacuumcmd":true', '"CreatedbStmt"', '"DropdbStmt"', '"AlterSystemStmt"',
                        '"CreateTableSpaceStmt"', '"DropTableSpaceStmt"', '"concurrent":true')
 _CONCURRENT_REINDEX = re.compile(r'"ReindexStmt".*"defname":"concurrently"')
 

@@ -105,3 +105,12 @@ def test_transaction_control_is_refused_in_any_file(migrations_dir):
     write(migrations_dir, "20260101000100_commit.sql", MARKER + "create table a (id int);\ncommit;\n")
     with pytest.raises(dbmigrate.MigrationFileError, match=r"line 3: BEGIN / COMMIT / ROLLBACK"):
         dbmigrate.parse_all(dbmigrate.load_files(migrations_dir))
+
+
+def test_vacuum_needs_the_marker_and_analyze_does_not(fresh_db, migrations_dir):
+    write(migrations_dir, "20260101000100_t.sql", "create table t (a int);\nanalyze t;\n")
+    write(migrations_dir, "20260101000200_vacuum.sql", "vacuum t;\n")
+    with pytest.raises(dbmigrate.MigrationFileError, match=r"_vacuum\.sql, line 1: Vacuum cannot run inside"):
+        dbmigrate.parse_all(dbmigrate.load_files(migrations_dir))
+    write(migrations_dir, "20260101000200_vacuum.sql", MARKER + "vacuum t;\n")
+    assert dbmigrate.apply(fresh_db, migrations_dir).applied_now == ["20260101000100", "20260101000200"]
