@@ -168,6 +168,7 @@ def apply(
         if options.dry_run or plan.is_noop:
             report.seconds = time.perf_counter() - started
             return report
+        parse_all(plan.pending)  # a file that cannot be parsed stops the run before anything is written
         _take_lock(conn, url, options.lock_timeout_seconds)
         try:
             _ensure_history_tables(conn)
@@ -175,7 +176,7 @@ def apply(
             # Under the lock, the history is final: another deploy may have applied files meanwhile.
             plan = _plan(files, _read_history(conn)[0], options, False)
             report.plan = plan
-            parse_all(plan.pending)
+            parse_all(plan.pending)  # cached: only files another deploy added meanwhile are parsed here
             _record_checksums(conn, plan.checksums_to_record)
             report.recorded_checksums = [version for version, _ in plan.checksums_to_record]
             for migration in plan.pending:
@@ -231,7 +232,9 @@ def _record_checksums(conn: psycopg.Connection, versions_and_checksums: Iterable
         cur.executemany(RECORD_CHECKSUM, rows)
 
 
-def _record_applied(conn: psycopg.Connection, migration: MigrationFile, statements: Sequence[Statement]) -> None:
+def _record_applied(
+    conn: psycopg.Connection, migration: MigrationFile, statements: Sequence[Statement], *, in_transaction: bool
+) -> None:
     try:
         conn.execute(
             "insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",
@@ -243,7 +246,7 @@ def _record_applied(conn: psycopg.Connection, migration: MigrationFile, statemen
         detail = exc.diag.message_primary or str(exc).strip()
         raise MigrationFailed(
             f"{migration.label}: its statements ran, but recording it in supabase_migrations.schema_migrations "
-            f"failed: {detail}. Nothing of this file was applied. If the file ends with `set role` (or SET "
+            f"failed: {detail}. {_as_sentence(_what_was_applied(in_transaction))} If the file ends with `set role` (or SET "
             "SESSION AUTHORIZATION), end it with `reset role`: the history is written in the same session",
             version=migration.version, line=statements[-1].line if statements else 1,
         ) from None
@@ -254,7 +257,7 @@ def _apply_file(conn: psycopg.Connection, migration: MigrationFile) -> None:
     with conn.transaction():
         for statement in statements:
             _run(conn, migration, statement, in_transaction=True)
-        _record_applied(conn, migration, statements)
+        _record_applied(conn, migration, statements, in_transaction=True)
 
 
 def _apply_without_transaction(conn: psycopg.Connection, migration: MigrationFile, report: ApplyReport) -> None:
@@ -271,7 +274,7 @@ def _apply_without_transaction(conn: psycopg.Connection, migration: MigrationFil
                 report.dropped_invalid_indexes.append(dropped)
         _run(conn, migration, statement, in_transaction=False)
     with conn.transaction():
-        _record_applied(conn, migration, statements)
+        _record_applied(conn, migration, statements, in_transaction=False)
 
 
 def _drop_invalid_index(conn: psycopg.Connection, index: ConcurrentIndex) -> str | None:
@@ -307,6 +310,10 @@ def _what_was_applied(in_transaction: bool) -> str:
             "not recorded as applied, so the next run starts it again from its first statement.")
 
 
+def _as_sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _failure(
     migration: MigrationFile, statement: Statement, exc: psycopg.Error, conn: psycopg.Connection,
     in_transaction: bool = True,
@@ -322,10 +329,9 @@ def _failure(
         shown = next((text for text in lines if not text.lstrip().startswith("--")), "")
     detail = exc.diag.message_primary or str(exc).strip()
     context = f" ({exc.diag.context.splitlines()[0]})" if exc.diag.context else ""
-    applied = _what_was_applied(in_transaction)
     message = (
         f"{migration.label}, line {line}: {detail}{context}\n  in statement: {shown.strip()[:120]}\n"
-        f"{applied[0].upper()}{applied[1:]} Fix it and run again."
+        f"{_as_sentence(_what_was_applied(in_transaction))} Fix it and run again."
     )
     if conn.broken:
         message += " The connection to the database was lost."
