@@ -5,7 +5,11 @@ state kept between runs, every Supabase resource going through Pulumi's real pro
 local fake of the Management and Storage APIs, and prints the API calls by kind for:
   1. a first deploy (everything is created),
   2. a deploy with no change (target: no writes),
-  3. a deploy after one function's file changed (target: one deploy call, nothing else written).
+  3. a deploy after one function's file changed (target: one deploy call, nothing else written),
+  4. a deploy after one shared module changed, `_shared/ai/pricing.ts` (target: a deploy call for each
+     function whose import graph holds it, and no other).
+Then the files and bytes each function uploads (its import graph, as the Supabase CLI uploads it) against the
+same function uploaded as its whole folder plus all of `_shared` (how this program deployed before).
 The functions are a copy of functions/ (or, while it is empty, the functions both guides name), so the
 repository is never modified. The AWS parts are switched off (they make no Supabase calls); other resources get mock outputs. Takes seconds.
 """
@@ -25,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ops.engineless.deploy import _converge
 from ops.engineless.program import PlainMocks, Registered, run_program
 from ops.engineless.provider_host import ProviderHost, Secret
+from providers.supabase.function_bundle import collect_files, discover_functions
 from tests.supabase.fake_api import FakeSupabase
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +40,8 @@ GUIDE_FUNCTIONS = (
     "professional-marketplace", "subscription-manager", "search-engine",
 )  # fmt: skip
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SHARED_MODULE = "_shared/ai/pricing.ts"
+_TEST_SUFFIXES = ("_test.ts", ".test.ts", "_test.js", ".test.js")
 # Reads done with POST (listing a bucket's objects) are not writes.
 READ_OPERATIONS = {"storage list objects"}
 
@@ -81,6 +88,30 @@ def report(title: str, fake: FakeSupabase, since: int, actions: list[str]) -> Co
     return by_kind
 
 
+def whole_folders(functions_dir: Path, name: str) -> list[tuple[str, bytes]]:
+    """The baseline: the function's folder and all of _shared, as this program uploaded before."""
+    files = []
+    for folder in (functions_dir / name, functions_dir / "_shared"):
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(functions_dir)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts) \
+                    and path.name != "function.json" and not path.name.endswith(_TEST_SUFFIXES):
+                files.append((relative.as_posix(), path.read_bytes()))
+    return files
+
+
+def print_upload_sizes(functions_dir: Path, fake: FakeSupabase) -> None:
+    print("\n== uploaded per function: import graph (what the deploy sent) vs whole folder + all of _shared")
+    print(f"  {'function':24s} {'graph files':>11s} {'bytes':>9s} {'folder files':>12s} {'bytes':>9s} {'ratio':>6s}")
+    deployed = {slug: fn for project in fake.projects.values() for slug, fn in project.functions.items()}
+    for name in discover_functions(functions_dir):
+        sent = deployed[name].files if name in deployed else dict(collect_files(functions_dir, name))
+        folder = whole_folders(functions_dir, name)
+        sent_bytes, folder_bytes = sum(map(len, sent.values())), sum(len(c) for _, c in folder)
+        print(f"  {name:24s} {len(sent):11d} {sent_bytes:9d} {len(folder):12d} {folder_bytes:9d} "
+              f"{sent_bytes / folder_bytes:6.2f}")
+
+
 def main() -> int:
     fake = FakeSupabase().start()
     os.environ.update(
@@ -122,11 +153,29 @@ def main() -> int:
             mark = len(fake.calls)
             actions = deploy(host, state, overrides)
             one = report(f"deploy after changing functions/{changed_function.name}", fake, mark, actions)
+
+            shared_ok, shared_line = True, f"{SHARED_MODULE} absent: shared-module step skipped"
+            if (functions_dir / SHARED_MODULE).is_file():
+                importers = sorted(name for name in discover_functions(functions_dir)
+                                   if SHARED_MODULE in dict(collect_files(functions_dir, name)))
+                module = functions_dir / SHARED_MODULE
+                module.write_text(module.read_text() + "// a new price table\n")
+                mark = len(fake.calls)
+                actions = deploy(host, state, overrides)
+                shared = report(f"deploy after changing functions/{SHARED_MODULE}", fake, mark, actions)
+                redeployed = sorted(a.split()[1].split("-fn-", 1)[1] for a in actions
+                                    if not a.startswith("same") and "-fn-" in a)
+                shared_deploys = shared.get("POST v1-deploy-a-function", 0)
+                shared_ok = redeployed == importers and shared_deploys == len(importers)
+                shared_line = (f"shared-module change deploy calls {shared_deploys} for {', '.join(redeployed)} "
+                               f"(want {len(importers)}: {', '.join(importers)}, of "
+                               f"{len(discover_functions(functions_dir))} functions)")
+            print_upload_sizes(functions_dir, fake)
         deploys = one.get("POST v1-deploy-a-function", 0)
         other_writes = sum(n for k, n in one.items() if k.split()[0] in WRITE_METHODS) - deploys
         print(f"\ntargets: no-change writes {writes} (want 0); one-function change deploy calls {deploys} "
-              f"(want 1), other writes {other_writes} (want 0)")  # fmt: skip
-        ok = writes == 0 and deploys == 1 and other_writes == 0 and not fake.violations
+              f"(want 1), other writes {other_writes} (want 0); {shared_line}")  # fmt: skip
+        ok = writes == 0 and deploys == 1 and other_writes == 0 and shared_ok and not fake.violations
         if fake.violations:
             print("contract violations:\n  " + "\n  ".join(fake.violations))
         return 0 if ok else 1

@@ -13,7 +13,8 @@ from dbmigrate.files import MigrationFile
 class AppliedMigration:
     version: str
     name: str
-    checksum: str | None  # None: applied by another tool (the Supabase CLI) before we kept checksums
+    # None: applied by another tool (the Supabase CLI), or its history row rewritten by one since we recorded it
+    checksum: str | None
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,12 @@ class Plan:
     pending: tuple[MigrationFile, ...]
     # (version, checksum) rows to write: files applied by another tool, and explicitly accepted edits.
     checksums_to_record: tuple[tuple[str, str], ...] = ()
+    # Our checksum table still has the shape this engine first gave it (a foreign key the CLI trips on).
+    upgrade_checksum_table: bool = False
 
     @property
     def is_noop(self) -> bool:
-        return not self.pending and not self.checksums_to_record
+        return not self.pending and not self.checksums_to_record and not self.upgrade_checksum_table
 
 
 def make_plan(
@@ -33,6 +36,8 @@ def make_plan(
     history: Sequence[AppliedMigration],
     allow_out_of_order: bool = False,
     accept_changed_versions: frozenset[str] = frozenset(),
+    *,
+    upgrade_checksum_table: bool = False,
 ) -> Plan:
     by_version = {migration.version: migration for migration in files}
     applied_versions = {row.version for row in history}
@@ -67,4 +72,5 @@ def make_plan(
             f"{', '.join(m.label for m in late)} is older than the newest applied version {newest_applied}; give it "
             "a newer timestamp, or allow it once with database.allowOutOfOrder: true (`--allow-out-of-order`)"
         )
-    return Plan(applied=tuple(history), pending=pending, checksums_to_record=tuple(to_record))
+    return Plan(applied=tuple(history), pending=pending, checksums_to_record=tuple(to_record),
+                upgrade_checksum_table=upgrade_checksum_table)

@@ -9,6 +9,9 @@ Props (inputs), as every CRUD call receives them:
 Outputs add:
   applied           [{version, name, checksum}] as the database holds them (read() refreshes it)
   appliedCount      len(applied)
+  recordedChecksums versions whose checksum the last apply recorded without running them (applied, or their
+                    history row rewritten, by the Supabase CLI)
+  droppedInvalidIndexes   indexes a failed no-transaction file had left invalid, dropped and built again
 """
 
 from __future__ import annotations
@@ -84,11 +87,14 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
         allow_out_of_order=bool(props.get("allowOutOfOrder", False)),
         accept_changed_versions=frozenset(props.get("acceptChangedVersions") or ()),
     )
-    dbmigrate.apply(props["connection"], files, options)
+    report = dbmigrate.apply(props["connection"], files, options)
     with dbmigrate.engine.connect(props["connection"], lock_timeout_seconds=options.lock_timeout_seconds) as conn:
         history = dbmigrate.read_history(conn)
     applied = [{"version": h.version, "name": h.name, "checksum": h.checksum or ""} for h in history]
-    return {**props, "applied": applied, "appliedCount": len(applied)}
+    # Said in the outputs: writes of this apply that ran no migration (checksums of versions the Supabase CLI
+    # applied or rewrote, invalid indexes rebuilt).
+    return {**props, "applied": applied, "appliedCount": len(applied),
+            "recordedChecksums": report.recorded_checksums, "droppedInvalidIndexes": report.dropped_invalid_indexes}
 
 
 def _refuse_unpreviewed(files: list[dbmigrate.MigrationFile], expected: list[dict[str, Any]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import dbmigrate
@@ -52,15 +53,33 @@ def run(args: argparse.Namespace) -> int:
             print(f"applied  {row.version}  {row.name}")
         for migration in plan.pending:
             print(f"pending  {migration.version}  {migration.name}")
+        _print_bookkeeping(plan.checksums_to_record, plan.upgrade_checksum_table, would=True)
         return EXIT_OK
     if args.dry_run:
         for migration in plan.pending:
             print(f"would apply {migration.label}")
+        _print_bookkeeping(plan.checksums_to_record, plan.upgrade_checksum_table, would=True)
         if plan.is_noop:
             print("nothing to apply")
         return EXIT_OK
+    _print_bookkeeping([(v, "") for v in report.recorded_checksums], report.upgraded_checksum_table, would=False)
+    for index in report.dropped_invalid_indexes:
+        print(f"dropped invalid index {index} (left by an earlier failed run) and built it again")
     for version in report.applied_now:
         print(f"applied {version}")
     if not report.applied_now:
         print("nothing to apply")
     return EXIT_OK
+
+
+def _print_bookkeeping(checksums: Sequence[tuple[str, str]], upgrade: bool, *, would: bool) -> None:
+    """The writes that apply no migration, said out loud (a run that records them is not a silent no-op)."""
+    if upgrade:
+        print(f"{'would upgrade' if would else 'upgraded'} supabase_migrations.schema_migration_checksums: "
+              "a digest column added, the foreign key onto schema_migrations dropped (it broke "
+              "`supabase migration repair`)")
+    if checksums:
+        versions = ", ".join(version for version, _ in checksums)
+        print(f"{'would record' if would else 'recorded'} our checksum of {len(checksums)} version(s) applied by "
+              f"another tool (the Supabase CLI) or rewritten by its `migration repair`: {versions}; no SQL of "
+              "theirs is run again, later edits of these files will be refused")

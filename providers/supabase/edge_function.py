@@ -7,7 +7,8 @@ Props:
   entrypoint    relative to the function's folder (function.json's "entrypoint")
   verifyJwt     sent on every deploy: Supabase keeps the previous value when it is left out, and payment
                 webhooks (Stripe, Razorpay) call without a Supabase JWT, so they need it off explicitly
-  importMap     optional, relative to functions/
+  importMap     optional, relative to functions/ (sent as import_map_path)
+  (function.json's static_files are sent as static_patterns, relative to functions/, like the file names)
   contentHash   hash of the files and settings, computed by the program (see function_bundle.py)
 Outputs add: version, status.
 """
@@ -22,7 +23,13 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from providers.supabase.base import SupabaseProvider, as_int, changed_keys, diff_result, is_unknown, require_ref
 from providers.supabase.errors import SupabaseError, SupabaseNotFound
-from providers.supabase.function_bundle import SLUG_PATTERN, collect_files, content_hash
+from providers.supabase.function_bundle import (
+    SLUG_PATTERN,
+    collect_files,
+    content_hash,
+    read_settings,
+    static_patterns,
+)
 
 
 class EdgeFunctionProvider(SupabaseProvider):
@@ -83,6 +90,10 @@ class EdgeFunctionProvider(SupabaseProvider):
         }
         if props.get("importMap"):
             metadata["import_map_path"] = props["importMap"]
+        # As the CLI sends them: the patterns of the files the code reads at run time (uploaded with the rest).
+        patterns = static_patterns(slug, read_settings(props["functionsDir"], slug))
+        if patterns:
+            metadata["static_patterns"] = patterns
         deployed = self.management(props).deploy_function(props["projectRef"], slug, metadata, files)
         return {**props, "version": as_int(deployed.get("version")), "status": deployed.get("status")}
 

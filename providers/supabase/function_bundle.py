@@ -1,12 +1,16 @@
 """What gets deployed for one edge function, and the hash that decides whether it must be deployed again.
 
 `functions/<name>/` is a function (except `_shared` and dot-folders). Its `function.json` holds its deploy
-settings, `{"entrypoint": "index.ts", "verify_jwt": true}`; the stack config may override verify_jwt.
-A deploy uploads the function's files and everything under `functions/_shared/`, each named by its
-path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
+settings, `{"entrypoint": "index.ts", "verify_jwt": true}`, optionally `"import_map"` (a path relative to
+functions/) and `"static_files"` (glob patterns relative to the function's folder, for files the code reads
+at run time); the stack config may override verify_jwt.
+A deploy uploads what the Supabase CLI uploads: the entrypoint and every local file it imports, followed
+through the static import graph (import_graph.py), plus the import map and the static files, each named by
+its path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
 
 The program computes the hash at preview time and passes it as an input: the diff compares it, so
-`pulumi preview` already shows which functions will be redeployed, and nothing else is.
+`pulumi preview` already shows which functions will be redeployed (only those whose graph holds a changed
+file), and nothing else is.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from providers.supabase.errors import SupabaseError
+from providers.supabase.import_graph import ImportMap, module_graph
 
 SHARED_DIR = "_shared"
 SETTINGS_FILE = "function.json"
 SLUG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_EXCLUDED_SUFFIXES = ("_test.ts", ".test.ts", "_test.js", ".test.js")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class FunctionSettings:
     entrypoint: str = "index.ts"
     verify_jwt: bool = True
     import_map: str | None = None
+    static_files: tuple[str, ...] = ()  # glob patterns, relative to the function's folder
 
 
 def resolve_dir(functions_dir: str | Path) -> Path:
@@ -66,41 +71,56 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE} is not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
-    unknown = set(raw) - {"entrypoint", "verify_jwt", "import_map"}
+    allowed = {"entrypoint", "verify_jwt", "import_map", "static_files"}
+    unknown = set(raw) - allowed
     if unknown:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE}: unknown keys {', '.join(sorted(unknown))}; "
-            "allowed: entrypoint, verify_jwt, import_map"
+            f"allowed: {', '.join(sorted(allowed))}"
         )
     if not isinstance(raw.get("verify_jwt", True), bool):
         raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: verify_jwt must be true or false")
+    static_files = raw.get("static_files", [])
+    if not isinstance(static_files, list) or not all(_is_inside_pattern(p) for p in static_files):
+        raise SupabaseError(
+            f"functions/{name}/{SETTINGS_FILE}: static_files is a list of glob patterns relative to the "
+            'function\'s folder, e.g. ["templates/*.html"] (no absolute paths, no "..")'
+        )
     settings = FunctionSettings(
         entrypoint=str(raw.get("entrypoint", "index.ts")),
         verify_jwt=raw.get("verify_jwt", True),
         import_map=raw.get("import_map"),
+        static_files=tuple(static_files),
     )
     if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
         raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")
     return settings
 
 
+def static_patterns(name: str, settings: FunctionSettings) -> list[str]:
+    """The static_files patterns as the deploy endpoint takes them: relative to functions/, like file names."""
+    return [f"{name}/{pattern}" for pattern in settings.static_files]
+
+
 def collect_files(functions_dir: str | Path, name: str) -> list[tuple[str, bytes]]:
-    """(path relative to functions/, content) for the function and the shared modules, sorted by path."""
+    """(path relative to functions/, content) of what a deploy uploads, sorted by path: the entrypoint's
+    import graph, the import map and the static files."""
     root = resolve_dir(functions_dir)
-    files: list[tuple[str, bytes]] = []
-    for folder in (root / name, root / SHARED_DIR):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(root)
-            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-                continue
-            if path.name == SETTINGS_FILE or path.name.endswith(_EXCLUDED_SUFFIXES):
-                continue
-            files.append((relative.as_posix(), path.read_bytes()))
-    if not any(rel.startswith(f"{name}/") for rel, _ in files):
-        raise SupabaseError(f"functions/{name} has no files to deploy")
-    return sorted(files)
+    settings = read_settings(functions_dir, name)
+    import_map = ImportMap.load(root, settings.import_map) if settings.import_map else None
+    paths = set(module_graph(root, f"{name}/{settings.entrypoint}", import_map))
+    if import_map is not None:
+        paths.add(import_map.path)
+    for pattern in settings.static_files:
+        matched = [p for p in (root / name).glob(pattern) if p.is_file()]
+        if not matched:
+            raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: static_files pattern {pattern} matches no file")
+        paths.update(p.relative_to(root).as_posix() for p in matched)
+    return [(relative, (root / relative).read_bytes()) for relative in sorted(paths)]
+
+
+def _is_inside_pattern(pattern: object) -> bool:
+    return isinstance(pattern, str) and bool(pattern) and not pattern.startswith("/") and ".." not in pattern.split("/")
 
 
 def content_hash(files: list[tuple[str, bytes]], entrypoint: str, verify_jwt: bool, import_map: str | None) -> str:

@@ -72,6 +72,7 @@ class Function:
     files: dict[str, bytes]
     version: int = 1
     created_at: int = field(default_factory=lambda: int(time.time() * 1000))
+    metadata: dict[str, Any] = field(default_factory=dict)  # the deploy's metadata, as sent
 
     def response(self) -> dict[str, Any]:
         return {
@@ -608,15 +609,22 @@ class FakeSupabase:
              "REQUEST_METHOD": "POST"}
         )  # fmt: skip
         metadata = json.loads(form.get("metadata") or files["metadata"].read())
+        # FunctionDeployBody.metadata in the spec: these keys only, static_patterns a list of strings.
+        unknown = set(metadata) - {"entrypoint_path", "import_map_path", "static_patterns", "verify_jwt", "name"}
+        patterns = metadata.get("static_patterns", [])
+        if unknown or not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise Reply(400, {"message": f"invalid metadata: {sorted(unknown) or 'static_patterns'}"})
         slug = dict(query).get("slug") or metadata.get("name")
         uploaded = {item.filename: item.read() for item in files.getlist("file")}
+        if metadata.get("import_map_path") and metadata["import_map_path"] not in uploaded:
+            raise Reply(400, {"message": f"import map {metadata['import_map_path']} is not among the uploaded files"})
         if metadata["entrypoint_path"] not in uploaded:
             raise Reply(400, {"message": f"entrypoint {metadata['entrypoint_path']} is not among the uploaded files"})
         if any(name.startswith("/") or ".." in name.split("/") for name in uploaded):
             raise Reply(400, {"message": "file names must be relative paths inside the bundle"})
         existing = project.functions.get(slug)
         verify_jwt = metadata.get("verify_jwt", existing.verify_jwt if existing else True)
-        function = Function(slug, verify_jwt, metadata["entrypoint_path"], uploaded)
+        function = Function(slug, verify_jwt, metadata["entrypoint_path"], uploaded, metadata=metadata)
         function.version = existing.version + 1 if existing else 1
         project.functions[slug] = function
         return 201, function.response()
