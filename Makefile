@@ -12,7 +12,9 @@ local: install
 	$(PY) -m ops local-db start
 	$(PY) -m ops local-up
 
+# The Pulumi CLI: the one on PATH when new enough, else built from Go modules into .tools/bin (tools/pulumi).
 install: $(VENV)/.installed
+	@bash tools/pulumi/build.sh
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }

@@ -3,6 +3,7 @@ the fake's pooler config, a real PostgreSQL: what the engine tests and benchmark
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,7 @@ class SupabaseStack:
 @contextmanager
 def supabase_stack(engine_settings: EngineSettings, cluster: LocalDatabase, database: str,
                    tmp_path: Path) -> Iterator[SupabaseStack]:
+    engine_settings = dataclasses.replace(engine_settings, env={**PROVIDER_ENV, **engine_settings.env})
     functions_dir = tmp_path / "functions"
     shutil.copytree(PROJECT_ROOT / "functions", functions_dir, ignore=shutil.ignore_patterns("*_test.ts"))
     fake = FakeSupabase(token=TEST_TOKEN).start()

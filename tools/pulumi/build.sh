@@ -13,6 +13,7 @@
 # The build flags are those of Pulumi's release builds: CGO_ENABLED=0, -trimpath, tags osusergo,grpcnotrace,
 # and the version stamped into the binary (what `pulumi version` prints and plugins are matched against).
 set -euo pipefail
+export PULUMI_SKIP_UPDATE_CHECK=1
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="$root/.tools/bin"
