@@ -9,6 +9,7 @@ from typing import Any
 from pulumi.automation import events
 
 NOT_A_CHANGE = {"same", "read", "refresh"}
+ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
 
 @dataclass
@@ -20,7 +21,9 @@ class Steps:
 
     def on_event(self, event: events.EngineEvent) -> None:
         pre = event.resource_pre_event
-        if pre is not None and pre.metadata.type != "pulumi:pulumi:Stack":
+        # The stack and the default dynamic provider are the engine's own: the provider's inputs are the whole
+        # stack config, so it shows as updated whenever any config key changes.
+        if pre is not None and not pre.metadata.type.startswith(ENGINE_TYPES):
             self.ops[pre.metadata.urn.rsplit("::", 1)[-1]] = str(getattr(pre.metadata.op, "value", pre.metadata.op))
 
     def on_output(self, line: str) -> None:
