@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from ops.engine import open_stack
 from tests.engine.helpers import run
@@ -17,6 +18,8 @@ BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "
 EXTRA = ("29991231000000_extra_probe.sql", "create table if not exists public.extra_probe (id int);\n")
 
 
+# Several engine runs, each starting the CLI and a provider host: minutes on a loaded machine.
+@pytest.mark.timeout(900)
 def test_local_stack_lifecycle_up_preview_new_file_refresh_destroy(engine, fresh_db, tmp_path):
     migrations = tmp_path / "migrations"
     shutil.copytree(PROJECT_ROOT / "sql" / "migrations", migrations)

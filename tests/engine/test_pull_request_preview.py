@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import dbname_of
 from tests.engine.helpers import run
 from tests.engine.supabase_stack import secret_values, supabase_stack
 
 
+# Several engine runs, each starting the CLI and a provider host: minutes on a loaded machine.
+@pytest.mark.timeout(900)
 def test_preview_diff_text_shows_the_changed_function_alone(engine, pg_cluster, fresh_db, tmp_path):
     with supabase_stack(engine(), pg_cluster, dbname_of(fresh_db), tmp_path) as deployed:
         run(deployed.stack.up)

@@ -19,6 +19,8 @@ BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "
 CHANGED_FUNCTION = "health-check"
 
 
+# Several engine runs, each starting the CLI and a provider host: minutes on a loaded machine.
+@pytest.mark.timeout(900)
 def test_supabase_stack_up_preview_change_refresh_outputs_and_protect(engine, pg_cluster, fresh_db, tmp_path):
     with supabase_stack(engine(), pg_cluster, dbname_of(fresh_db), tmp_path) as deployed:
         fake = deployed.fake
