@@ -63,7 +63,11 @@ def validate_config(
         raise ConfigError(problems, stack_file)
 
     # An optional secret declares `default: ""` (the engine treats a key without a default as required): unset.
-    values = {key: spec["default"] for key, spec in declared.items() if "default" in spec and spec["default"] != ""}
+    values = {
+        key: spec["default"]
+        for key, spec in declared.items()
+        if "default" in spec and not (spec.get("secret") and spec["default"] == "")
+    }
     values.update(raw)
     try:
         return StackConfig.model_validate(values)
