@@ -93,7 +93,7 @@ def open_stack(
         program=run_main,
         env_vars=settings.cli_env(),
         secrets_provider="passphrase",
-        pulumi_command=auto.PulumiCommand(root=str(settings.cli.bin_dir.parent), skip_version_check=True),
+        pulumi_command=auto.PulumiCommand(root=str(settings.cli.bin_dir.parent)),
     )
     selected = auto.Stack.create_or_select(stack, workspace)
     leaves = {key: value for name, value in (secrets or {}).items() for key, value in _leaves(name, value)}
