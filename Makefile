@@ -14,7 +14,9 @@ local: install
 	$(PY) -m ops local-db start
 	$(PY) -m ops local-up
 
+# The Pulumi CLI: the one on PATH when new enough, else built from Go modules into .tools/bin (tools/pulumi).
 install: $(VENV)/.installed $(STRIPE_MOCK)
+	@bash tools/pulumi/build.sh
 
 # stripe-mock (Stripe's official mock server, a Go module) for the Stripe tests; they skip without Go.
 $(STRIPE_MOCK):

@@ -2,7 +2,8 @@
 
 Props (inputs), as every CRUD call receives them:
   connection        the PostgreSQL URL; a Pulumi secret (it holds the password)
-  migrationsDir     where the files are, relative to the project (the provider host runs there)
+  migrationsDir     where the files are, relative to the project root (not to the provider host's working
+                    directory: the engine starts the host wherever the program's workspace is)
   migrations        [{version, name, checksum}] — what the program saw when it ran; a preview's diff of this
                     list is the list of pending versions
   lockTimeoutSeconds, allowOutOfOrder, acceptChangedVersions   the engine's options
@@ -32,6 +33,7 @@ from pulumi.dynamic import (
 import dbmigrate
 from dbmigrate.connection import describe_target
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENGINE_INPUTS = ("migrationsDir", "lockTimeoutSeconds", "allowOutOfOrder", "acceptChangedVersions")
 
 
@@ -80,7 +82,7 @@ class MigrationsProvider(ResourceProvider):
 
 
 def _apply(props: dict[str, Any]) -> dict[str, Any]:
-    files = dbmigrate.load_files(Path(props["migrationsDir"]))
+    files = dbmigrate.load_files(PROJECT_ROOT / props["migrationsDir"])  # an absolute path stays as it is
     _refuse_unpreviewed(files, props.get("migrations") or [])
     options = dbmigrate.MigrationOptions(
         lock_timeout_seconds=_timeout(props),

@@ -49,16 +49,25 @@ def validate_config(
     raw: Mapping[str, Any], *, secret_keys: set[str] = frozenset(), stack_file: str  # type: ignore[assignment]
 ) -> StackConfig:
     declared = declared_keys()
+    raw = dict(raw)
     problems: list[str] = []
     for key in sorted(set(raw) - set(declared)):
         problems.append(f"{key}: unknown key; the keys this program reads are: {', '.join(sorted(declared))}")
     for key, spec in declared.items():
         if spec.get("secret") and key in raw and key not in secret_keys:
+            if raw[key] == spec.get("default"):
+                del raw[key]  # the engine passes Pulumi.yaml's (empty) default of an unset secret as a plain value
+                continue
             problems.append(f"{key}: must be a secret; set it with `pulumi config set --secret {key}`")
     if problems:
         raise ConfigError(problems, stack_file)
 
-    values = {key: spec.get("default") for key, spec in declared.items() if "default" in spec}
+    # An optional secret declares `default: ""` (the engine treats a key without a default as required): unset.
+    values = {
+        key: spec["default"]
+        for key, spec in declared.items()
+        if "default" in spec and not (spec.get("secret") and spec["default"] == "")
+    }
     values.update(raw)
     try:
         return StackConfig.model_validate(values)

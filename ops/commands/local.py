@@ -1,22 +1,30 @@
 """`python -m ops local-db ...` and `python -m ops local-up`: the local stack on a machine with no accounts.
 
 local-db runs the embedded PostgreSQL on loopback at the port of the local stack's `database.localUrl`
-(Pulumi.local.yaml, the one place that sets it; 54322 by default), prepared like a Supabase database. local-up deploys the local stack into it without the Pulumi engine (the program under
-mocks, its dynamic resources through Pulumi's real provider host, state in .local/state); with the Pulumi CLI
-installed, `pulumi up --stack local` does the same against the same database.
+(Pulumi.local.yaml, the one place that sets it; 54322 by default), prepared like a Supabase database. local-up
+deploys the local stack into it: through the real Pulumi engine when there is a CLI (`make install` builds one
+into .tools/bin when Go is there), with a file backend and the passphrase secrets provider under .local/pulumi
+and Pulumi's own output; without one, engine-less (the program under mocks, its dynamic resources through
+Pulumi's real provider host, state in .local/state).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import yaml
 
 from ops.exit_codes import EXIT_FAILED, EXIT_OK
 from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError
+
+if TYPE_CHECKING:
+    from ops.engine import PulumiCli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = PROJECT_ROOT / ".local"
@@ -57,9 +65,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     db.add_argument("action", choices=["start", "stop", "status", "reset"])
     db.set_defaults(run=run_local_db)
 
-    up = commands.add_parser("local-up", help="deploy the local stack without the Pulumi engine")
+    up = commands.add_parser("local-up", help="deploy the local stack (through the Pulumi engine when there is a CLI)")
     up.add_argument("--stack", default="local")
     up.add_argument("--preview", action="store_true", help="show what would change, change nothing")
+    up.add_argument("--engineless", action="store_true", help="deploy without the Pulumi engine even if a CLI exists")
     up.set_defaults(run=run_local_up)
 
 
@@ -92,7 +101,16 @@ def run_local_db(args: argparse.Namespace) -> int:
 
 
 def run_local_up(args: argparse.Namespace) -> int:
+    from ops.engine import find_cli
+
+    cli = None if args.engineless else find_cli()
+    if cli is not None:
+        return _engine_up(args, cli)
+    from ops.engine.cli import missing_reason
     from ops.engineless.deploy import deploy
+
+    if not args.engineless:
+        print(f"local-up: {missing_reason()}; deploying without the engine", file=sys.stderr)
 
     try:
         report = deploy(args.stack, LOCAL_DIR / "state" / f"{args.stack}.json", preview=args.preview)
@@ -107,3 +125,36 @@ def run_local_up(args: argparse.Namespace) -> int:
             print(f"output  {name}: {shown}")
     print("no changes" if not report.changed else ("preview only, nothing changed" if args.preview else "done"))
     return EXIT_OK
+
+
+def _engine_up(args: argparse.Namespace, cli: PulumiCli) -> int:
+    """`pulumi up` (or `preview`) of the stack through the engine, printing Pulumi's own output."""
+    from pulumi import automation as auto
+
+    from ops.engine import EngineSettings, open_stack
+
+    state_dir = LOCAL_DIR / "pulumi"
+    settings = EngineSettings(cli=cli, state_dir=state_dir, passphrase=_passphrase(state_dir))
+    print(f"local-up: Pulumi {cli.version} ({cli.executable}), state in {state_dir.relative_to(PROJECT_ROOT)}")
+    try:
+        stack = open_stack(args.stack, settings)
+        if args.preview:
+            stack.preview(on_output=print, diff=True)
+        else:
+            stack.up(on_output=print)
+    except auto.CommandError:
+        return EXIT_FAILED  # Pulumi has printed what failed, with the program's own message
+    return EXIT_OK
+
+
+def _passphrase(state_dir: Path) -> str:
+    """PULUMI_CONFIG_PASSPHRASE when set; else one made for this checkout, kept in .local (mode 0600)."""
+    if os.environ.get("PULUMI_CONFIG_PASSPHRASE"):
+        return os.environ["PULUMI_CONFIG_PASSPHRASE"]
+    path = state_dir / "passphrase"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()

@@ -144,7 +144,15 @@ def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[d
     if not stack_file.exists():
         raise FileNotFoundError(f"{stack_file.name} does not exist; the stacks are local, staging and prod")
     document = yaml.safe_load(stack_file.read_text()) or {}
-    values: dict[str, Any] = dict(document.get("config") or {})
+    # As the engine does: every default of Pulumi.yaml's config block is passed as a plain value (secrets'
+    # too), then the stack file's values, then the overrides.
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text()) or {}
+    values: dict[str, Any] = {
+        f"{PROJECT_NAME}:{key}": spec["default"]
+        for key, spec in (project.get("config") or {}).items()
+        if "default" in spec and spec["default"] is not None
+    }
+    values.update(document.get("config") or {})
     for key, value in (overrides or {}).items():
         values[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
     config: dict[str, str] = {}

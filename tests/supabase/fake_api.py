@@ -172,6 +172,9 @@ class FakeSupabase:
         self._lock = threading.RLock()
         self._routes = self._build_routes()
         self._server: ThreadingHTTPServer | None = None
+        # Where the pooler config points: Supabase's pooler host by default; a test that runs the migrations
+        # sets {"db_host", "db_port", "db_name"} of a real PostgreSQL (answered as a session pooler).
+        self.pooler_target: dict[str, Any] | None = None
         _warm_up_validators()
 
     # ------------------------------------------------------------------ lifecycle and test helpers
@@ -502,13 +505,16 @@ class FakeSupabase:
 
     def _pooler(self, params: dict[str, str], *_: Any) -> Any:
         project = self._project(params)
-        host = f"aws-0-{project.region}.pooler.supabase.com"
-        url = f"postgresql://postgres.{project.ref}:[YOUR-PASSWORD]@{host}:6543/postgres"
+        target = self.pooler_target or {}
+        host = target.get("db_host", f"aws-0-{project.region}.pooler.supabase.com")
+        port, name = target.get("db_port", 6543), target.get("db_name", "postgres")
+        user = target.get("db_user", f"postgres.{project.ref}")
+        url = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/{name}"
         return 200, [{
             "identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
-            "db_user": f"postgres.{project.ref}", "db_host": host, "db_port": 6543, "db_name": "postgres",
+            "db_user": user, "db_host": host, "db_port": port, "db_name": name,
             "connection_string": url, "connectionString": url, "default_pool_size": 15, "max_client_conn": 200,
-            "pool_mode": "transaction",
+            "pool_mode": "session" if target else "transaction",
         }]  # fmt: skip
 
     def _set_password(self, params: dict[str, str], body: dict[str, Any], *_: Any) -> Any:
