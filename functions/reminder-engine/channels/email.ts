@@ -2,10 +2,10 @@
  * E-mail reminders through SendGrid's v3 Mail Send API or Resend's e-mails API (their public HTTP APIs):
  *
  *   SendGrid  POST ${SENDGRID_BASE_URL:-https://api.sendgrid.com}/v3/mail/send     Bearer SENDGRID_API_KEY
- *             {"personalizations": [{"to": [{"email"}]}], "from": {"email"}, "subject", "content": [{type, value}]}
+ *             {personalizations: [{to: [{email}]}], from: {email}, subject, content: [{type, value}]}
  *             202, empty body, the message id in X-Message-Id
  *   Resend    POST ${RESEND_BASE_URL:-https://api.resend.com}/emails               Bearer RESEND_API_KEY
- *             {"from", "to": [...], "subject", "text"} + Idempotency-Key       200 {"id"}
+ *             {from, to: [...], subject, text} + Idempotency-Key               200 {"id"}
  *
  * REMINDER_EMAIL_PROVIDER picks one (sendgrid | resend); unset, SendGrid when its key is set, else Resend.
  * Resend's Idempotency-Key is the occurrence's key, so a retry after a lost answer does not send twice.
