@@ -34,6 +34,7 @@ export interface EngineSettings {
   maxAttempts: number;
   providerTimeoutMs: number;
   smsDailyLimit: number;
+  emailDailyLimit: number;
 }
 
 export interface RunReport {
@@ -55,6 +56,7 @@ export function engineSettings(env: Env, batchSize?: number): EngineSettings {
     maxAttempts: envInt(env, "REMINDER_MAX_ATTEMPTS", 3, 1, 10),
     providerTimeoutMs: envInt(env, "REMINDER_PROVIDER_TIMEOUT_MS", 10_000, 100, 60_000),
     smsDailyLimit: envInt(env, "REMINDER_SMS_DAILY_LIMIT", 20, 0, 1000),
+    emailDailyLimit: envInt(env, "REMINDER_EMAIL_DAILY_LIMIT", 50, 0, 5000),
   };
 }
 

@@ -26,13 +26,15 @@ export interface ClaimSettings {
   batchSize: number;
   leaseSeconds: number;
   smsDailyLimit: number;
+  emailDailyLimit: number;
 }
 
 export async function claimDue(db: Database, settings: ClaimSettings): Promise<ClaimedReminder[]> {
   return await db.asServiceRole((tx) =>
     tx<ClaimedReminder[]>`
       select * from private.claim_due_reminders(
-        ${settings.batchSize}::integer, ${settings.leaseSeconds}::integer, ${settings.smsDailyLimit}::integer)`
+        ${settings.batchSize}::integer, ${settings.leaseSeconds}::integer, ${settings.smsDailyLimit}::integer,
+        ${settings.emailDailyLimit}::integer)`
   );
 }
 

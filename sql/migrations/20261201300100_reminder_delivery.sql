@@ -2,7 +2,7 @@
 -- FOR UPDATE SKIP LOCKED, so overlapping runs never pick the same row), sent once on its channel, retried with
 -- backoff when the channel fails, and recorded in reminder_deliveries (sent or failed), which its user reads.
 -- Recurring reminders move to their next occurrence. Limits that cost money are kept here: active reminders per
--- user, push devices per user, SMS per user per day. E-mail and SMS go only to the sign-in address and phone number
+-- user, push devices per user, SMS and e-mails per user per day. E-mail and SMS go only to the sign-in address and phone number
 -- Supabase Auth confirmed, never to an address a user typed into their own rows.
 
 -- ---------------------------------------------------------------- reminders: delivery state
@@ -186,12 +186,13 @@ grant execute on function private.next_reminder_occurrence(timestamptz, text, ti
 
 -- ---------------------------------------------------------------- claiming
 -- Claims up to p_limit due occurrences for one run and returns them with where to send them. A row is due when
--- its time has come and it is pending (and its retry wait is over) or its previous claim's lease ran out. SMS
--- reminders of a user who got p_sms_daily_limit SMS in the last 24 hours wait an hour instead.
+-- its time has come and it is pending (and its retry wait is over) or its previous claim's lease ran out. SMS and
+-- e-mail reminders of a user who was sent the channel's daily limit in the last 24 hours wait an hour instead.
 create or replace function private.claim_due_reminders(
   p_limit integer default 50,
   p_lease_seconds integer default 300,
-  p_sms_daily_limit integer default 20
+  p_sms_daily_limit integer default 20,
+  p_email_daily_limit integer default 50
 )
 returns table (
   id uuid, user_id uuid, title text, description text, remind_at timestamptz, recurrence text, channel text,
@@ -203,14 +204,19 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- Moving remind_at of a sent reminder asks for a new occurrence, so the number of reminders alone does not
+  -- bound what a user can have sent: the paid channels are also capped per user and day.
   update public.reminders r
   set next_attempt_at = now() + interval '1 hour',
-      last_error = format('SMS daily limit (%s in 24 hours) reached; waiting an hour', p_sms_daily_limit)
-  where r.channel = 'sms' and not r.is_completed and r.delivery_status = 'pending' and r.remind_at <= now()
-    and coalesce(r.next_attempt_at, '-infinity') <= now()
+      last_error = format('%s daily limit (%s in 24 hours) reached; waiting an hour',
+                          case r.channel when 'sms' then 'SMS' else 'E-mail' end,
+                          case r.channel when 'sms' then p_sms_daily_limit else p_email_daily_limit end)
+  where r.channel in ('sms', 'email') and not r.is_completed and r.delivery_status = 'pending'
+    and r.remind_at <= now() and coalesce(r.next_attempt_at, '-infinity') <= now()
     and (select count(*) from public.reminder_deliveries d
-         where d.user_id = r.user_id and d.channel = 'sms' and d.status = 'sent'
-           and d.created_at > now() - interval '24 hours') >= p_sms_daily_limit;
+         where d.user_id = r.user_id and d.channel = r.channel and d.status = 'sent'
+           and d.created_at > now() - interval '24 hours')
+        >= case r.channel when 'sms' then p_sms_daily_limit else p_email_daily_limit end;
 
   return query
   with due as (
@@ -240,5 +246,6 @@ begin
   order by c.remind_at;
 end
 $$;
-revoke all on function private.claim_due_reminders(integer, integer, integer) from public, anon, authenticated;
-grant execute on function private.claim_due_reminders(integer, integer, integer) to service_role;
+revoke all on function private.claim_due_reminders(integer, integer, integer, integer)
+  from public, anon, authenticated;
+grant execute on function private.claim_due_reminders(integer, integer, integer, integer) to service_role;

@@ -337,3 +337,20 @@ Deno.test("a vault takes at most 25 open invitations", async () => {
   assert.equal(one.status, 409);
   assert.equal(one.body.error.code, "limit_reached");
 });
+
+Deno.test("the owner deletes a vault with admins in it; its sharing ends with it", async () => {
+  await using s = await setup();
+  const [owner, admin] = [await s.user(), await s.user()];
+  const vaultId = await s.vaultWith(owner, admin, "admin");
+  const documentId = await s.document(owner);
+  await s.call(owner, { action: "share", vault_id: vaultId, document_id: documentId });
+  await s.world.sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true),
+                    set_config('request.jwt.claims', ${
+      JSON.stringify({ sub: owner.id, role: "authenticated" })
+    }, true)`;
+    const deleted = await tx`delete from public.family_vaults where id = ${vaultId} returning id`;
+    assert.equal(deleted.length, 1);
+  });
+  assert.equal((await s.call(admin, { action: "download_url", document_id: documentId })).status, 404);
+});

@@ -21,6 +21,7 @@ import {
   TWILIO_TEST_SID,
   TWILIO_TEST_TOKEN,
 } from "./support/fake_twilio.ts";
+import { captureConsole } from "./support/console_capture.ts";
 import { anonKey, serviceRoleKey } from "./support/jwt.ts";
 import { request, startWorld, type TestUser, type TestWorld } from "./support/world.ts";
 
@@ -407,4 +408,71 @@ Deno.test("only the service role runs the engine; users cannot touch delivery st
     return await tx`select count(*)::int as n from public.push_devices where user_id = ${user.id}`;
   });
   assert.equal(seen[0].n, 0, "another user sees none of the user's devices");
+});
+
+Deno.test("a provider that hangs is given up on at the timeout and retried later", async () => {
+  await using s = await setup({ REMINDER_PROVIDER_TIMEOUT_MS: "300" });
+  const user = await s.contact();
+  const id = await s.reminder(user);
+  s.sendgrid.mode = "hang";
+  const started = Date.now();
+  await s.run();
+  assert.ok(Date.now() - started < 5000, "the run did not wait for the provider");
+  const row = await s.row(id);
+  assert.equal(row.delivery_status, "pending");
+  assert.match(row.last_error, /SendGrid did not answer within 300 ms/);
+});
+
+Deno.test("a service account whose key Google does not accept is retried, and its key is never logged", async () => {
+  const other = await startFakeFcm();
+  const account = JSON.parse(other.serviceAccountJson);
+  await other.close();
+  await using s = await setup({});
+  // The right account and token URI, signed with a key the token endpoint does not know.
+  const wrongKey = { ...JSON.parse(s.fcm.serviceAccountJson), private_key: account.private_key };
+  const handler = createHandler({ ...s.env, FIREBASE_SERVICE_ACCOUNT: JSON.stringify(wrongKey) });
+  const user = await s.contact();
+  const id = await s.reminder(user, { channel: "push" });
+  s.sendgrid.mode = "error_500";
+  await s.reminder(user, { channel: "email" });
+  try {
+    const { output } = await captureConsole(() => s.run({ handler }));
+    assert.equal(s.fcm.refusedAssertions, 1, "the token endpoint checked the assertion's signature");
+    assert.match((await s.row(id)).last_error, /Google OAuth answered HTTP 400/);
+    const logs = output.text();
+    for (
+      const secret of [SENDGRID_TEST_KEY, TWILIO_TEST_TOKEN, RESEND_TEST_KEY, "PRIVATE KEY", user.email, user.phone]
+    ) {
+      assert.ok(!logs.includes(secret), `the logs hold ${secret.slice(0, 12)}...`);
+    }
+  } finally {
+    await handler.close();
+  }
+});
+
+Deno.test("moving a sent reminder starts a new occurrence, within the daily e-mail limit", async () => {
+  await using s = await setup({ REMINDER_EMAIL_DAILY_LIMIT: "2" });
+  const user = await s.contact();
+  const id = await s.reminder(user);
+  const asUser = async (remindAt: Date) => {
+    await s.world.sql.begin(async (tx) => {
+      await tx`select set_config('role', 'authenticated', true),
+                      set_config('request.jwt.claims', ${
+        JSON.stringify({ sub: user.id, role: "authenticated" })
+      }, true)`;
+      await tx`update public.reminders set remind_at = ${remindAt} where id = ${id}`;
+    });
+  };
+  await s.run();
+  assert.equal((await s.row(id)).delivery_status, "sent");
+  await asUser(new Date(Date.now() - 1000));
+  assert.equal((await s.row(id)).delivery_status, "pending", "moved: a new occurrence");
+  await s.run();
+  assert.equal(mailsTo(s, user).length, 2);
+  await asUser(new Date(Date.now() - 500));
+  await s.run();
+  assert.equal(mailsTo(s, user).length, 2, "the third e-mail of the day waits");
+  const row = await s.row(id);
+  assert.match(row.last_error, /E-mail daily limit \(2 in 24 hours\) reached/);
+  assert.ok(row.next_attempt_at > new Date(Date.now() + 50 * 60_000));
 });
