@@ -13,6 +13,7 @@ import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { createSignedUrl, StorageError } from "../_shared/storage.ts";
 import { parseBody } from "../_shared/validation.ts";
+import { emailInvitation, type Invitation } from "./invitation_email.ts";
 import { FamilyVaultRequest } from "./request.ts";
 import * as vaults from "./vaults.ts";
 
@@ -45,8 +46,10 @@ async function perform(
     case "list_members":
       return ok({ members: await asCaller((tx) => vaults.listMembers(tx, body.vault_id)) });
     case "invite": {
-      const { invitation, created } = await asCaller((tx) => vaults.invite(tx, body));
-      return ok({ invitation, created }, created ? 201 : 200);
+      const { invitation, created, vaultName } = await asCaller((tx) => vaults.invite(tx, body));
+      // After the commit: an e-mail never goes out for an invitation that does not exist.
+      const email = created ? await emailInvitation(ctx.env, ctx.log, invitation as Invitation, vaultName) : undefined;
+      return ok({ invitation, created, ...(email ? { email } : {}) }, created ? 201 : 200);
     }
     case "list_invitations":
       return ok({ invitations: await asCaller((tx) => vaults.myInvitations(tx)) });

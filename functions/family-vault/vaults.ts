@@ -41,8 +41,12 @@ export async function listMembers(tx: Tx, vaultId: string): Promise<Row[]> {
     where vault_id = ${vaultId} order by created_at`;
 }
 
-export async function invite(tx: Tx, body: ActionOf<"invite">): Promise<{ invitation: Row; created: boolean }> {
-  await requireVault(tx, body.vault_id);
+export async function invite(
+  tx: Tx,
+  body: ActionOf<"invite">,
+): Promise<{ invitation: Row; created: boolean; vaultName: string }> {
+  const [vault] = await tx`select name from public.family_vaults where id = ${body.vault_id}`;
+  if (!vault) throw notFound("vault_not_found", `vault_id: no family vault ${body.vault_id} has you as a member`);
   const [created] = await refusedAs(
     tx`
       insert into public.family_invitations (vault_id, email, role) values (${body.vault_id}, ${body.email}, ${body.role})
@@ -52,7 +56,7 @@ export async function invite(tx: Tx, body: ActionOf<"invite">): Promise<{ invita
       ? "Only the vault's owner invites an admin"
       : "Only the vault's owner and admins invite; ask one of them",
   );
-  if (created) return { invitation: created, created: true };
+  if (created) return { invitation: created, created: true, vaultName: vault.name };
   const [open] = await tx`
     select ${tx(INVITATION_COLUMNS)} from public.family_invitations
     where vault_id = ${body.vault_id} and email = ${body.email} and status = 'pending'`;
@@ -64,7 +68,7 @@ export async function invite(tx: Tx, body: ActionOf<"invite">): Promise<{ invita
       { details: { invitation: open } },
     );
   }
-  return { invitation: open, created: false };
+  return { invitation: open, created: false, vaultName: vault.name };
 }
 
 /** The open invitations addressed to the caller's confirmed sign-in address. */
@@ -197,7 +201,12 @@ async function refusedAs<T>(query: Promise<T>, message: string): Promise<T> {
   } catch (error) {
     if (sqlState(error) === "42501") throw new HttpError(403, "not_allowed", message);
     if (sqlState(error) === "53400") {
-      throw new HttpError(409, "limit_reached", "The vault is full: at most 25 open invitations and 50 members");
+      throw new HttpError(
+        409,
+        "limit_reached",
+        "Limit reached: a vault holds at most 25 open invitations and 50 members, and one user sends at most 50 " +
+          "invitations a day; revoke unanswered invitations or try again tomorrow",
+      );
     }
     throw error;
   }

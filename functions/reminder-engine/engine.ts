@@ -9,10 +9,10 @@
  * can leave an occurrence to be sent again after the lease (Resend's Idempotency-Key absorbs even that).
  */
 import type { Database } from "../_shared/db.ts";
-import { type Env, envInt } from "../_shared/env.ts";
+import { type Env, envInt, envString } from "../_shared/env.ts";
 import type { Logger } from "../_shared/log.ts";
-import { sendEmail } from "./channels/email.ts";
-import { ChannelFailure, type Sent } from "./channels/failure.ts";
+import { sendEmail } from "../_shared/messaging/email.ts";
+import { ChannelFailure, type Sent } from "../_shared/messaging/failure.ts";
 import type { GoogleTokenSource } from "./channels/google_oauth.ts";
 import { sendPush, staleTokensOf } from "./channels/push.ts";
 import { sendSms } from "./channels/sms.ts";
@@ -138,9 +138,11 @@ async function send(
   switch (reminder.channel) {
     case "email": {
       if (!reminder.email) throw new ChannelFailure("the user has no confirmed e-mail address", false);
+      const from = envString(env, "REMINDER_EMAIL_FROM");
+      if (!from) throw new ChannelFailure("e-mail is not configured: set REMINDER_EMAIL_FROM", true);
       const { subject, text } = emailText(reminder);
       const idempotencyKey = `reminder-${reminder.id}-${reminder.remind_at.getTime()}`;
-      return await sendEmail(env, { to: reminder.email, subject, text, idempotencyKey }, timeoutMs);
+      return await sendEmail(env, { from, to: reminder.email, subject, text, idempotencyKey }, timeoutMs);
     }
     case "sms":
       if (!reminder.phone) throw new ChannelFailure("the user has no confirmed phone number", false);

@@ -21,6 +21,7 @@ create table if not exists public.family_invitations (
 create unique index if not exists idx_family_invitations_pending
   on public.family_invitations (vault_id, email) where status = 'pending';
 create index if not exists idx_family_invitations_email on public.family_invitations (email) where status = 'pending';
+create index if not exists idx_family_invitations_inviter on public.family_invitations (invited_by, created_at desc);
 
 -- The caller's sign-in address, confirmed by Supabase Auth. Not profiles.email: users edit that column, and an
 -- invitation must go to whoever proved they own the address.
@@ -52,7 +53,8 @@ $$;
 revoke all on function private.is_family_owner(uuid) from public, anon;
 grant execute on function private.is_family_owner(uuid) to authenticated, service_role;
 
--- Invitations cost the invitee's attention: a vault keeps at most 25 open ones and 50 members.
+-- Invitations cost the invitee's attention and, once e-mailed, money: a vault keeps at most 25 open ones and 50
+-- members, and one user sends at most 50 invitations a day, whatever the number of vaults they create.
 create or replace function private.limit_family_invitations()
 returns trigger
 language plpgsql
@@ -62,7 +64,15 @@ as $$
 declare
   v_open integer;
   v_members integer;
+  v_sent_today integer;
 begin
+  perform 1 from public.profiles where id = new.invited_by for update;
+  select count(*) into v_sent_today from public.family_invitations
+  where invited_by = new.invited_by and created_at > now() - interval '24 hours';
+  if v_sent_today >= 50 then
+    raise exception 'user % sent 50 invitations in the last 24 hours', new.invited_by
+      using errcode = '53400', hint = 'Try again tomorrow.';
+  end if;
   perform 1 from public.family_vaults where id = new.vault_id for update;
   select count(*) into v_open from public.family_invitations where vault_id = new.vault_id and status = 'pending';
   select count(*) into v_members from public.family_members where vault_id = new.vault_id;

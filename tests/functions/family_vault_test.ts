@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHandler, NAME } from "../../functions/family-vault/handler.ts";
+import { SENDGRID_TEST_KEY, startFakeSendGrid } from "./support/fake_sendgrid.ts";
 import { type FakeStorageSigning, startFakeStorageSigning } from "./support/fake_storage_signing.ts";
 import { anonKey } from "./support/jwt.ts";
 import { request, startWorld, type TestUser, type TestWorld } from "./support/world.ts";
@@ -353,4 +354,61 @@ Deno.test("the owner deletes a vault with admins in it; its sharing ends with it
     assert.equal(deleted.length, 1);
   });
   assert.equal((await s.call(admin, { action: "download_url", document_id: documentId })).status, 404);
+});
+
+Deno.test("an invitation is e-mailed once when a provider is set, and stands even when the e-mail fails", async () => {
+  const sendgrid = startFakeSendGrid();
+  try {
+    await using s = await setup({
+      SENDGRID_API_KEY: SENDGRID_TEST_KEY,
+      SENDGRID_BASE_URL: sendgrid.url,
+      INVITATION_EMAIL_FROM: "family@docuvault.example.test",
+      FRONTEND_URL: "https://app.example.test",
+    });
+    const [owner, invitee, second] = [await s.user(), await s.user(), await s.user()];
+    const vault = await s.call(owner, { action: "create_vault", name: "The Smiths" });
+    const invited = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: invitee.email });
+    assert.equal(invited.body.email, "sent");
+    const again = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: invitee.email });
+    assert.equal(again.body.email, undefined, "the open invitation is not e-mailed again");
+    const mails = sendgrid.mails.filter((m) => m.to.includes(invitee.email));
+    assert.equal(mails.length, 1);
+    assert.equal(mails[0].from, "family@docuvault.example.test");
+    assert.match(mails[0].subject, /The Smiths/);
+    assert.match(mails[0].text, /https:\/\/app\.example\.test\//);
+
+    sendgrid.mode = "error_500";
+    const failed = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: second.email });
+    assert.equal(failed.status, 201, "the invitation is made even though the e-mail failed");
+    assert.equal(failed.body.email, "failed");
+    const accepted = await s.call(second, { action: "accept_invitation", invitation_id: failed.body.invitation.id });
+    assert.equal(accepted.status, 200);
+  } finally {
+    await sendgrid.close();
+  }
+});
+
+Deno.test("without an e-mail provider the invitation is made and says so", async () => {
+  await using s = await setup();
+  const [owner, invitee] = [await s.user(), await s.user()];
+  const vault = await s.call(owner, { action: "create_vault", name: "Family" });
+  const invited = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: invitee.email });
+  assert.equal(invited.status, 201);
+  assert.equal(invited.body.email, "not_configured");
+});
+
+Deno.test("one user sends at most 50 invitations a day, however many vaults they make", async () => {
+  await using s = await setup();
+  const owner = await s.user();
+  const vaults = [];
+  for (let i = 0; i < 3; i++) {
+    vaults.push((await s.call(owner, { action: "create_vault", name: `V${i}` })).body.vault.id);
+  }
+  await s.world.sql`
+    insert into public.family_invitations (vault_id, email, invited_by)
+    select (${s.world.sql.array(vaults)}::uuid[])[1 + n % 3], 'spam' || n || '@example.test', ${owner.id}
+    from generate_series(1, 50) n`;
+  const one = await s.call(owner, { action: "invite", vault_id: vaults[0], email: "one-more@example.test" });
+  assert.equal(one.status, 409);
+  assert.match(one.body.error.message, /50 invitations a day/);
 });

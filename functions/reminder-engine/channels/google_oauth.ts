@@ -10,9 +10,9 @@
  * minute before they expire, per handler, so a run asks Google once, not once per reminder.
  */
 import * as jose from "npm:jose@6.2.17";
-import { ChannelFailure, httpFailure } from "./failure.ts";
-import { callProvider, parseJson } from "./http.ts";
-import { isSecureUrl } from "./settings.ts";
+import { ChannelFailure, httpFailure } from "../../_shared/messaging/failure.ts";
+import { callProvider, parseJson } from "../../_shared/messaging/http.ts";
+import { isSecureUrl } from "../../_shared/messaging/urls.ts";
 
 export const FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";

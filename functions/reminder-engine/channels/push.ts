@@ -12,10 +12,10 @@
  * for removal. The reminder counts as sent when at least one device took it.
  */
 import { type Env, envString } from "../../_shared/env.ts";
-import { ChannelFailure, httpFailure, type Sent } from "./failure.ts";
+import { ChannelFailure, httpFailure, type Sent } from "../../_shared/messaging/failure.ts";
 import { type GoogleTokenSource, parseServiceAccount } from "./google_oauth.ts";
-import { callProvider, parseJson } from "./http.ts";
-import { secureBase } from "./settings.ts";
+import { callProvider, parseJson } from "../../_shared/messaging/http.ts";
+import { secureBase } from "../../_shared/messaging/urls.ts";
 
 export interface PushMessage {
   tokens: readonly string[];

@@ -8,9 +8,9 @@
  * From is TWILIO_PHONE_NUMBER. The recipient is the phone number Supabase Auth confirmed for the user.
  */
 import { type Env, envString } from "../../_shared/env.ts";
-import { ChannelFailure, httpFailure, type Sent } from "./failure.ts";
-import { callProvider, parseJson } from "./http.ts";
-import { secureBase } from "./settings.ts";
+import { ChannelFailure, httpFailure, type Sent } from "../../_shared/messaging/failure.ts";
+import { callProvider, parseJson } from "../../_shared/messaging/http.ts";
+import { secureBase } from "../../_shared/messaging/urls.ts";
 
 export const SMS_MAX_CHARACTERS = 320;
 

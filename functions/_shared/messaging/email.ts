@@ -1,5 +1,5 @@
 /**
- * E-mail reminders through SendGrid's v3 Mail Send API or Resend's e-mails API (their public HTTP APIs):
+ * E-mail through SendGrid's v3 Mail Send API or Resend's e-mails API (their public HTTP APIs):
  *
  *   SendGrid  POST ${SENDGRID_BASE_URL:-https://api.sendgrid.com}/v3/mail/send     Bearer SENDGRID_API_KEY
  *             {personalizations: [{to: [{email}]}], from: {email}, subject, content: [{type, value}]}
@@ -7,34 +7,40 @@
  *   Resend    POST ${RESEND_BASE_URL:-https://api.resend.com}/emails               Bearer RESEND_API_KEY
  *             {from, to: [...], subject, text} + Idempotency-Key               200 {"id"}
  *
- * REMINDER_EMAIL_PROVIDER picks one (sendgrid | resend); unset, SendGrid when its key is set, else Resend.
- * Resend's Idempotency-Key is the occurrence's key, so a retry after a lost answer does not send twice.
+ * EMAIL_PROVIDER (or REMINDER_EMAIL_PROVIDER) picks one (sendgrid | resend); unset, SendGrid when its key is set,
+ * else Resend. Resend gets the message's idempotency key, so a retry after a lost answer does not send twice.
+ * Used by reminder-engine (reminders) and family-vault (invitations); each names its own sender setting.
  */
-import { type Env, envString } from "../../_shared/env.ts";
+import { type Env, envString } from "../env.ts";
 import { ChannelFailure, httpFailure, type Sent } from "./failure.ts";
 import { callProvider, parseJson } from "./http.ts";
-import { secureBase } from "./settings.ts";
+import { secureBase } from "./urls.ts";
 
 export interface EmailMessage {
+  /** The sender address, verified with the provider. */
+  from: string;
   to: string;
   subject: string;
   text: string;
-  /** Stable per reminder occurrence. */
+  /** Stable per message: a retry of the same message carries the same key. */
   idempotencyKey: string;
 }
 
 export async function sendEmail(env: Env, message: EmailMessage, timeoutMs: number): Promise<Sent> {
-  const from = envString(env, "REMINDER_EMAIL_FROM");
-  if (!from) throw new ChannelFailure("e-mail is not configured: set REMINDER_EMAIL_FROM", true);
   const provider = emailProvider(env);
-  if (provider === "sendgrid") return await viaSendGrid(env, from, message, timeoutMs);
-  return await viaResend(env, from, message, timeoutMs);
+  if (provider === "sendgrid") return await viaSendGrid(env, message.from, message, timeoutMs);
+  return await viaResend(env, message.from, message, timeoutMs);
+}
+
+/** Whether an e-mail provider has its key (a function may then skip e-mail quietly instead of failing). */
+export function emailConfigured(env: Env): boolean {
+  return Boolean(envString(env, "SENDGRID_API_KEY") ?? envString(env, "RESEND_API_KEY"));
 }
 
 function emailProvider(env: Env): "sendgrid" | "resend" {
-  const chosen = envString(env, "REMINDER_EMAIL_PROVIDER")?.toLowerCase();
+  const chosen = (envString(env, "EMAIL_PROVIDER") ?? envString(env, "REMINDER_EMAIL_PROVIDER"))?.toLowerCase();
   if (chosen === "sendgrid" || chosen === "resend") return chosen;
-  if (chosen) throw new ChannelFailure("REMINDER_EMAIL_PROVIDER must be sendgrid or resend", true);
+  if (chosen) throw new ChannelFailure("EMAIL_PROVIDER must be sendgrid or resend", true);
   if (envString(env, "SENDGRID_API_KEY")) return "sendgrid";
   if (envString(env, "RESEND_API_KEY")) return "resend";
   throw new ChannelFailure("e-mail is not configured: set SENDGRID_API_KEY or RESEND_API_KEY", true);

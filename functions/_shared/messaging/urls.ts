@@ -1,5 +1,5 @@
 /** Provider base URLs: https (http only on loopback, for the tests' stand-ins), without a trailing slash. */
-import { type Env, envString } from "../../_shared/env.ts";
+import { type Env, envString } from "../env.ts";
 import { ChannelFailure } from "./failure.ts";
 
 export function secureBase(env: Env, name: string, fallback: string): string {

@@ -1,5 +1,5 @@
 /** One provider call with a deadline: the status, headers and text, or a retryable ChannelFailure. */
-import { fetchWithTimeout, textWithTimeout, TimeoutError } from "../../_shared/timeout.ts";
+import { fetchWithTimeout, textWithTimeout, TimeoutError } from "../timeout.ts";
 import { ChannelFailure } from "./failure.ts";
 
 export interface ProviderAnswer {
