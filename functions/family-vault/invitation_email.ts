@@ -28,8 +28,10 @@ export async function emailInvitation(
   const from = envString(env, "INVITATION_EMAIL_FROM") ?? envString(env, "REMINDER_EMAIL_FROM");
   if (!from || !emailConfigured(env)) return "not_configured";
   const link = envString(env, "FRONTEND_URL");
+  // The vault's name is the inviter's text: no line breaks in a subject line, and kept short.
+  const name = oneLine(vaultName).slice(0, 100);
   const lines = [
-    `You are invited to the family vault "${vaultName}" as ${invitation.role}.`,
+    `You are invited to the family vault "${name}" as ${invitation.role}.`,
     "",
     `Sign in with this e-mail address to accept it${link ? `: ${link.replace(/\/+$/, "")}/` : "."}`,
     `The invitation expires on ${invitation.expires_at.toISOString().slice(0, 10)}.`,
@@ -38,7 +40,7 @@ export async function emailInvitation(
     await sendEmail(env, {
       from,
       to: invitation.email,
-      subject: `Invitation to the family vault "${vaultName}"`,
+      subject: `Invitation to the family vault "${name}"`,
       text: lines.join("\n"),
       idempotencyKey: `family-invitation-${invitation.id}`,
     }, envInt(env, "INVITATION_EMAIL_TIMEOUT_MS", 5000, 100, 30_000));
@@ -48,4 +50,9 @@ export async function emailInvitation(
     log.warn("invitation e-mail not sent", { invitation_id: invitation.id, error: error.message });
     return "failed";
   }
+}
+
+function oneLine(text: string): string {
+  return [...text].map((char) => (char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f ? " " : char)).join("")
+    .replace(/ +/g, " ").trim();
 }

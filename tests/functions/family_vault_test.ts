@@ -377,6 +377,11 @@ Deno.test("an invitation is e-mailed once when a provider is set, and stands eve
     assert.match(mails[0].subject, /The Smiths/);
     assert.match(mails[0].text, /https:\/\/app\.example\.test\//);
 
+    const odd = await s.call(owner, { action: "create_vault", name: "Smiths\r\nBcc: everyone@example.test" });
+    await s.call(owner, { action: "invite", vault_id: odd.body.vault.id, email: second.email });
+    const [oddMail] = sendgrid.mails.filter((m) => m.to.includes(second.email));
+    assert.equal(oddMail.subject, 'Invitation to the family vault "Smiths Bcc: everyone@example.test"');
+
     sendgrid.mode = "error_500";
     const failed = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: second.email });
     assert.equal(failed.status, 201, "the invitation is made even though the e-mail failed");

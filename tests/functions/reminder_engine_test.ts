@@ -476,3 +476,13 @@ Deno.test("moving a sent reminder starts a new occurrence, within the daily e-ma
   assert.match(row.last_error, /E-mail daily limit \(2 in 24 hours\) reached/);
   assert.ok(row.next_attempt_at > new Date(Date.now() + 50 * 60_000));
 });
+
+Deno.test("a provider refusing our key is retried (the operator can fix it), not reported at once", async () => {
+  await using s = await setup({ SENDGRID_API_KEY: "SG.wrong-key-0000" });
+  const user = await s.contact();
+  const id = await s.reminder(user);
+  await s.run();
+  const row = await s.row(id);
+  assert.equal(row.delivery_status, "pending");
+  assert.match(row.last_error, /SendGrid answered HTTP 401/);
+});
