@@ -205,3 +205,18 @@ Deno.test("bad input is answered 400 naming the field", async () => {
     assert.match(answer.error.message, expected);
   }
 });
+
+Deno.test("an unreachable database is answered 503, for the rollup and for insights", async () => {
+  await using world = await startWorld({ SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:1/postgres" });
+  const handler = createHandler(world.env);
+  try {
+    const user = await world.createUser();
+    for (const token of [await serviceRoleKey(), user.token]) {
+      const response = await handler.fetch(request(NAME, { body: {}, token }));
+      assert.equal(response.status, 503);
+      assert.equal((await response.json()).error.code, "database_unavailable");
+    }
+  } finally {
+    await handler.close();
+  }
+});
