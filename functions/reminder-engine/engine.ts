@@ -54,7 +54,9 @@ export function engineSettings(env: Env, batchSize?: number): EngineSettings {
     // Half the lease at most, so the lease outlives the run with room to spare.
     runBudgetMs: Math.min(envInt(env, "REMINDER_RUN_BUDGET_MS", 120_000, 1000, 1_800_000), leaseSeconds * 500),
     maxAttempts: envInt(env, "REMINDER_MAX_ATTEMPTS", 3, 1, 10),
-    providerTimeoutMs: envInt(env, "REMINDER_PROVIDER_TIMEOUT_MS", 10_000, 100, 60_000),
+    // A push may need four calls per device (token, send, and both again after a 401): keep them well inside the
+    // lease, see `leaseEndsAt`.
+    providerTimeoutMs: Math.min(envInt(env, "REMINDER_PROVIDER_TIMEOUT_MS", 10_000, 100, 60_000), leaseSeconds * 60),
     smsDailyLimit: envInt(env, "REMINDER_SMS_DAILY_LIMIT", 20, 0, 1000),
     emailDailyLimit: envInt(env, "REMINDER_EMAIL_DAILY_LIMIT", 50, 0, 5000),
   };
@@ -81,7 +83,9 @@ export async function runOnce(
       report.released++;
       continue;
     }
-    await deliver(env, db, tokens, settings, log, reminder, report);
+    // Push goes device by device; it stops early enough that the last call ends before the lease does.
+    const stopAt = started + settings.leaseSeconds * 750;
+    await deliver(env, db, tokens, settings, log, reminder, report, stopAt);
   }
   return report;
 }
@@ -94,10 +98,11 @@ async function deliver(
   log: Logger,
   reminder: ClaimedReminder,
   report: RunReport,
+  stopAt: number,
 ): Promise<void> {
   const line = log.child({ reminder_id: reminder.id, channel: reminder.channel, attempt: reminder.attempt });
   try {
-    const sent = await send(env, tokens, settings, reminder, db);
+    const sent = await send(env, tokens, settings, reminder, db, stopAt);
     if (await markSent(db, reminder, sent.provider, sent.messageId)) {
       report.sent++;
       line.info("reminder sent", { provider: sent.provider });
@@ -133,6 +138,7 @@ async function send(
   settings: EngineSettings,
   reminder: ClaimedReminder,
   db: Database,
+  stopAt: number,
 ): Promise<Sent> {
   const timeoutMs = settings.providerTimeoutMs;
   switch (reminder.channel) {
@@ -150,7 +156,8 @@ async function send(
     case "push": {
       const { title, body } = pushText(reminder);
       const data = { reminder_id: reminder.id, ...(reminder.document_id ? { document_id: reminder.document_id } : {}) };
-      const sent = await sendPush(env, tokens, { tokens: reminder.push_tokens, title, body, data }, timeoutMs);
+      const message = { tokens: reminder.push_tokens, title, body, data };
+      const sent = await sendPush(env, tokens, message, timeoutMs, stopAt);
       await removePushTokens(db, reminder.user_id, sent.staleTokens);
       return sent;
     }

@@ -10,6 +10,9 @@
 import assert from "node:assert/strict";
 import { createHandler, NAME } from "../../functions/reminder-engine/handler.ts";
 import { markSent } from "../../functions/reminder-engine/reminders.ts";
+import { GoogleTokenSource } from "../../functions/reminder-engine/channels/google_oauth.ts";
+import { sendPush } from "../../functions/reminder-engine/channels/push.ts";
+import { ChannelFailure } from "../../functions/_shared/messaging/failure.ts";
 import { createDatabase } from "../../functions/_shared/db.ts";
 import { type FakeFcm, startFakeFcm } from "./support/fake_fcm.ts";
 import { type FakeResend, RESEND_TEST_KEY, startFakeResend } from "./support/fake_resend.ts";
@@ -485,4 +488,22 @@ Deno.test("a provider refusing our key is retried (the operator can fix it), not
   const row = await s.row(id);
   assert.equal(row.delivery_status, "pending");
   assert.match(row.last_error, /SendGrid answered HTTP 401/);
+});
+
+Deno.test("a push past the run's stop time tries no further device and is retried", async () => {
+  const fcm = await startFakeFcm();
+  try {
+    const env = { FIREBASE_SERVICE_ACCOUNT: fcm.serviceAccountJson, FCM_BASE_URL: fcm.url };
+    const message = { tokens: ["fcm-device-aaaaaaaaaaaaaaaaaaaa"], title: "t", body: "b", data: {} };
+    await assert.rejects(
+      sendPush(env, new GoogleTokenSource(), message, 1000, Date.now() - 1),
+      (error: unknown) => error instanceof ChannelFailure && error.retryable && /time ran out/.test(error.message),
+    );
+    assert.equal(fcm.messages.length, 0);
+    const sent = await sendPush(env, new GoogleTokenSource(), message, 1000, Date.now() + 60_000);
+    assert.equal(sent.provider, "fcm");
+    assert.equal(fcm.messages.length, 1);
+  } finally {
+    await fcm.close();
+  }
 });

@@ -37,6 +37,8 @@ export async function sendPush(
   tokens: GoogleTokenSource,
   message: PushMessage,
   timeoutMs: number,
+  /** Date.now() after which no further device is tried (the run's lease must outlast every call). */
+  stopAt = Number.POSITIVE_INFINITY,
 ): Promise<PushSent> {
   if (message.tokens.length === 0) {
     throw new ChannelFailure("the user has no push device registered (push_devices)", false);
@@ -52,6 +54,10 @@ export async function sendPush(
   const ids: string[] = [];
   let lastFailure: ChannelFailure | undefined;
   for (const device of message.tokens) {
+    if (Date.now() > stopAt) {
+      lastFailure = new ChannelFailure("the run's time ran out before every push device was tried", true);
+      break;
+    }
     const body = JSON.stringify({
       message: { token: device, notification: { title: message.title, body: message.body }, data: message.data },
     });
