@@ -427,7 +427,7 @@ Deno.test("a provider that hangs is given up on at the timeout and retried later
 });
 
 Deno.test("a service account whose key Google does not accept is retried, and its key is never logged", async () => {
-  const other = await startFakeFcm();
+  const other = await startFakeFcm({ fresh: true });
   const account = JSON.parse(other.serviceAccountJson);
   await other.close();
   await using s = await setup({});

@@ -42,8 +42,12 @@ export interface FakeFcm extends MessagingControls {
   close(): Promise<void>;
 }
 
-export async function startFakeFcm(): Promise<FakeFcm> {
-  const { publicKey, privateKey } = await jose.generateKeyPair("RS256", { extractable: true });
+// RSA key generation takes a while; one service account key per test process is enough (`fresh` for another).
+let sharedKeys: Promise<jose.GenerateKeyPairResult> | undefined;
+
+export async function startFakeFcm(options: { fresh?: boolean } = {}): Promise<FakeFcm> {
+  const generate = () => jose.generateKeyPair("RS256", { extractable: true });
+  const { publicKey, privateKey } = await (options.fresh ? generate() : (sharedKeys ??= generate()));
   const pem = await jose.exportPKCS8(privateKey);
   const issued = new Set<string>();
   let exchanges = 0;
