@@ -38,7 +38,10 @@ export async function claimDue(db: Database, settings: ClaimSettings): Promise<C
   );
 }
 
-/** Sent: the delivery row, then the next occurrence (recurring) or done. False when the claim was lost. */
+/**
+ * Sent: the delivery row (replacing a `failed` one when an operator sent a given-up occurrence again, never a
+ * `sent` one), then the next occurrence (recurring) or done. False when the claim was lost.
+ */
 export async function markSent(
   db: Database,
   reminder: ClaimedReminder,
@@ -52,7 +55,10 @@ export async function markSent(
         (reminder_id, user_id, channel, occurrence_at, status, provider, provider_message_id, attempts)
       values (${reminder.id}, ${reminder.user_id}, ${reminder.channel}, ${reminder.remind_at}, 'sent', ${provider},
               ${messageId}, ${reminder.attempt})
-      on conflict (reminder_id, occurrence_at) do nothing`;
+      on conflict (reminder_id, occurrence_at) do update
+        set status = 'sent', provider = excluded.provider, provider_message_id = excluded.provider_message_id,
+            attempts = excluded.attempts, error = null, created_at = now()
+        where reminder_deliveries.status = 'failed'`;
     await tx`
       update public.reminders set
         notified_at = now(),

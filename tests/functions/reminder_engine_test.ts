@@ -268,6 +268,12 @@ Deno.test("a failing channel is retried with backoff, then reported", async () =
   await s.dueNow(id);
   await s.run();
   assert.equal(mailsTo(s, user).length, 0, "a reported failure is not sent later by surprise");
+
+  // The operator sends it again (docs/runbooks.md): the delivery row now says sent.
+  await s.world.sql`update public.reminders set delivery_status = 'pending', delivery_attempts = 0 where id = ${id}`;
+  await s.run();
+  assert.equal(mailsTo(s, user).length, 1);
+  assert.deepEqual((await s.deliveries(id)).map((d) => [d.status, d.error]), [["sent", null]]);
 });
 
 Deno.test("permanent failures are reported at once, without retries", async () => {
