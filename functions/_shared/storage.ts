@@ -73,7 +73,8 @@ export async function uploadObject(
  *   POST ${SUPABASE_URL}/storage/v1/object/sign/<bucket>/<path>  {"expiresIn": <seconds>}
  *   200  {"signedURL": "/object/sign/<bucket>/<path>?token=<JWT>"}
  *
- * The answer is relative to /storage/v1; the URL returned here is absolute. Storage refuses it after `expiresIn`.
+ * The answer is relative to /storage/v1 and not encoded; the URL returned here is absolute, each path segment
+ * encoded. Storage refuses it after `expiresIn`.
  */
 export async function createSignedUrl(
   env: Env,
@@ -118,5 +119,9 @@ export async function createSignedUrl(
   if (typeof signed !== "string" || !signed.startsWith("/")) {
     throw new StorageError(`Storage answered the signing of ${bucket}/${path} without a signedURL`, status);
   }
-  return `${base}/storage/v1${signed}`;
+  // Storage answers the object's name as stored (a space stays a space, a # too); each segment is encoded here,
+  // not with encodeURI, which would leave # and ? to cut the token off.
+  const query = signed.lastIndexOf("?token=");
+  const [pathPart, queryPart] = query < 0 ? [signed, ""] : [signed.slice(0, query), signed.slice(query)];
+  return `${base}/storage/v1${pathPart.split("/").map(encodeURIComponent).join("/")}${queryPart}`;
 }

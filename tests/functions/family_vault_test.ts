@@ -24,7 +24,7 @@ interface Setup extends AsyncDisposable {
   /** A user whose sign-in address Supabase Auth confirmed (invitations go only to confirmed addresses). */
   user(): Promise<TestUser>;
   call(user: TestUser | string, body: unknown): Promise<Answer>;
-  document(owner: TestUser, content?: string): Promise<string>;
+  document(owner: TestUser, content?: string, name?: string): Promise<string>;
   /** owner's new vault with `member` in it, invited as `role` and accepted. */
   vaultWith(owner: TestUser, member: TestUser, role?: string): Promise<string>;
 }
@@ -47,8 +47,8 @@ async function setup(env: Record<string, string | undefined> = {}): Promise<Setu
       return user;
     },
     call,
-    async document(owner, content = "passport scan") {
-      const path = `${owner.id}/${crypto.randomUUID()}.pdf`;
+    async document(owner, content = "passport scan", name = `${crypto.randomUUID()}.pdf`) {
+      const path = `${owner.id}/${name}`;
       const [row] = await world.sql`
         insert into public.documents (user_id, title, file_name, file_path, file_size, mime_type)
         values (${owner.id}, 'Passport', 'passport.pdf', ${path}, ${content.length}, 'application/pdf')
@@ -416,4 +416,14 @@ Deno.test("one user sends at most 50 invitations a day, however many vaults they
   const one = await s.call(owner, { action: "invite", vault_id: vaults[0], email: "one-more@example.test" });
   assert.equal(one.status, 409);
   assert.match(one.body.error.message, /50 invitations a day/);
+});
+
+Deno.test("a file whose name needs encoding is served through its signed URL", async () => {
+  await using s = await setup();
+  const owner = await s.user();
+  const documentId = await s.document(owner, "scan", `tax return 2025 #1 (é).pdf`);
+  const download = await s.call(owner, { action: "download_url", document_id: documentId });
+  assert.equal(download.status, 200, JSON.stringify(download.body));
+  assert.ok(!download.body.url.includes(" "), download.body.url);
+  assert.equal(await (await fetch(download.body.url)).text(), "scan");
 });

@@ -1,7 +1,7 @@
 /**
  * Supabase Storage's signed URLs, faked on loopback from its REST API (storage-api's object routes):
  *   POST /storage/v1/object/sign/<bucket>/<path>   {"expiresIn": seconds}, service-role key in Authorization + apikey
- *     200 {"signedURL": "/object/sign/<bucket>/<path>?token=<JWT>"}
+ *     200 {"signedURL": "/object/sign/<bucket>/<path>?token=<JWT>"}  (the path as stored, not encoded)
  *     400 {"statusCode": "404", "error": "not_found", "message": "Object not found"} when there is no such object
  *   GET  /storage/v1/object/sign/<bucket>/<path>?token=<JWT>   the object, while the token is valid for that path
  *     400 {"statusCode": "400", "error": "InvalidJWT", "message": "jwt expired"} after expiresIn
@@ -56,7 +56,8 @@ export function startFakeStorageSigning(): FakeStorageSigning {
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn)
       .sign(secret);
-    return json({ signedURL: `/object/sign/${key.split("/").map(encodeURIComponent).join("/")}?token=${token}` });
+    // storage-api answers the name as stored, not encoded (clients encode the whole URL).
+    return json({ signedURL: `/object/sign/${key}?token=${token}` });
   });
   fake.url = server.url;
   return fake;
