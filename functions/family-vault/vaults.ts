@@ -10,7 +10,17 @@ import type { ActionOf } from "./request.ts";
 // deno-lint-ignore no-explicit-any
 type Row = Record<string, any>;
 
-const INVITATION_COLUMNS = ["id", "vault_id", "email", "role", "status", "invited_by", "expires_at", "created_at"];
+const INVITATION_COLUMNS = [
+  "id",
+  "vault_id",
+  "vault_name",
+  "email",
+  "role",
+  "status",
+  "invited_by",
+  "expires_at",
+  "created_at",
+];
 
 export async function createVault(tx: Tx, body: ActionOf<"create_vault">): Promise<Row> {
   const [vault] = await tx`

@@ -11,6 +11,8 @@ create table if not exists public.family_invitations (
   email text not null check (email = lower(email) and email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and length(email) <= 320),
   role text not null default 'member' check (role in ('admin', 'member', 'viewer')),
   invited_by uuid not null default auth.uid() references public.profiles (id) on delete cascade,
+  -- The vault's name when invited (set by the trigger below): the invitee cannot read the vault until they join.
+  vault_name text,
   status text not null default 'pending' check (status in ('pending', 'accepted', 'revoked')),
   expires_at timestamptz not null default now() + interval '14 days',
   accepted_by uuid references public.profiles (id) on delete set null,
@@ -73,7 +75,7 @@ begin
     raise exception 'user % sent 50 invitations in the last 24 hours', new.invited_by
       using errcode = '53400', hint = 'Try again tomorrow.';
   end if;
-  perform 1 from public.family_vaults where id = new.vault_id for update;
+  select v.name into new.vault_name from public.family_vaults v where v.id = new.vault_id for update;
   select count(*) into v_open from public.family_invitations where vault_id = new.vault_id and status = 'pending';
   select count(*) into v_members from public.family_members where vault_id = new.vault_id;
   if v_open >= 25 then

@@ -148,7 +148,7 @@ Deno.test("an invitation is accepted only by the confirmed owner of its address,
   const invitationId = invited.body.invitation.id;
 
   const mine = await s.call(invitee, { action: "list_invitations" });
-  assert.deepEqual(mine.body.invitations.map((i: Loose) => i.id), [invitationId]);
+  assert.deepEqual(mine.body.invitations.map((i: Loose) => [i.id, i.vault_name]), [[invitationId, "Family"]]);
   assert.deepEqual((await s.call(stranger, { action: "list_invitations" })).body.invitations, []);
 
   const stolen = await s.call(stranger, { action: "accept_invitation", invitation_id: invitationId });
