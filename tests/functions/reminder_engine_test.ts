@@ -13,6 +13,7 @@ import { markSent } from "../../functions/reminder-engine/reminders.ts";
 import { GoogleTokenSource } from "../../functions/reminder-engine/channels/google_oauth.ts";
 import { sendPush } from "../../functions/reminder-engine/channels/push.ts";
 import { ChannelFailure } from "../../functions/_shared/messaging/failure.ts";
+import { redactText, secretsFromEnv } from "../../functions/_shared/log.ts";
 import { createDatabase } from "../../functions/_shared/db.ts";
 import { type FakeFcm, startFakeFcm } from "./support/fake_fcm.ts";
 import { type FakeResend, RESEND_TEST_KEY, startFakeResend } from "./support/fake_resend.ts";
@@ -509,6 +510,19 @@ Deno.test("a push past the run's stop time tries no further device and is retrie
     const sent = await sendPush(env, new GoogleTokenSource(), message, 1000, Date.now() + 60_000);
     assert.equal(sent.provider, "fcm");
     assert.equal(fcm.messages.length, 1);
+  } finally {
+    await fcm.close();
+  }
+});
+
+Deno.test("a service account key never survives into a log line, whole or in part", async () => {
+  const fcm = await startFakeFcm();
+  try {
+    const pem = JSON.parse(fcm.serviceAccountJson).private_key as string;
+    const secrets = secretsFromEnv({ FIREBASE_SERVICE_ACCOUNT: fcm.serviceAccountJson });
+    assert.equal(redactText(`config: ${fcm.serviceAccountJson}`, secrets), "config: [redacted]");
+    const redacted = redactText(`key was ${pem.slice(0, 200)}`, []);
+    assert.ok(!redacted.includes(pem.slice(40, 120)), "a PEM key is masked by its shape, even cut short");
   } finally {
     await fcm.close();
   }
