@@ -64,7 +64,8 @@ export async function markSent(
         notified_at = now(),
         delivery_status = case when recurrence = 'none' then 'sent' else 'pending' end,
         remind_at = case when recurrence = 'none' then remind_at
-                         else private.next_reminder_occurrence(remind_at, recurrence, now()) end,
+                         else private.next_reminder_occurrence(coalesce(series_start, remind_at), recurrence, now()) end,
+        series_start = case when recurrence = 'none' then series_start else coalesce(series_start, remind_at) end,
         delivery_attempts = case when recurrence = 'none' then delivery_attempts else 0 end,
         next_attempt_at = null, claim_id = null, claimed_until = null, last_error = null
       where id = ${reminder.id}`;
@@ -111,7 +112,8 @@ export async function markFailed(db: Database, reminder: ClaimedReminder, error:
       update public.reminders set
         delivery_status = case when recurrence = 'none' then 'failed' else 'pending' end,
         remind_at = case when recurrence = 'none' then remind_at
-                         else private.next_reminder_occurrence(remind_at, recurrence, now()) end,
+                         else private.next_reminder_occurrence(coalesce(series_start, remind_at), recurrence, now()) end,
+        series_start = case when recurrence = 'none' then series_start else coalesce(series_start, remind_at) end,
         delivery_attempts = case when recurrence = 'none' then delivery_attempts else 0 end,
         next_attempt_at = null, claim_id = null, claimed_until = null, last_error = ${error}
       where id = ${reminder.id}`;

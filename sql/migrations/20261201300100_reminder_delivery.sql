@@ -15,18 +15,25 @@ alter table public.reminders
   -- The run holding the current occurrence, until claimed_until (a run that died loses it then).
   add column if not exists claim_id uuid,
   add column if not exists claimed_until timestamptz,
-  add column if not exists last_error text;
+  add column if not exists last_error text,
+  -- A recurring reminder's first occurrence: the next ones are counted from it, so a monthly reminder on the 31st
+  -- comes back to the 31st after February. Set by the engine; cleared when the user moves the reminder.
+  add column if not exists series_start timestamptz;
 
 create index if not exists idx_reminders_deliverable on public.reminders (remind_at)
   where not is_completed and delivery_status in ('pending', 'sending');
 
 -- A user moving a reminder that was sent (or failed) asks for a new occurrence: delivery starts over.
+-- A user moving a recurring reminder starts a new series (the engine, without a user, moves it along its series).
 create or replace function private.reset_reminder_delivery()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
+  if new.remind_at is distinct from old.remind_at and auth.uid() is not null then
+    new.series_start := null;
+  end if;
   if new.remind_at is distinct from old.remind_at and old.delivery_status in ('sent', 'failed')
      and new.delivery_status = old.delivery_status then
     new.delivery_status := 'pending';

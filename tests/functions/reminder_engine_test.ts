@@ -218,6 +218,20 @@ Deno.test("a recurring reminder is sent once for its missed occurrences and move
   await s.run();
   assert.equal(mailsTo(s, user).length, 1, "not again before the next occurrence");
 
+  const monthly = await s.reminder(user, { recurrence: "monthly", remind_at: new Date("2026-01-31T09:00:00Z") });
+  await s.run();
+  const moved = await s.row(monthly);
+  assert.equal(moved.series_start.toISOString(), "2026-01-31T09:00:00.000Z", "the series keeps its first day");
+  const [expected] = await s.world.sql`
+    select private.next_reminder_occurrence('2026-01-31T09:00:00Z', 'monthly', now()) as at`;
+  assert.equal(moved.remind_at.toISOString(), expected.at.toISOString(), "the next occurrence counted from it");
+  await s.world.sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true),
+                    set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
+    await tx`update public.reminders set remind_at = remind_at + interval '1 day' where id = ${monthly}`;
+  });
+  assert.equal((await s.row(monthly)).series_start, null, "moved by the user: a new series");
+
   const [month] = await s.world.sql`
     select private.next_reminder_occurrence('2026-01-31T09:00:00Z', 'monthly', '2026-02-15T00:00:00Z') as feb,
            private.next_reminder_occurrence('2026-01-31T09:00:00Z', 'monthly', '2026-03-01T00:00:00Z') as mar,
