@@ -24,7 +24,7 @@ export const REDACTED = "[redacted]";
 // Whole names or suffixes: `access_token` and `x-api-key` are secrets, `input_tokens` and `token_count` are not.
 const SECRET_FIELD =
   /^(authorization|cookie|set-cookie|apikey|api[-_]?key|password|passwd|secret|token|key|jwt)$|[-_](token|secret|password|key|jwt)$/i;
-const SECRET_ENV_NAME = /KEY|SECRET|TOKEN|PASS|DB_URL|DATABASE_URL/i;
+const SECRET_ENV_NAME = /KEY|SECRET|TOKEN|PASS|DB_URL|DATABASE_URL|SERVICE_ACCOUNT/i;
 const MIN_SECRET_LENGTH = 6;
 
 const SECRET_SHAPES: readonly RegExp[] = [
@@ -33,6 +33,7 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\bsk-[A-Za-z0-9_-]{8,}/g, // OpenAI and Anthropic keys (sk-..., sk-ant-...)
   /\bAIza[A-Za-z0-9_-]{20,}/g, // Google API keys
   /\bsb_(?:secret|publishable)_[A-Za-z0-9_-]{8,}/g, // Supabase's new API keys
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, // PEM keys (service accounts)
 ];
 // postgres://user:password@host -> postgres://user:[redacted]@host
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]+:)[^@/\s]+@/gi;

@@ -37,6 +37,8 @@ class FunctionSettings:
     verify_jwt: bool = True
     import_map: str | None = None
     static_files: tuple[str, ...] = ()  # glob patterns, relative to the function's folder
+    # A cron expression ("*/5 * * * *"): the program runs the function on it (the scheduling is the program's).
+    schedule: str | None = None
 
 
 def resolve_dir(functions_dir: str | Path) -> Path:
@@ -71,12 +73,18 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE} is not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
-    allowed = {"entrypoint", "verify_jwt", "import_map", "static_files"}
+    allowed = {"entrypoint", "verify_jwt", "import_map", "static_files", "schedule"}
     unknown = set(raw) - allowed
     if unknown:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE}: unknown keys {', '.join(sorted(unknown))}; "
             f"allowed: {', '.join(sorted(allowed))}"
+        )
+    schedule = raw.get("schedule")
+    if schedule is not None and not (isinstance(schedule, str) and len(schedule.split()) == 5):
+        raise SupabaseError(
+            f"functions/{name}/{SETTINGS_FILE}: schedule must be a cron expression of five fields, "
+            'e.g. "*/5 * * * *"'
         )
     if not isinstance(raw.get("verify_jwt", True), bool):
         raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: verify_jwt must be true or false")
@@ -91,6 +99,7 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
         verify_jwt=raw.get("verify_jwt", True),
         import_map=raw.get("import_map"),
         static_files=tuple(static_files),
+        schedule=schedule,
     )
     if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
         raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")

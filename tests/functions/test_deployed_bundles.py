@@ -146,3 +146,34 @@ def test_execute_automation_refuses_the_anon_caller_from_its_bundle(serve):
     status, body = serve("execute-automation", AUTOMATION_SERVICE_URL="https://automation.invalid/run",
                          WEBHOOK_SECRET="bundle-webhook-secret").request("POST", {"workflow_id": str(uuid.uuid4())})
     assert (status, body["error"]["code"]) == (401, "missing_authorization")
+
+
+def service_token() -> str:
+    """The legacy service-role key's shape: a JWT with role service_role and no user."""
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()).rstrip(b"=")
+    now = int(time.time())
+    claims = base64.urlsafe_b64encode(json.dumps({"role": "service_role", "iat": now, "exp": now + 600}).encode())
+    signing_input = header + b"." + claims.rstrip(b"=")
+    signature = base64.urlsafe_b64encode(hmac.new(JWT_SECRET.encode(), signing_input, hashlib.sha256).digest())
+    return (signing_input + b"." + signature.rstrip(b"=")).decode()
+
+
+def test_family_vault_creates_a_vault_from_its_bundle(serve, user_id):
+    status, body = serve("family-vault").request("POST", {"action": "create_vault", "name": "Bundle"},
+                                                 user_token(user_id))
+    assert status == 201, body
+    assert body["vault"]["role"] == "owner"
+
+
+def test_reminder_engine_runs_for_the_service_role_from_its_bundle(serve, user_id):
+    served = serve("reminder-engine")
+    status, body = served.request("POST", {}, service_token())
+    assert status == 200, body
+    assert body["failed"] == [] and body["claimed"] >= 0
+    assert served.request("POST", {}, user_token(user_id))[0] == 403
+
+
+def test_analytics_engine_rolls_up_from_its_bundle(serve):
+    status, body = serve("analytics-engine").request("POST", {"action": "rollup", "days": 1}, service_token())
+    assert status == 200, body
+    assert len(body["days"]) == 1

@@ -106,8 +106,9 @@ EXPECTED: dict[str, Spec] = {
                                            "embedding": vector(0.0, 1.0)}, "content"),
     "processing_queue": Spec(BACKEND_ONLY, "queue", lambda w: {"document_id": w["document2"]}, "status"),
     "family_vaults": Spec(OWNER_CRUD, "vault", lambda w: {"owner_id": w.owner, "name": "n"}, "name"),
-    # The owner here is the vault's owner, who manages its members.
-    "family_members": Spec(OWNER_CRUD, "family_member",
+    # The owner here is the vault's owner, who manages its members; members join only by accepting an invitation
+    # (private.accept_family_invitation), never by a direct insert.
+    "family_members": Spec(Expect("OS", "S", "OS", "OS"), "family_member",
                            lambda w: {"vault_id": w["vault"], "user_id": w.other}, "role"),
     # Sharing has nothing to edit: unshare and share again.
     "family_vault_documents": Spec(Expect("OS", "OS", "S", "OS"), "shared",
@@ -115,6 +116,18 @@ EXPECTED: dict[str, Spec] = {
                                               "shared_by": w.owner}, "vault_id"),
     "reminders": Spec(OWNER_CRUD, "reminder",
                       lambda w: {"user_id": w.owner, "title": "t", "remind_at": "2031-01-01T00:00:00Z"}, "title"),
+    # The owner here is the vault's owner. Revoking (status pending -> revoked) is their only edit, so setting the
+    # status to itself is refused; tests/functions/family_vault_test.ts revokes.
+    "family_invitations": Spec(Expect("OS", "OS", "S", "OS"), "family_invitation",
+                               lambda w: {"vault_id": w["vault"], "email": "matrix@example.test",
+                                          "invited_by": w.owner}, "status"),
+    "push_devices": Spec(OWNER_CRUD, "push_device",
+                         lambda w: {"user_id": w.owner, "token": "fcm-matrix-token-0123456789"}, "platform"),
+    # Written by reminder-engine; the user reads what was sent and what failed.
+    "reminder_deliveries": Spec(OWNER_READS, "reminder_delivery",
+                                lambda w: {"reminder_id": w["reminder"], "user_id": w.owner, "channel": "email",
+                                           "occurrence_at": "2031-01-01T00:00:00Z", "status": "sent",
+                                           "attempts": 1}, "status"),
     # A verified listing is public; a user lists themselves once (so the insert is by a user without one).
     "professionals": Spec(Expect("AOXS", "OS", "OS", "OS"), "listing",
                           lambda w: {"user_id": w.fresh, "display_name": "d", "profession": "p"}, "bio",

@@ -46,9 +46,10 @@ def test_removing_a_team_member_removes_their_access(db):
 
 def test_family_member_sees_shared_documents_and_not_unshared_ones(db):
     parent, child, stranger = new_user(db), new_user(db), new_user(db)
+    # Members join by accepting an invitation (private.accept_family_invitation); here the rows are made directly.
+    vault = insert(db, "family_vaults", owner_id=parent, name="Family")
+    insert(db, "family_members", vault_id=vault, user_id=child)
     with as_role(db, "authenticated", parent):
-        vault = insert(db, "family_vaults", owner_id=parent, name="Family")
-        insert(db, "family_members", vault_id=vault, user_id=child)
         shared = insert(db, "documents", user_id=parent, title="Insurance", file_name="i.pdf",
                         file_path=f"{parent}/i.pdf", file_size=10)
         unshared = insert(db, "documents", user_id=parent, title="Diary", file_name="d.pdf",

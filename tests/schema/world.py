@@ -81,6 +81,12 @@ def build_world(conn: psycopg.Connection) -> World:
                            shared_by=owner)
     ids["reminder"] = insert(conn, "reminders", user_id=owner, document_id=ids["document"], title="Renew",
                              remind_at="2030-01-01T00:00:00Z")
+    ids["family_invitation"] = insert(conn, "family_invitations", vault_id=ids["vault"], invited_by=owner,
+                                      email=f"invitee-{uuid.uuid4().hex[:8]}@example.test")
+    ids["push_device"] = insert(conn, "push_devices", user_id=owner, token=f"fcm-{uuid.uuid4().hex}")
+    ids["reminder_delivery"] = insert(conn, "reminder_deliveries", reminder_id=ids["reminder"], user_id=owner,
+                                      channel="push", occurrence_at="2029-01-01T00:00:00Z", status="sent",
+                                      attempts=1)
     ids["listing"] = insert(conn, "professionals", user_id=owner, display_name="Owner Esq.", profession="lawyer",
                             is_verified=True)
     ids["pro_listing"] = insert(conn, "professionals", user_id=pro, display_name="Pro CA",
