@@ -17,7 +17,8 @@ import pytest
 from tests.functions.deno import ALLOWED_ENV, DENO, MISSING_DENO, PROJECT_ROOT, deno_env
 from tests.harness.stripe_mock import running_stripe_mock, stripe_mock_binary
 
-SUITE_TIMEOUT_SECONDS = 180
+# One run of every function's Deno tests (ten functions and the shared module): minutes on a loaded 2-core machine.
+SUITE_TIMEOUT_SECONDS = 900
 
 
 def deno_test_command() -> list[str]:
@@ -39,6 +40,7 @@ def stripe_mock_url() -> Iterator[str | None]:
         yield url
 
 
+@pytest.mark.timeout(SUITE_TIMEOUT_SECONDS + 60)
 def test_deno_suite_passes(migrated_database_url: str, stripe_mock_url: str | None):
     if not DENO.exists():
         pytest.fail(MISSING_DENO)
