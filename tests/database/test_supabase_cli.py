@@ -30,7 +30,7 @@ def cli(pg_cluster, fresh_db, tmp_path) -> SupabaseCli:
 def with_repo_migrations(cli: SupabaseCli) -> Path:
     for path in REPO_MIGRATIONS.glob("*.sql"):
         shutil.copy(path, cli.migrations_dir / path.name)
-    (cli.migrations_dir / "20260101000100_AddCaps.sql").write_text(COMMENTED)
+    (cli.migrations_dir / "20990101000100_AddCaps.sql").write_text(COMMENTED)
     return cli.migrations_dir
 
 
@@ -51,8 +51,8 @@ def test_history_rows_are_the_ones_the_cli_writes(pg_cluster, fresh_db, cli, tmp
         assert history_rows(ours_url) == theirs
     finally:
         pg_cluster.drop_database("ours_beside_cli")
-    assert len(theirs) == 13 and theirs[-1] == (
-        "20260101000100", "AddCaps",
+    assert len(theirs) == len(list(REPO_MIGRATIONS.glob("*.sql"))) + 1 and theirs[-1] == (
+        "20990101000100", "AddCaps",
         ["-- adds caps\ncreate table caps (id int)", "-- tail comment\n/* block */ select 1", "-- trailing only"])
 
 
@@ -64,14 +64,15 @@ def test_cli_push_then_our_run_applies_nothing_and_says_what_it_records(fresh_db
     code = ops_main(["migrate", "--database-url", fresh_db, "--migrations-dir", str(folder)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "recorded our checksum of 13 version(s) applied by another tool" in out and "20260101000100" in out
+    applied_by_cli = len(list(REPO_MIGRATIONS.glob("*.sql"))) + 1
+    assert f"recorded our checksum of {applied_by_cli} version(s) applied by another tool" in out and "20990101000100" in out
     assert "nothing to apply" in out
     # A new file pushed by the CLI is applied for us too; ours afterwards is applied for the CLI.
-    (folder / "20260201000000_cli_new.sql").write_text(NEW_TABLE.format(n=1))
+    (folder / "20990201000000_cli_new.sql").write_text(NEW_TABLE.format(n=1))
     cli.push()
     assert dbmigrate.apply(fresh_db, folder).applied_now == []
-    (folder / "20260301000000_our_new.sql").write_text(NEW_TABLE.format(n=2))
-    assert dbmigrate.apply(fresh_db, folder).applied_now == ["20260301000000"]
+    (folder / "20990301000000_our_new.sql").write_text(NEW_TABLE.format(n=2))
+    assert dbmigrate.apply(fresh_db, folder).applied_now == ["20990301000000"]
     assert "Remote database is up to date" in cli.push_dry_run()
     assert all(local == remote for local, remote in cli.migration_list())
 
@@ -84,9 +85,9 @@ def test_our_apply_then_cli_list_and_dry_run_agree(fresh_db, cli):
     assert all(local == remote for local, remote in listed)
     assert "Remote database is up to date" in cli.push_dry_run()
 
-    (folder / "20260201000000_ours_pending.sql").write_text(NEW_TABLE.format(n=1))
-    assert "20260201000000_ours_pending.sql" in cli.push_dry_run()
-    assert ("20260201000000", "") in cli.migration_list()
+    (folder / "20990201000000_ours_pending.sql").write_text(NEW_TABLE.format(n=1))
+    assert "20990201000000_ours_pending.sql" in cli.push_dry_run()
+    assert ("20990201000000", "") in cli.migration_list()
 
 
 def test_repair_of_the_whole_table_works_on_our_database_and_our_next_run_copes(fresh_db, cli):
@@ -96,11 +97,11 @@ def test_repair_of_the_whole_table_works_on_our_database_and_our_next_run_copes(
     assert dbmigrate.apply(fresh_db, folder).plan.is_noop  # rows rewritten the same: our checksums still vouch
 
     # An edited file marked applied again by the operator through the CLI: its new checksum is recorded.
-    edited = folder / "20260101000100_AddCaps.sql"
+    edited = folder / "20990101000100_AddCaps.sql"
     edited.write_text(COMMENTED + "-- edited after the fact\n")
     cli.repair("applied")
     report = dbmigrate.apply(fresh_db, folder)
-    assert report.recorded_checksums == ["20260101000100"] and report.applied_now == []
+    assert report.recorded_checksums == ["20990101000100"] and report.applied_now == []
     assert dbmigrate.apply(fresh_db, folder).plan.is_noop
 
     cli.repair("reverted")  # the whole table, emptied
@@ -109,17 +110,17 @@ def test_repair_of_the_whole_table_works_on_our_database_and_our_next_run_copes(
 
 def test_one_version_reverted_by_the_cli_is_applied_again_by_our_next_run(fresh_db, cli):
     folder = cli.migrations_dir
-    (folder / "20260101000000_a.sql").write_text(NEW_TABLE.format(n=1))
-    (folder / "20260102000000_b.sql").write_text(NEW_TABLE.format(n=2))
+    (folder / "20990101000000_a.sql").write_text(NEW_TABLE.format(n=1))
+    (folder / "20990102000000_b.sql").write_text(NEW_TABLE.format(n=2))
     dbmigrate.apply(fresh_db, folder)
 
-    cli.repair("reverted", "20260102000000")  # a checksum of ours is left without its history row
-    assert [m.version for m in dbmigrate.status(fresh_db, dbmigrate.load_files(folder)).pending] == ["20260102000000"]
-    assert dbmigrate.apply(fresh_db, folder).applied_now == ["20260102000000"]
+    cli.repair("reverted", "20990102000000")  # a checksum of ours is left without its history row
+    assert [m.version for m in dbmigrate.status(fresh_db, dbmigrate.load_files(folder)).pending] == ["20990102000000"]
+    assert dbmigrate.apply(fresh_db, folder).applied_now == ["20990102000000"]
 
-    (folder / "20260102000000_b.sql").write_text(NEW_TABLE.format(n=2) + "-- reworded\n")
-    cli.repair("applied", "20260102000000")  # a history row rewritten: our old checksum no longer vouches
-    assert dbmigrate.apply(fresh_db, folder).recorded_checksums == ["20260102000000"]
+    (folder / "20990102000000_b.sql").write_text(NEW_TABLE.format(n=2) + "-- reworded\n")
+    cli.repair("applied", "20990102000000")  # a history row rewritten: our old checksum no longer vouches
+    assert dbmigrate.apply(fresh_db, folder).recorded_checksums == ["20990102000000"]
     assert all(local == remote for local, remote in cli.migration_list())
 
 
@@ -150,7 +151,7 @@ FRAGMENTS = [
 
 def test_a_checksum_table_of_the_first_shape_is_upgraded_and_repair_then_works(fresh_db, cli, capsys):
     folder = cli.migrations_dir
-    (folder / "20260101000000_a.sql").write_text(NEW_TABLE.format(n=1))
+    (folder / "20990101000000_a.sql").write_text(NEW_TABLE.format(n=1))
     dbmigrate.apply(fresh_db, folder)
     with psycopg.connect(fresh_db) as conn:  # the table as this engine first created it
         conn.execute("alter table supabase_migrations.schema_migration_checksums drop column statements_digest")
@@ -172,9 +173,9 @@ def test_the_provider_says_which_checksums_it_recorded_on_a_database_the_cli_pus
     from tests.harness.provider_host import ProviderHost
 
     folder = cli.migrations_dir
-    (folder / "20260101000000_a.sql").write_text(NEW_TABLE.format(n=1))
+    (folder / "20990101000000_a.sql").write_text(NEW_TABLE.format(n=1))
     cli.push()
     with ProviderHost() as host:
         created = host.create(MigrationsProvider(), props(fresh_db, folder))
-    assert created.outs["recordedChecksums"] == ["20260101000000"]
+    assert created.outs["recordedChecksums"] == ["20990101000000"]
     assert [a["checksum"] for a in created.outs["applied"]] == [dbmigrate.load_files(folder)[0].checksum]
