@@ -201,6 +201,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
             CiIdentityArgs(
                 github_repository=ci.github_repository,
                 deploy_branch=ci.deploy_branch,
+                deploy_environment=ci.deploy_environment,
                 oidc_provider_arn=ci.oidc_provider_arn,
                 deploy_policy_arns=ci.deploy_policy_arns,
                 preview_policy_arns=ci.preview_policy_arns,

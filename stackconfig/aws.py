@@ -141,6 +141,9 @@ class CiIdentityConfig(BaseModel):
     enabled: bool = False
     github_repository: str | None = Field(default=None, pattern=REPOSITORY_PATTERN)
     deploy_branch: str = Field(default="main", min_length=1)
+    # The GitHub environment the deploy job of this stack runs in: its OIDC token then carries
+    # `environment:<name>` as subject instead of the branch, so the deploy role must trust that too.
+    deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
     # An account holds one GitHub OIDC provider: stacks sharing an account pass the first one's ARN here.
     oidc_provider_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
     # A deploy creates IAM roles, buckets, distributions and keys: narrow this list where the account allows.

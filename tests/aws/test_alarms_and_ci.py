@@ -88,9 +88,11 @@ def test_deploy_role_is_only_for_the_main_branch(deployed):
     provider = one(deployed, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").outputs["arn"]
     assert trust["Principal"] == {"Federated": provider}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert trust["Condition"] == {"StringEquals": {
-        f"{OIDC}:aud": "sts.amazonaws.com", f"{OIDC}:sub": "repo:example-org/ai-platform:ref:refs/heads/main",
-    }}, "no wildcard: no other branch, repository or pull request may deploy"
+    main = "repo:example-org/ai-platform:ref:refs/heads/main"
+    # Staging's deploy job runs in the `staging` environment, whose token names the environment instead.
+    subject = {"staging": [main, "repo:example-org/ai-platform:environment:staging"], "prod": main}[deployed.stack]
+    assert trust["Condition"] == {"StringEquals": {f"{OIDC}:aud": "sts.amazonaws.com", f"{OIDC}:sub": subject}}, (
+        "no wildcard: no other branch, environment, repository or pull request may deploy")
 
 
 def test_preview_role_is_read_only_for_pull_requests_and_cannot_read_secrets_or_dumps(deployed):
