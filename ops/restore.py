@@ -38,8 +38,30 @@ class FetchedBackup:
 
 
 def load_manifest(s3: Any, location: BackupLocation) -> Manifest:
+    """The manifest at `location`, refused unless it names its own stack and only keys under its own prefix."""
+    source = f"s3://{location.bucket}/{location.manifest_key}"
     raw = s3.get_object(Bucket=location.bucket, Key=location.manifest_key)["Body"].read()
-    return Manifest.from_json(raw, source=f"s3://{location.bucket}/{location.manifest_key}")
+    manifest = Manifest.from_json(raw, source=source)
+    check_bound_to(manifest, location, source=source)
+    return manifest
+
+
+def check_bound_to(manifest: Manifest, location: BackupLocation, *, source: str) -> None:
+    """A manifest is read only from its own prefix, but the keys inside it are data: a manifest that points
+    at another stack's dump or index would restore that stack's data under this stack's name."""
+    refusal = "; nothing was restored. Restore that stack's own backup (--stack), or use another backup"
+    if manifest.stack != location.stack:
+        raise BackupIntegrityError(f"{source} was written for stack {manifest.stack!r}, not "
+                                   f"{location.stack!r}{refusal}")
+    expected = {"dump_key": location.dump_key}
+    if manifest.storage is not None:
+        expected["storage.index_key"] = location.storage_index_key
+    found = {"dump_key": manifest.dump_key,
+             "storage.index_key": manifest.storage.index_key if manifest.storage else None}
+    for name, key in expected.items():
+        if found[name] != key:
+            raise BackupIntegrityError(f"{source} names {name} {found[name]!r}, which is not under "
+                                       f"{location.prefix} (expected {key!r}){refusal}")
 
 
 def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBackup:

@@ -91,6 +91,17 @@ def read_index(s3: Any, bucket: str, key: str) -> dict[str, dict[str, Any]]:
     return dict(json.loads(raw)["objects"])
 
 
+def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source: str) -> None:
+    """Every entry must name the copy this stack's backup makes of that object: an index copied from another
+    stack would otherwise put that stack's files back under this one."""
+    for name, entry in index.items():
+        expected = storage_object_key(stack, str(entry.get("bucket")), str(entry.get("key")))
+        if entry.get("backup_key") != expected or name != f"{entry.get('bucket')}/{entry.get('key')}":
+            raise BackupError(f"{source}: entry {name!r} points at {entry.get('backup_key')!r}, not at "
+                              f"{expected!r} under {storage_prefix(stack)}; nothing was put back. Use another "
+                              "backup of this stack")
+
+
 def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str,
                    previous_index: dict[str, dict[str, Any]]) -> StorageCopyReport:
     """Copy every source object not already in the backup bucket with the same ETag and size."""
