@@ -8,4 +8,6 @@ COMMAND_MODULES: list[str] = [
     "restore",
     "verify_backup",
     "frontend_env",
+    "publish_frontend",
+    "check_site",
 ]

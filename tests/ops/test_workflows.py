@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import shutil
 import subprocess
@@ -179,3 +180,33 @@ def test_dependabot_updates_the_pinned_python_npm_and_actions_dependencies():
     pinned_actions = {str(step["uses"]).split("@")[0] for path in WORKFLOWS.glob("*.yml")
                       for job in load(path.name)["jobs"].values() for step in job.get("steps", []) if "uses" in step}
     assert "actions/checkout" in pinned_actions, "github-actions updates have something to update"
+
+
+def ops_commands(job: dict) -> list[tuple[int, argparse.Namespace]]:
+    """(step index, parsed arguments) of every `.venv/bin/python -m ops ...` line the job runs."""
+    found = []
+    for index, step in enumerate(job["steps"]):
+        script = str(step.get("run", "")).replace("\\\n", " ")
+        for line in script.splitlines():
+            argv = shlex.split(line.replace('"$(git -C frontend rev-parse --short=12 HEAD)"', "abc123"))
+            if argv[:3] == [".venv/bin/python", "-m", "ops"]:
+                found.append((index, build_parser().parse_args(argv[3:])))
+    return found
+
+
+@pytest.mark.parametrize("job_name", ["staging", "production"])
+def test_each_deploy_builds_publishes_and_checks_the_frontend_after_pulumi_up(job_name):
+    job = load("deploy.yml")["jobs"][job_name]
+    [up_index] = [i for i, step in enumerate(job["steps"]) if step in pulumi_steps(job)]
+    commands = {args.command: (index, args) for index, args in ops_commands(job)}
+    assert list(commands) == ["frontend-env", "publish-frontend", "check-site"]
+    indexes = [index for index, _ in commands.values()]
+    assert up_index < indexes[0] < indexes[1] < indexes[2], "after the up, in this order"
+    build = next(i for i, s in enumerate(job["steps"]) if "pnpm run build" in str(s.get("run", "")))
+    assert indexes[0] < build < indexes[1], "built with the stack's variables, then published"
+    env_args, publish_args, check_args = (args for _, args in commands.values())
+    assert str(env_args.output) == "frontend/.env.production"
+    assert str(publish_args.dist) == "frontend/dist"
+    assert env_args.outputs == publish_args.outputs == check_args.outputs == "${RUNNER_TEMP}/outputs.json"
+    stack = {"staging": "staging", "production": "prod"}[job_name]
+    assert any(f"pulumi stack output --json --stack {stack}" in str(s.get("run", "")) for s in job["steps"])
