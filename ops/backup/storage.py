@@ -3,9 +3,10 @@
 The source is anything S3-compatible (Supabase Storage has an S3 endpoint,
 `https://<ref>.supabase.co/storage/v1/s3`), behind the small `ObjectStore` interface so the copy is
 the same code for backup (Supabase -> backup bucket) and restore (backup bucket -> Supabase).
-Copies live under `backups/<stack>/storage/<bucket>/<key>`, shared by all the stack's backups; each
-backup's `storage-index.json` lists the objects (and their source ETag and size) it consists of, and
-an object whose ETag and size match the previous backup's index is not copied again.
+Copies live under `backups/<stack>/storage/<bucket>/<key>@<source ETag>`, shared by all the stack's
+backups and never overwritten; each backup's `storage-index.json` lists the objects (their source ETag,
+size and copy) it consists of. An object whose copy is already listed with its size is not copied again,
+so each run copies only what changed since the last one, and its index has the database's recovery point.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from ops.backup.errors import BackupError
-from ops.backup.layout import storage_object_key, storage_prefix
+from ops.backup.layout import legacy_storage_object_key, storage_object_key, storage_prefix
 from ops.backup.upload import DEFAULT_PART_SIZE
 from ops.progress import Progress
 
@@ -96,34 +97,34 @@ def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source:
     """Every entry must name the copy this stack's backup makes of that object: an index copied from another
     stack would otherwise put that stack's files back under this one."""
     for name, entry in index.items():
-        expected = storage_object_key(stack, str(entry.get("bucket")), str(entry.get("key")))
-        if entry.get("backup_key") != expected or name != f"{entry.get('bucket')}/{entry.get('key')}":
+        bucket, key = str(entry.get("bucket")), str(entry.get("key"))
+        expected = storage_object_key(stack, bucket, key, str(entry.get("etag")))
+        allowed = {expected, legacy_storage_object_key(stack, bucket, key)}
+        if entry.get("backup_key") not in allowed or name != f"{bucket}/{key}":
             raise BackupError(f"{source}: entry {name!r} points at {entry.get('backup_key')!r}, not at "
                               f"{expected!r} under {storage_prefix(stack)}; nothing was put back. Use another "
                               "backup of this stack")
 
 
-def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str,
-                   previous_index: dict[str, dict[str, Any]]) -> StorageCopyReport:
-    """Copy every source object not already in the backup bucket with the same ETag and size."""
+def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str) -> StorageCopyReport:
+    """Copy every source object whose version has no complete copy in the backup bucket yet."""
     already = _existing_sizes(s3, backup_bucket, storage_prefix(stack))
     index: dict[str, dict[str, Any]] = {}
     to_copy: list[StoredObject] = []
     for bucket in source.buckets():
         for obj in source.objects(bucket):
-            target = storage_object_key(stack, obj.bucket, obj.key)
+            target = storage_object_key(stack, obj.bucket, obj.key, obj.etag)
             index[f"{obj.bucket}/{obj.key}"] = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag,
                                                 "size": obj.size, "backup_key": target}
-            before = previous_index.get(f"{obj.bucket}/{obj.key}")
-            unchanged = before is not None and before["etag"] == obj.etag and int(before["size"]) == obj.size
-            if not (unchanged and already.get(target) == obj.size):
+            if already.get(target) != obj.size:
                 to_copy.append(obj)
     # Listed first, copied second: the bytes to copy are known, so the progress line can say how long.
     progress = Progress(f"storage: {len(to_copy)} objects into s3://{backup_bucket}",
                         total=sum(o.size for o in to_copy))
     for obj in to_copy:
         with closing(source.open(obj.bucket, obj.key)) as body:
-            s3.upload_fileobj(body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key), Config=TRANSFER)
+            s3.upload_fileobj(body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key, obj.etag),
+                              Config=TRANSFER)
         progress.advance(obj.size)
     progress.finish()
     copied, skipped = len(to_copy), len(index) - len(to_copy)
