@@ -10,7 +10,7 @@ import pulumi
 
 from components.alarms import Alarms, AlarmsArgs, MonitoredDistribution
 from components.aws_provider import aws_provider
-from components.backup_job import BackupJob, BackupJobArgs
+from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
@@ -28,6 +28,7 @@ class SupabaseInputs:
     database_url: pulumi.Input[str] | None = None  # session pooler URL with the password, a secret
     health_check_url: pulumi.Input[str] | None = None  # the `health-check` function's URL
     custom_domain: SupabaseDomainRecords | None = None
+    storage_s3: StorageS3Access | None = None  # for the nightly backup's copy of the Storage buckets
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
                 postgres_client_version=backup.postgres_client_version,
                 build_timeout_minutes=backup.build_timeout_minutes,
                 log_retention_days=backup.log_retention_days,
+                storage=supabase.storage_s3 if backup.include_storage else None,
             ),
             under_provider,
         )

@@ -90,6 +90,8 @@ class BackupConfig(BaseModel):
     # pg_dump must be at least the server's major version.
     postgres_client_version: int = Field(default=17, ge=15, le=18)
     build_timeout_minutes: int = Field(default=60, ge=5, le=480)
+    # Copy the Storage buckets (documents, avatars, attachments) into each backup, changed objects only.
+    include_storage: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> BackupConfig:

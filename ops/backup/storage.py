@@ -11,8 +11,10 @@ so each run copies only what changed since the last one, and its index has the d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from ops.backup.upload import DEFAULT_PART_SIZE
 from ops.progress import Progress
 
 log = logging.getLogger(__name__)
+# S3's ETag of a single-part upload is the body's MD5; a multipart one ends in -<parts> and is not.
+_PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
 # Streamed in fixed chunks by boto3's transfer manager: memory stays bounded for large objects too.
 TRANSFER = TransferConfig(multipart_threshold=DEFAULT_PART_SIZE, multipart_chunksize=DEFAULT_PART_SIZE,
                           max_concurrency=2, use_threads=True)
@@ -146,6 +150,34 @@ def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: s
         progress.advance(int(entry["size"]))
     progress.finish()
     return len(missing)
+
+
+def verify_copies(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str) -> list[str]:
+    """Read every copy a backup's index names back from the backup bucket: it must exist with the object's
+    size and, where the source ETag is a plain MD5 (single-part uploads), with its MD5. Returns the problems."""
+    problems: list[str] = []
+    progress = Progress(f"storage: reading {len(index)} copies back",
+                        total=sum(int(e["size"]) for e in index.values()))
+    for name, entry in sorted(index.items()):
+        try:
+            body = s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]
+        except ClientError as exc:
+            problems.append(f"storage object {name}: its copy {entry['backup_key']} cannot be read "
+                            f"({exc.response.get('Error', {}).get('Code')})")
+            continue
+        digest, size = hashlib.md5(usedforsecurity=False), 0
+        with closing(body):
+            for chunk in iter(lambda b=body: b.read(1024 * 1024), b""):
+                digest.update(chunk)
+                size += len(chunk)
+                progress.advance(len(chunk))
+        if size != int(entry["size"]):
+            problems.append(f"storage object {name}: its copy has {size} bytes, the backup says {entry['size']}")
+        elif _PLAIN_MD5.match(str(entry["etag"])) and digest.hexdigest() != entry["etag"]:
+            problems.append(f"storage object {name}: its copy's MD5 is {digest.hexdigest()}, the object's ETag "
+                            f"was {entry['etag']} (corrupted)")
+    progress.finish()
+    return problems
 
 
 def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:

@@ -105,3 +105,26 @@ def test_the_job_role_that_cannot_read_still_copies_only_what_changed(s3, s3_end
     assert first.storage is not None and second.storage is not None
     assert (first.storage.copied, first.storage.skipped) == (3, 0)
     assert (second.storage.copied, second.storage.skipped) == (1, 2)
+
+
+def test_the_drill_reads_every_storage_copy_back_and_fails_on_a_damaged_one(s3, s3_endpoint, bucket, source_db,
+                                                                             capsys):
+    source = f"{bucket}-avatars"
+    s3.create_bucket(Bucket=source)
+    s3.put_object(Bucket=source, Key="u1/face.png", Body=b"\x89PNG one")
+    s3.put_object(Bucket=source, Key="u2/face.png", Body=b"\x89PNG two")
+    assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
+    drill = ("verify-backup", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint)
+    assert ops(*drill) == 0, capsys.readouterr().err
+    assert "2 storage objects read back intact" in capsys.readouterr().out
+
+    [manifest] = manifests(s3, bucket)
+    index = json.loads(s3.get_object(Bucket=bucket, Key=manifest["storage"]["index_key"])["Body"].read())
+    copy_one = index["objects"][f"{source}/u1/face.png"]["backup_key"]
+    copy_two = index["objects"][f"{source}/u2/face.png"]["backup_key"]
+    s3.put_object(Bucket=bucket, Key=copy_one, Body=b"\x89PNG 0ne")  # same size, one byte changed
+    s3.delete_object(Bucket=bucket, Key=copy_two)
+    assert ops(*drill) == 1
+    err = capsys.readouterr().err
+    assert f"storage object {source}/u1/face.png: its copy's MD5" in err and "(corrupted)" in err
+    assert f"storage object {source}/u2/face.png: its copy {copy_two} cannot be read" in err
