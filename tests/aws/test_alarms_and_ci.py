@@ -62,7 +62,8 @@ def test_backup_job_alarms_on_a_failed_run_and_on_no_successful_run(deployed):
 
 def test_health_check_watches_the_health_check_function_with_an_alarm(deployed):
     check = one(deployed, "aws:route53/healthCheck:HealthCheck")
-    assert check.inputs["type"] == "HTTPS" and check.inputs["enableSni"] is True
+    assert check.inputs["type"] == "HTTPS_STR_MATCH" and check.inputs["enableSni"] is True
+    assert check.inputs["searchString"] == '"status":"healthy"', "a degraded answer (an active alert) must alarm"
     assert check.inputs["fqdn"] == f"{SUPABASE_REF}.supabase.co"
     assert check.inputs["resourcePath"] == "/functions/v1/health-check"
     assert int(check.inputs["requestInterval"]) == {"staging": 30, "prod": 10}[deployed.stack]
