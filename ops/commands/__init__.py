@@ -10,4 +10,5 @@ COMMAND_MODULES: list[str] = [
     "frontend_env",
     "publish_frontend",
     "check_site",
+    "restore_pitr",
 ]

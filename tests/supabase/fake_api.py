@@ -116,6 +116,8 @@ class Project:
     custom_hostname: str = ""
     hostname_status: str = "1_not_started"
     reverifies_until_verified: int = 1
+    pitr_variant: str = ""  # pitr_7 | pitr_14 | pitr_28 when the add-on is on
+    pitr_restores: list[int] = field(default_factory=list)  # recovery_time_target_unix of each restore asked
 
     def response(self, with_database: bool = True) -> dict[str, Any]:
         body = {
@@ -377,6 +379,9 @@ class FakeSupabase:
             ("GET", "/v1/projects/{ref}/config/database/pooler", self._pooler),
             ("PATCH", "/v1/projects/{ref}/database/password", self._set_password),
             ("PATCH", "/v1/projects/{ref}/billing/addons", self._apply_addon),
+            ("GET", "/v1/projects/{ref}/billing/addons", self._list_addons),
+            ("DELETE", "/v1/projects/{ref}/billing/addons/{addon_variant}", self._remove_addon),
+            ("POST", "/v1/projects/{ref}/database/backups/restore-pitr", self._restore_pitr),
             ("GET", "/v1/projects/{ref}/config/auth", self._get_auth),
             ("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth),
             ("GET", "/v1/projects/{ref}/config/database/postgres", self._get_postgres),
@@ -518,7 +523,34 @@ class FakeSupabase:
         project = self._project(params)
         if body["addon_type"] == "compute_instance":
             project.instance_size = body["addon_variant"].removeprefix("ci_")
+        elif body["addon_type"] == "pitr":
+            project.pitr_variant = body["addon_variant"]
         return 200, None
+
+    def _list_addons(self, params: dict[str, str], *_: Any) -> Any:
+        project = self._project(params)
+        selected = [{"type": "compute_instance",
+                     "variant": {"id": f"ci_{project.instance_size}", "name": project.instance_size,
+                                 "price": {"description": "compute", "type": "usage", "interval": "hourly",
+                                           "amount": 0.01344}}}]
+        if project.pitr_variant:
+            days = project.pitr_variant.removeprefix("pitr_")
+            selected.append({"type": "pitr", "variant": {
+                "id": project.pitr_variant, "name": f"{days} days",
+                "price": {"description": "PITR", "type": "fixed", "interval": "monthly", "amount": 100}}})
+        return 200, {"selected_addons": selected, "available_addons": []}
+
+    def _remove_addon(self, params: dict[str, str], *_: Any) -> Any:
+        project = self._project(params)
+        if params["addon_variant"] == project.pitr_variant:
+            project.pitr_variant = ""
+        return 200, None
+
+    def _restore_pitr(self, params: dict[str, str], body: dict[str, Any], *_: Any) -> Any:
+        project = self._project(params)
+        # The spec documents no refusal for a project without the add-on (201, 401, 403, 429 only).
+        project.pitr_restores.append(int(body["recovery_time_target_unix"]))
+        return 201, None
 
     # auth
     def _auth_view(self, project: Project) -> dict[str, Any]:
