@@ -11,4 +11,5 @@ COMMAND_MODULES: list[str] = [
     "publish_frontend",
     "check_site",
     "restore_pitr",
+    "scrape_metrics",
 ]
