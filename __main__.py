@@ -53,6 +53,9 @@ if config.supabase.enabled:
             database_url=supabase.pooler_connection_string,
             health_check_url=supabase.functions_url.apply(lambda url: f"{url}/health-check"),
             custom_domain=supabase.custom_domain_records(),
+            # Database metrics for the alarms: Supabase's Prometheus endpoint, the service-role key as password.
+            metrics_url=supabase.url.apply(lambda url: f"{url}/customer/v1/privileged/metrics"),
+            service_role_key=supabase.service_role_key,
             # The nightly backup reads Storage through its S3 endpoint with the service-role key as session token.
             storage_s3=StorageS3Access(
                 endpoint_url=supabase.url.apply(lambda url: f"{url}/storage/v1/s3"),

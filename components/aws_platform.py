@@ -14,6 +14,7 @@ from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
@@ -29,6 +30,8 @@ class SupabaseInputs:
     health_check_url: pulumi.Input[str] | None = None  # the `health-check` function's URL
     custom_domain: SupabaseDomainRecords | None = None
     storage_s3: StorageS3Access | None = None  # for the nightly backup's copy of the Storage buckets
+    metrics_url: pulumi.Input[str] | None = None  # Supabase's Prometheus endpoint for the project's database
+    service_role_key: pulumi.Input[str] | None = None  # that endpoint's basic-auth password, a secret
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,16 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
             under_provider,
         )
         outputs["alertsTopicArn"] = alarms.topic_arn
+        if alerts.database_metrics and supabase.metrics_url is not None and supabase.service_role_key is not None:
+            DatabaseMetrics(
+                "database-metrics",
+                DatabaseMetricsArgs(
+                    metrics_url=supabase.metrics_url,
+                    service_role_key=supabase.service_role_key,
+                    topic_arn=alarms.topic_arn,
+                ),
+                under_provider,
+            )
 
     if sections.ci_identity.enabled:
         ci = sections.ci_identity

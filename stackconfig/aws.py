@@ -126,6 +126,8 @@ class AlertsConfig(BaseModel):
     health_check: bool = True
     health_check_interval_seconds: Literal[10, 30] = 30
     health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    # The database's CPU, memory, disk and connection use scraped into CloudWatch, alarmed at guide 000 10.2.
+    database_metrics: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> AlertsConfig:

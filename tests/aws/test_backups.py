@@ -110,7 +110,7 @@ def test_job_runs_the_operator_backup_command_on_the_stacks_schedule(deployed):
     assert project.inputs["serviceRole"] == one(deployed, "aws:iam/role:Role", "backups-writer").outputs["arn"]
     assert project.inputs["source"]["location"] == "https://github.com/example-org/ai-platform.git"
 
-    schedule = one(deployed, "aws:scheduler/schedule:Schedule")
+    schedule = one(deployed, "aws:scheduler/schedule:Schedule", "backup-job-schedule")
     assert schedule.inputs["scheduleExpression"] == "cron(0 2 * * ? *)", "daily by default"
     assert schedule.inputs["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:codebuild:startBuild"
     assert f'"ProjectName": "{project.outputs["name"]}"' in schedule.inputs["target"]["input"]
@@ -129,7 +129,7 @@ def test_database_url_is_a_secret_and_never_in_the_project(deployed):
 
 def test_job_logs_to_cloudwatch_with_retention(deployed):
     project = one(deployed, "aws:codebuild/project:Project")
-    group = one(deployed, "aws:cloudwatch/logGroup:LogGroup")
+    group = one(deployed, "aws:cloudwatch/logGroup:LogGroup", "backup-job-logs")
     assert int(group.inputs["retentionInDays"]) == 90
     assert project.inputs["logsConfig"]["cloudwatchLogs"] == {"status": "ENABLED", "groupName": group.outputs["name"]}
     run_policy = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "backup-job-run-policy"))
