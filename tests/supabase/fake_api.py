@@ -168,6 +168,9 @@ class FakeSupabase:
         self.violations: list[str] = []
         self.slow_seconds = 3.0
         self.rate_limit_reset_seconds = 1
+        # Set (host, port, user, database): every project's session pooler is that real PostgreSQL, so a
+        # deployment through this fake can run its migrations (the recovery drill). None: Supabase's names.
+        self.database_endpoint: tuple[str, int, str, str] | None = None
         self._faults: dict[str, deque[str]] = defaultdict(deque)
         self._sent: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.RLock()
@@ -506,13 +509,15 @@ class FakeSupabase:
 
     def _pooler(self, params: dict[str, str], *_: Any) -> Any:
         project = self._project(params)
-        host = f"aws-0-{project.region}.pooler.supabase.com"
-        url = f"postgresql://postgres.{project.ref}:[YOUR-PASSWORD]@{host}:6543/postgres"
+        host, port, user, database = self.database_endpoint or (
+            f"aws-0-{project.region}.pooler.supabase.com", 6543, f"postgres.{project.ref}", "postgres")
+        mode = "session" if self.database_endpoint else "transaction"
+        url = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/{database}"
         return 200, [{
             "identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
-            "db_user": f"postgres.{project.ref}", "db_host": host, "db_port": 6543, "db_name": "postgres",
+            "db_user": user, "db_host": host, "db_port": port, "db_name": database,
             "connection_string": url, "connectionString": url, "default_pool_size": 15, "max_client_conn": 200,
-            "pool_mode": "transaction",
+            "pool_mode": mode,
         }]  # fmt: skip
 
     def _set_password(self, params: dict[str, str], body: dict[str, Any], *_: Any) -> Any:
