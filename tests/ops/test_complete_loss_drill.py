@@ -14,7 +14,6 @@ The figures printed here are the ones docs/runbooks.md states."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -124,7 +123,6 @@ def test_complete_project_loss_is_recovered_end_to_end(s3, s3_endpoint, bucket, 
         timings["frontend environment"] = time.perf_counter() - started
     finally:
         fake.stop()
-        os.environ.pop("SUPABASE_ACCESS_TOKEN", None)
     assert not fake.violations, fake.violations
 
     rows = sum(count for count, _ in before.values())
