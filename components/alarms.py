@@ -115,7 +115,10 @@ class Alarms(pulumi.ComponentResource):
             target = pulumi.Output.from_input(args.health_check_url).apply(_health_check_target)
             health_check = aws.route53.HealthCheck(
                 f"{name}-health-check",
-                type="HTTPS",
+                # Healthy only when the body says so: a `degraded` answer (an alert the database's monitor
+                # raised, one AI provider down) is 200 too, and must still reach the alerts topic.
+                type="HTTPS_STR_MATCH",
+                search_string=HEALTHY_MARKER,
                 fqdn=target.apply(lambda t: t[0]),
                 resource_path=target.apply(lambda t: t[1]),
                 port=443,
@@ -200,6 +203,10 @@ class Alarms(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
             **metric,  # type: ignore[arg-type]
         )
+
+
+# The health-check function's JSON starts with its status; Route53 searches the first 5120 bytes of the body.
+HEALTHY_MARKER = '"status":"healthy"'
 
 
 def _health_check_target(url: str) -> tuple[str, str]:

@@ -10,10 +10,11 @@ import pulumi
 
 from components.alarms import Alarms, AlarmsArgs, MonitoredDistribution
 from components.aws_provider import aws_provider
-from components.backup_job import BackupJob, BackupJobArgs
+from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
@@ -28,6 +29,9 @@ class SupabaseInputs:
     database_url: pulumi.Input[str] | None = None  # session pooler URL with the password, a secret
     health_check_url: pulumi.Input[str] | None = None  # the `health-check` function's URL
     custom_domain: SupabaseDomainRecords | None = None
+    storage_s3: StorageS3Access | None = None  # for the nightly backup's copy of the Storage buckets
+    metrics_url: pulumi.Input[str] | None = None  # Supabase's Prometheus endpoint for the project's database
+    service_role_key: pulumi.Input[str] | None = None  # that endpoint's basic-auth password, a secret
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
                 postgres_client_version=backup.postgres_client_version,
                 build_timeout_minutes=backup.build_timeout_minutes,
                 log_retention_days=backup.log_retention_days,
+                storage=supabase.storage_s3 if backup.include_storage else None,
             ),
             under_provider,
         )
@@ -192,6 +197,16 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
             under_provider,
         )
         outputs["alertsTopicArn"] = alarms.topic_arn
+        if alerts.database_metrics and supabase.metrics_url is not None and supabase.service_role_key is not None:
+            DatabaseMetrics(
+                "database-metrics",
+                DatabaseMetricsArgs(
+                    metrics_url=supabase.metrics_url,
+                    service_role_key=supabase.service_role_key,
+                    topic_arn=alarms.topic_arn,
+                ),
+                under_provider,
+            )
 
     if sections.ci_identity.enabled:
         ci = sections.ci_identity
@@ -201,6 +216,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
             CiIdentityArgs(
                 github_repository=ci.github_repository,
                 deploy_branch=ci.deploy_branch,
+                deploy_environment=ci.deploy_environment,
                 oidc_provider_arn=ci.oidc_provider_arn,
                 deploy_policy_arns=ci.deploy_policy_arns,
                 preview_policy_arns=ci.preview_policy_arns,

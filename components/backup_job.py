@@ -26,6 +26,27 @@ START_BUILD_TARGET = "arn:aws:scheduler:::aws-sdk:codebuild:startBuild"
 
 
 @dataclass(frozen=True, kw_only=True)
+class StorageS3Access:
+    """How the job reads Supabase Storage through its S3 endpoint: a session token (Supabase's documented
+    S3 authentication with a JWT: access key = project ref, secret key = anon key, session token = the JWT).
+    The service-role JWT as session token reads every bucket; the program has it, so no key is made by hand."""
+
+    endpoint_url: pulumi.Input[str]  # https://<ref>.storage.supabase.co/storage/v1/s3
+    region: str
+    access_key_id: pulumi.Input[str]
+    secret_access_key: pulumi.Input[str]
+    session_token: pulumi.Input[str]
+
+
+# Each key of the storage secret becomes one variable of the build (buildspec `env.secrets-manager`).
+STORAGE_SECRET_VARIABLES = {
+    "STORAGE_S3_ACCESS_KEY_ID": "access_key_id",
+    "STORAGE_S3_SECRET_ACCESS_KEY": "secret_access_key",
+    "STORAGE_S3_SESSION_TOKEN": "session_token",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
 class BackupJobArgs:
     bucket_name: pulumi.Input[str]
     stack: str
@@ -42,9 +63,11 @@ class BackupJobArgs:
     postgres_client_version: int = 17
     build_timeout_minutes: int = 60
     log_retention_days: int = 90
+    # Set: each run also copies the Storage buckets (changed objects only) into the backup.
+    storage: StorageS3Access | None = None
 
 
-def buildspec(secret_name: str, postgres_client_version: int) -> str:
+def buildspec(secret_name: str, postgres_client_version: int, storage_secret_name: str | None = None) -> str:
     """The job's steps. pg_dump must be at least the server's major version, so it comes from PGDG rather
     than Ubuntu's older default client."""
     pgdg_key = "/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc"
@@ -54,7 +77,14 @@ def buildspec(secret_name: str, postgres_client_version: int) -> str:
             "env": {
                 "shell": "bash",
                 # Read at run time into the build's environment, masked in logs; never in the project definition.
-                "secrets-manager": {"DATABASE_URL": secret_name},
+                "secrets-manager": {
+                    "DATABASE_URL": secret_name,
+                    **(
+                        {variable: f"{storage_secret_name}:{key}" for variable, key in STORAGE_SECRET_VARIABLES.items()}
+                        if storage_secret_name
+                        else {}
+                    ),
+                },
             },
             "phases": {
                 "install": {
@@ -101,6 +131,31 @@ class BackupJob(pulumi.ComponentResource):
             opts=child,
         )
 
+        storage_secret = None
+        if args.storage is not None:
+            storage = args.storage
+            storage_secret = aws.secretsmanager.Secret(
+                f"{name}-storage-s3",
+                description=f"Supabase Storage S3 credentials the backup job of {pulumi.get_stack()} copies with",
+                recovery_window_in_days=7,
+                opts=child,
+            )
+            aws.secretsmanager.SecretVersion(
+                f"{name}-storage-s3-value",
+                secret_id=storage_secret.id,
+                # The session token is the service-role key: secret where it enters, like the database URL.
+                secret_string=pulumi.Output.secret(
+                    pulumi.Output.json_dumps(
+                        {
+                            "access_key_id": storage.access_key_id,
+                            "secret_access_key": storage.secret_access_key,
+                            "session_token": storage.session_token,
+                        }
+                    )
+                ),
+                opts=child,
+            )
+
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/codebuild/{pulumi.get_project()}-{pulumi.get_stack()}-backup",
@@ -123,6 +178,15 @@ class BackupJob(pulumi.ComponentResource):
                 "Resource": secret.arn,
             },
         ]
+        if storage_secret is not None:
+            job_statements.append(
+                {
+                    "Sid": "ReadStorageKeys",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": storage_secret.arn,
+                }
+            )
         if args.source_connection_arn:
             job_statements.append(
                 {
@@ -151,7 +215,9 @@ class BackupJob(pulumi.ComponentResource):
                 type="GITHUB",
                 location=f"https://github.com/{args.source_repository}.git",
                 git_clone_depth=1,
-                buildspec=secret.name.apply(lambda secret_name: buildspec(secret_name, args.postgres_client_version)),
+                buildspec=pulumi.Output.all(secret.name, storage_secret.name if storage_secret else None).apply(
+                    lambda names: buildspec(names[0], args.postgres_client_version, names[1])
+                ),
                 auth=(
                     aws.codebuild.ProjectSourceAuthArgs(type="CODECONNECTIONS", resource=args.source_connection_arn)
                     if args.source_connection_arn
@@ -170,6 +236,19 @@ class BackupJob(pulumi.ComponentResource):
                     ),
                     aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
                         name="BACKUP_STACK", value=args.stack, type="PLAINTEXT"
+                    ),
+                    # `ops backup` copies Storage when its endpoint is set (the keys come from the secret).
+                    *(
+                        [
+                            aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                                name="STORAGE_S3_ENDPOINT_URL", value=args.storage.endpoint_url, type="PLAINTEXT"
+                            ),
+                            aws.codebuild.ProjectEnvironmentEnvironmentVariableArgs(
+                                name="STORAGE_S3_REGION", value=args.storage.region, type="PLAINTEXT"
+                            ),
+                        ]
+                        if args.storage is not None
+                        else []
                     ),
                 ],
             ),

@@ -20,12 +20,23 @@ STS_AUDIENCE = "sts.amazonaws.com"
 class CiIdentityArgs:
     github_repository: str  # owner/name
     deploy_branch: str = "main"
+    # Set when the deploy job declares `environment:`: GitHub then signs `environment:<name>` as subject.
+    deploy_environment: str | None = None
     # An account holds one provider per URL: a second stack in the account passes the first one's ARN.
     oidc_provider_arn: str | None = None
     deploy_policy_arns: Sequence[str] = ("arn:aws:iam::aws:policy/AdministratorAccess",)
     preview_policy_arns: Sequence[str] = ("arn:aws:iam::aws:policy/ReadOnlyAccess",)
     # Data a preview must never read even though ReadOnlyAccess would let it: the database dumps.
     backup_bucket_arn: pulumi.Input[str] | None = None
+
+
+def deploy_subjects(repository: str, branch: str, environment: str | None) -> list[str]:
+    """The OIDC subjects the deploy role trusts. GitHub's subject for a job with `environment:` names only the
+    environment (no branch): the environment's deployment-branch rule is what keeps other branches out."""
+    subjects = [f"repo:{repository}:ref:refs/heads/{branch}"]
+    if environment:
+        subjects.append(f"repo:{repository}:environment:{environment}")
+    return subjects
 
 
 class CiIdentity(pulumi.ComponentResource):
@@ -51,12 +62,13 @@ class CiIdentity(pulumi.ComponentResource):
         self.oidc_provider_arn = provider_arn
 
         repository = args.github_repository
-        # `sub` names the repository and what ran the workflow: only a push (or dispatch) on the deploy branch.
+        # `sub` names the repository and what ran the workflow: a push, dispatch or schedule on the deploy
+        # branch (the production job, drift and the drill) or, when set, a job in the deploy environment.
         deploy = self._role(
             f"{name}-deploy",
             provider_arn,
             description=f"Deploys {pulumi.get_stack()} from {repository}@{args.deploy_branch}",
-            subject=f"repo:{repository}:ref:refs/heads/{args.deploy_branch}",
+            subjects=deploy_subjects(repository, args.deploy_branch, args.deploy_environment),
             policy_arns=args.deploy_policy_arns,
             max_session_seconds=7200,
         )
@@ -65,7 +77,7 @@ class CiIdentity(pulumi.ComponentResource):
             f"{name}-preview",
             provider_arn,
             description=f"Read-only previews of {pulumi.get_stack()} for pull requests of {repository}",
-            subject=f"repo:{repository}:pull_request",
+            subjects=[f"repo:{repository}:pull_request"],
             policy_arns=args.preview_policy_arns,
             max_session_seconds=3600,
         )
@@ -105,11 +117,13 @@ class CiIdentity(pulumi.ComponentResource):
         provider_arn: pulumi.Input[str],
         *,
         description: str,
-        subject: str,
+        subjects: Sequence[str],
         policy_arns: Sequence[str],
         max_session_seconds: int,
     ) -> aws.iam.Role:
-        # Exact matches on both claims: no wildcard lets another repository, branch or event in.
+        # Exact matches on both claims (a list is any one of them): no wildcard lets another repository,
+        # branch or event in.
+        subject: str | list[str] = subjects[0] if len(subjects) == 1 else list(subjects)
         condition = {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subject}}
         role = aws.iam.Role(
             name,

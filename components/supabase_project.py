@@ -32,6 +32,7 @@ from providers.supabase.function_bundle import (
     referenced_names,
 )
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
+from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
 from stackconfig.storage import StorageBucket as BucketConfig
@@ -161,6 +162,14 @@ class SupabaseProject(pulumi.ComponentResource):
             ),
             child,
         )
+
+        # Point-in-time recovery, when the stack asks for it (prod): the PITR add-on.
+        if config.pitr_retention_days is not None:
+            PitrAddon(
+                f"{name}-pitr",
+                PitrAddonArgs(project_ref=ref, retention_days=config.pitr_retention_days, management_api_url=api_url),
+                child,
+            )
 
         # Each function's files, read once: their hashes decide redeploys, their text which secrets are read.
         bundles = {slug: collect_files(config.functions_dir, slug) for slug in discover_functions(config.functions_dir)}

@@ -24,7 +24,8 @@ from ops.backup.errors import BackupError, BackupIntegrityError, RestoreRefused
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
 from ops.backup.pgtools import Connection, PgClient
-from ops.backup.toc import restore_list
+from ops.backup.toc import parse_entry, restore_list
+from ops.progress import Progress
 
 log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
@@ -38,8 +39,30 @@ class FetchedBackup:
 
 
 def load_manifest(s3: Any, location: BackupLocation) -> Manifest:
+    """The manifest at `location`, refused unless it names its own stack and only keys under its own prefix."""
+    source = f"s3://{location.bucket}/{location.manifest_key}"
     raw = s3.get_object(Bucket=location.bucket, Key=location.manifest_key)["Body"].read()
-    return Manifest.from_json(raw, source=f"s3://{location.bucket}/{location.manifest_key}")
+    manifest = Manifest.from_json(raw, source=source)
+    check_bound_to(manifest, location, source=source)
+    return manifest
+
+
+def check_bound_to(manifest: Manifest, location: BackupLocation, *, source: str) -> None:
+    """A manifest is read only from its own prefix, but the keys inside it are data: a manifest that points
+    at another stack's dump or index would restore that stack's data under this stack's name."""
+    refusal = "; nothing was restored. Restore that stack's own backup (--stack), or use another backup"
+    if manifest.stack != location.stack:
+        raise BackupIntegrityError(f"{source} was written for stack {manifest.stack!r}, not "
+                                   f"{location.stack!r}{refusal}")
+    expected = {"dump_key": location.dump_key}
+    if manifest.storage is not None:
+        expected["storage.index_key"] = location.storage_index_key
+    found = {"dump_key": manifest.dump_key,
+             "storage.index_key": manifest.storage.index_key if manifest.storage else None}
+    for name, key in expected.items():
+        if found[name] != key:
+            raise BackupIntegrityError(f"{source} names {name} {found[name]!r}, which is not under "
+                                       f"{location.prefix} (expected {key!r}){refusal}")
 
 
 def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBackup:
@@ -49,11 +72,14 @@ def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBa
     digest = hashlib.sha256()
     size = 0
     body = s3.get_object(Bucket=location.bucket, Key=manifest.dump_key)["Body"]
+    progress = Progress(f"download {manifest.dump_key}", total=manifest.size_bytes)
     with target.open("wb") as out:
         for chunk in iter(lambda: body.read(_CHUNK), b""):
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+            progress.advance(len(chunk))
+    progress.finish()
     where = f"s3://{location.bucket}/{manifest.dump_key}"
     if size != manifest.size_bytes:
         target.unlink()
@@ -78,6 +104,7 @@ def restore_database(fetched: FetchedBackup, target_url: str, pg: PgClient, *, c
     with psycopg.connect(connection.psycopg_conninfo, autocommit=True) as db:
         if not clean:
             _refuse_non_empty_target(db, manifest)
+        partitioned = _partitioned_tables_in(db, listing) if clean else []
     with tempfile.TemporaryDirectory(prefix="ops-restore-") as work:
         list_file, prefix_file = Path(work) / "restore.list", Path(work) / "prefix.sql"
         list_file.write_text(listing)
@@ -86,6 +113,12 @@ def restore_database(fetched: FetchedBackup, target_url: str, pg: PgClient, *, c
             tables = ", ".join(sql.Identifier(*t.split(".", 1)).as_string(None) for t in data_only_tables)
             # Platform-owned tables keep their definition: their rows are replaced, not the table.
             truncate = f"truncate table {tables} cascade;\n"
+        if partitioned:
+            # pg_restore --clean drops a partition's inherited primary key before its parent's, which
+            # PostgreSQL refuses; dropping the partitioned tables first (their partitions go with them) leaves
+            # its DROP ... IF EXISTS statements nothing to trip on, and the dump recreates all of it.
+            tables = ", ".join(sql.Identifier(schema, name).as_string(None) for schema, name in partitioned)
+            truncate += f"drop table if exists {tables} cascade;\n"
         prefix_file.write_text(truncate)
         restore_argv = [pg.path("pg_restore"), "--no-owner", f"--use-list={list_file}", "--file=-",
                         *(["--clean", "--if-exists"] if clean else []), str(fetched.dump)]
@@ -93,6 +126,16 @@ def restore_database(fetched: FetchedBackup, target_url: str, pg: PgClient, *, c
                      f"--dbname={connection.conninfo}", f"--file={prefix_file}", "--file=-"]
         _pipe(restore_argv, psql_argv, connection.env)
     log.info("restored %s into %s", fetched.location.prefix, connection.label)
+
+
+def _partitioned_tables_in(db: psycopg.Connection, listing: str) -> list[tuple[str, str]]:
+    """The target's partitioned tables that the restore list recreates."""
+    in_dump = {(e.schema, e.tag.split(" ")[0]) for e in map(parse_entry, listing.splitlines())
+               if e is not None and e.kind == "TABLE"}
+    found = db.execute("select n.nspname, c.relname from pg_catalog.pg_class c "
+                       "join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind = 'p' "
+                       "order by 1, 2").fetchall()
+    return [(str(schema), str(name)) for schema, name in found if (schema, name) in in_dump]
 
 
 def compare_with_manifest(target_url: str, manifest: Manifest, tables: list[str] | None = None) -> list[str]:

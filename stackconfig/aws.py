@@ -90,6 +90,8 @@ class BackupConfig(BaseModel):
     # pg_dump must be at least the server's major version.
     postgres_client_version: int = Field(default=17, ge=15, le=18)
     build_timeout_minutes: int = Field(default=60, ge=5, le=480)
+    # Copy the Storage buckets (documents, avatars, attachments) into each backup, changed objects only.
+    include_storage: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> BackupConfig:
@@ -124,6 +126,8 @@ class AlertsConfig(BaseModel):
     health_check: bool = True
     health_check_interval_seconds: Literal[10, 30] = 30
     health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    # The database's CPU, memory, disk and connection use scraped into CloudWatch, alarmed at guide 000 10.2.
+    database_metrics: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> AlertsConfig:
@@ -141,6 +145,9 @@ class CiIdentityConfig(BaseModel):
     enabled: bool = False
     github_repository: str | None = Field(default=None, pattern=REPOSITORY_PATTERN)
     deploy_branch: str = Field(default="main", min_length=1)
+    # The GitHub environment the deploy job of this stack runs in: its OIDC token then carries
+    # `environment:<name>` as subject instead of the branch, so the deploy role must trust that too.
+    deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
     # An account holds one GitHub OIDC provider: stacks sharing an account pass the first one's ARN here.
     oidc_provider_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
     # A deploy creates IAM roles, buckets, distributions and keys: narrow this list where the account allows.

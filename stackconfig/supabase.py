@@ -58,6 +58,8 @@ class SupabaseProjectConfig(BaseModel):
     # Refuse `pulumi destroy` on the project (prod): it holds every user's data.
     protect: bool = False
     ready_timeout_seconds: int = Field(default=900, ge=60, le=3600)
+    # Point-in-time recovery (the PITR add-on): days of WAL Supabase keeps; None: daily backups only.
+    pitr_retention_days: Literal[7, 14, 28] | None = None
     management_api_url: str = "https://api.supabase.com"
     project_url_template: str = "https://{ref}.supabase.co"
     functions_dir: str = "functions"

@@ -38,6 +38,26 @@ export function checkDatabase(
   });
 }
 
+/**
+ * The alerts the database's monitor raised in its last runs (private.active_system_alerts): any active one
+ * makes the report `degraded`, which the Route53 health check (matching `"status":"healthy"`) turns into an
+ * alarm on the stack's alerts topic. Only the alerts' type names are published.
+ */
+export function checkAlerts(db: Database, timeoutMs: number): Promise<CheckResult> {
+  return timed(async () => {
+    try {
+      const rows = await withTimeout(
+        db.asServiceRole((tx) => tx`select alert_type from private.active_system_alerts()`),
+        timeoutMs,
+      );
+      if (rows.length === 0) return { status: "ok" };
+      return { status: "failed", error: `active: ${rows.map((row) => String(row.alert_type)).join(", ")}` };
+    } catch (error) {
+      return { status: "failed", error: databaseProblem(error) };
+    }
+  });
+}
+
 /** Lists buckets through the Storage API with the service-role key: the API is up and the key is accepted. */
 export function checkStorage(env: Env, timeoutMs: number): Promise<CheckResult> {
   return timed(async () => {

@@ -14,7 +14,7 @@ import { createDatabase } from "../_shared/db.ts";
 import { type Env, envInt, envString } from "../_shared/env.ts";
 import { createPublicFunction, type EdgeFunction } from "../_shared/function.ts";
 import { jsonResponse } from "../_shared/responses.ts";
-import { checkAiProviders, checkDatabase, type CheckResult, checkStorage } from "./checks.ts";
+import { checkAiProviders, checkAlerts, checkDatabase, type CheckResult, checkStorage } from "./checks.ts";
 
 const NAME = "health-check";
 const DEFAULT_VERSION = "1.0.0";
@@ -24,7 +24,12 @@ export interface HealthReport {
   timestamp: string;
   version: string;
   duration_ms: number;
-  checks: { database: CheckResult; storage: CheckResult; ai_providers: Record<ProviderId, CheckResult> };
+  checks: {
+    database: CheckResult;
+    storage: CheckResult;
+    ai_providers: Record<ProviderId, CheckResult>;
+    alerts: CheckResult;
+  };
 }
 
 export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
@@ -44,20 +49,22 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
 
   const run = async () => {
     const started = performance.now();
-    const [database, storage, ai_providers] = await Promise.all([
+    const [database, storage, ai_providers, alerts] = await Promise.all([
       checkDatabase(db, timeoutMs, track),
       checkStorage(env, timeoutMs),
       checkAiProviders(env, timeoutMs),
+      checkAlerts(db, timeoutMs),
     ]);
     const report: HealthReport = {
       status: "healthy",
       timestamp: new Date().toISOString(),
       version: envString(env, "APP_VERSION") ?? DEFAULT_VERSION,
       duration_ms: Math.round(performance.now() - started),
-      checks: { database, storage, ai_providers },
+      checks: { database, storage, ai_providers, alerts },
     };
     const ai = Object.values(ai_providers).filter((c) => c.status !== "not_configured");
-    const anyFailed = [database, storage, ...ai].some((c) => c.status === "failed");
+    // An active alert degrades the report but is no reason to fail over: the platform still serves.
+    const anyFailed = [database, storage, alerts, ...ai].some((c) => c.status === "failed");
     const cannotServe = database.status === "failed" || storage.status === "failed" ||
       (ai.length > 0 && ai.every((c) => c.status === "failed"));
     report.status = anyFailed ? "degraded" : "healthy";

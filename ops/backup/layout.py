@@ -60,7 +60,15 @@ def storage_prefix(stack: str) -> str:
     return f"{BACKUP_ROOT}/{stack}/storage/"
 
 
-def storage_object_key(stack: str, bucket: str, key: str) -> str:
+def storage_object_key(stack: str, bucket: str, key: str, etag: str) -> str:
+    """One copy per object version (its source ETag in the name): a copy is never overwritten, so every
+    backup's index keeps pointing at the bytes the object had at that backup's time, and the job's role,
+    which may list but not read the bucket, decides what to copy from a listing alone."""
+    return f"{storage_prefix(stack)}{bucket}/{key}@{etag}"
+
+
+def legacy_storage_object_key(stack: str, bucket: str, key: str) -> str:
+    """Where copies went before they were named by version (one per key, overwritten); still restorable."""
     return f"{storage_prefix(stack)}{bucket}/{key}"
 
 

@@ -21,11 +21,12 @@ from botocore.exceptions import ClientError
 
 from ops.backup import dbstats
 from ops.backup.errors import BackupError
-from ops.backup.layout import BackupLocation, check_stack_name, list_complete_backups, utc_stamp
+from ops.backup.layout import BackupLocation, check_stack_name, utc_stamp
 from ops.backup.manifest import Manifest, StorageSummary
 from ops.backup.pgtools import Connection, PgClient
-from ops.backup.storage import ObjectStore, copy_to_backup, read_index
+from ops.backup.storage import ObjectStore, copy_to_backup
 from ops.backup.upload import DEFAULT_PART_SIZE, MultipartStreamUpload
+from ops.progress import CountingReader, Progress
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,10 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
                                            part_size=settings.part_size,
                                            concurrency=settings.upload_concurrency) as upload:
                     assert dump.stdout is not None
-                    sent = upload.send(dump.stdout)
+                    # The dump's size is known only at its end: bytes and rate, no time left.
+                    progress = Progress(f"dump to s3://{settings.bucket}/{location.dump_key}")
+                    sent = upload.send(CountingReader(dump.stdout, progress))  # type: ignore[arg-type]
+                    progress.finish()
                     exit_code = dump.wait()
                     if exit_code != 0:
                         raise BackupError(f"pg_dump failed (exit {exit_code}): {_tail(stderr)}; the partial "
@@ -140,15 +144,7 @@ class _RowCounter:
 def _copy_storage(settings: BackupSettings, location: BackupLocation) -> StorageSummary | None:
     if settings.storage_source is None:
         return None
-    previous: dict[str, dict[str, Any]] = {}
-    try:
-        stamps = list_complete_backups(settings.s3, settings.bucket, settings.stack)
-        if stamps:
-            before = BackupLocation(settings.bucket, settings.stack, stamps[-1])
-            previous = read_index(settings.s3, settings.bucket, before.storage_index_key)
-    except ClientError as exc:  # a write-only role cannot read the previous index: copy everything
-        log.warning("cannot read the previous storage index (%s); copying every object", exc)
-    report = copy_to_backup(settings.storage_source, settings.s3, settings.bucket, settings.stack, previous)
+    report = copy_to_backup(settings.storage_source, settings.s3, settings.bucket, settings.stack)
     settings.s3.put_object(Bucket=settings.bucket, Key=location.storage_index_key, Body=report.index_json(),
                            ContentType="application/json")
     return StorageSummary(objects=len(report.index), total_bytes=report.total_bytes, copied=report.copied,

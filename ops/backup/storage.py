@@ -3,15 +3,18 @@
 The source is anything S3-compatible (Supabase Storage has an S3 endpoint,
 `https://<ref>.supabase.co/storage/v1/s3`), behind the small `ObjectStore` interface so the copy is
 the same code for backup (Supabase -> backup bucket) and restore (backup bucket -> Supabase).
-Copies live under `backups/<stack>/storage/<bucket>/<key>`, shared by all the stack's backups; each
-backup's `storage-index.json` lists the objects (and their source ETag and size) it consists of, and
-an object whose ETag and size match the previous backup's index is not copied again.
+Copies live under `backups/<stack>/storage/<bucket>/<key>@<source ETag>`, shared by all the stack's
+backups and never overwritten; each backup's `storage-index.json` lists the objects (their source ETag,
+size and copy) it consists of. An object whose copy is already listed with its size is not copied again,
+so each run copies only what changed since the last one, and its index has the database's recovery point.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -21,10 +24,13 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from ops.backup.errors import BackupError
-from ops.backup.layout import storage_object_key, storage_prefix
+from ops.backup.layout import legacy_storage_object_key, storage_object_key, storage_prefix
 from ops.backup.upload import DEFAULT_PART_SIZE
+from ops.progress import Progress
 
 log = logging.getLogger(__name__)
+# S3's ETag of a single-part upload is the body's MD5; a multipart one ends in -<parts> and is not.
+_PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
 # Streamed in fixed chunks by boto3's transfer manager: memory stays bounded for large objects too.
 TRANSFER = TransferConfig(multipart_threshold=DEFAULT_PART_SIZE, multipart_chunksize=DEFAULT_PART_SIZE,
                           max_concurrency=2, use_threads=True)
@@ -91,26 +97,41 @@ def read_index(s3: Any, bucket: str, key: str) -> dict[str, dict[str, Any]]:
     return dict(json.loads(raw)["objects"])
 
 
-def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str,
-                   previous_index: dict[str, dict[str, Any]]) -> StorageCopyReport:
-    """Copy every source object not already in the backup bucket with the same ETag and size."""
+def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source: str) -> None:
+    """Every entry must name the copy this stack's backup makes of that object: an index copied from another
+    stack would otherwise put that stack's files back under this one."""
+    for name, entry in index.items():
+        bucket, key = str(entry.get("bucket")), str(entry.get("key"))
+        expected = storage_object_key(stack, bucket, key, str(entry.get("etag")))
+        allowed = {expected, legacy_storage_object_key(stack, bucket, key)}
+        if entry.get("backup_key") not in allowed or name != f"{bucket}/{key}":
+            raise BackupError(f"{source}: entry {name!r} points at {entry.get('backup_key')!r}, not at "
+                              f"{expected!r} under {storage_prefix(stack)}; nothing was put back. Use another "
+                              "backup of this stack")
+
+
+def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str) -> StorageCopyReport:
+    """Copy every source object whose version has no complete copy in the backup bucket yet."""
     already = _existing_sizes(s3, backup_bucket, storage_prefix(stack))
     index: dict[str, dict[str, Any]] = {}
-    copied = skipped = 0
+    to_copy: list[StoredObject] = []
     for bucket in source.buckets():
         for obj in source.objects(bucket):
-            target = storage_object_key(stack, obj.bucket, obj.key)
-            entry = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag, "size": obj.size,
-                     "backup_key": target}
-            before = previous_index.get(f"{obj.bucket}/{obj.key}")
-            unchanged = before is not None and before["etag"] == obj.etag and int(before["size"]) == obj.size
-            if unchanged and already.get(target) == obj.size:
-                skipped += 1
-            else:
-                with closing(source.open(obj.bucket, obj.key)) as body:
-                    s3.upload_fileobj(body, backup_bucket, target, Config=TRANSFER)
-                copied += 1
-            index[f"{obj.bucket}/{obj.key}"] = entry
+            target = storage_object_key(stack, obj.bucket, obj.key, obj.etag)
+            index[f"{obj.bucket}/{obj.key}"] = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag,
+                                                "size": obj.size, "backup_key": target}
+            if already.get(target) != obj.size:
+                to_copy.append(obj)
+    # Listed first, copied second: the bytes to copy are known, so the progress line can say how long.
+    progress = Progress(f"storage: {len(to_copy)} objects into s3://{backup_bucket}",
+                        total=sum(o.size for o in to_copy))
+    for obj in to_copy:
+        with closing(source.open(obj.bucket, obj.key)) as body:
+            s3.upload_fileobj(body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key, obj.etag),
+                              Config=TRANSFER)
+        progress.advance(obj.size)
+    progress.finish()
+    copied, skipped = len(to_copy), len(index) - len(to_copy)
     log.info("storage: %d objects copied, %d unchanged", copied, skipped)
     return StorageCopyReport(index=index, copied=copied, skipped=skipped)
 
@@ -121,14 +142,42 @@ def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: s
     present: dict[tuple[str, str], int] = {}
     for bucket in sorted({entry["bucket"] for entry in index.values()}):
         present.update({(o.bucket, o.key): o.size for o in _safe_objects(target, bucket)})
-    copied = 0
-    for entry in index.values():
-        if present.get((entry["bucket"], entry["key"])) == int(entry["size"]):
-            continue
+    missing = [e for e in index.values() if present.get((e["bucket"], e["key"])) != int(e["size"])]
+    progress = Progress(f"storage: {len(missing)} objects put back", total=sum(int(e["size"]) for e in missing))
+    for entry in missing:
         with closing(s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]) as body:
             target.put(entry["bucket"], entry["key"], body)
-        copied += 1
-    return copied
+        progress.advance(int(entry["size"]))
+    progress.finish()
+    return len(missing)
+
+
+def verify_copies(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str) -> list[str]:
+    """Read every copy a backup's index names back from the backup bucket: it must exist with the object's
+    size and, where the source ETag is a plain MD5 (single-part uploads), with its MD5. Returns the problems."""
+    problems: list[str] = []
+    progress = Progress(f"storage: reading {len(index)} copies back",
+                        total=sum(int(e["size"]) for e in index.values()))
+    for name, entry in sorted(index.items()):
+        try:
+            body = s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]
+        except ClientError as exc:
+            problems.append(f"storage object {name}: its copy {entry['backup_key']} cannot be read "
+                            f"({exc.response.get('Error', {}).get('Code')})")
+            continue
+        digest, size = hashlib.md5(usedforsecurity=False), 0
+        with closing(body):
+            for chunk in iter(lambda b=body: b.read(1024 * 1024), b""):
+                digest.update(chunk)
+                size += len(chunk)
+                progress.advance(len(chunk))
+        if size != int(entry["size"]):
+            problems.append(f"storage object {name}: its copy has {size} bytes, the backup says {entry['size']}")
+        elif _PLAIN_MD5.match(str(entry["etag"])) and digest.hexdigest() != entry["etag"]:
+            problems.append(f"storage object {name}: its copy's MD5 is {digest.hexdigest()}, the object's ETag "
+                            f"was {entry['etag']} (corrupted)")
+    progress.finish()
+    return problems
 
 
 def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:

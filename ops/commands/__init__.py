@@ -8,4 +8,8 @@ COMMAND_MODULES: list[str] = [
     "restore",
     "verify_backup",
     "frontend_env",
+    "publish_frontend",
+    "check_site",
+    "restore_pitr",
+    "scrape_metrics",
 ]

@@ -47,7 +47,9 @@ def storage_source(args: argparse.Namespace) -> S3ObjectStore | None:
         return None
     client = s3_client(args.storage_endpoint_url, args.storage_region,
                        aws_access_key_id=os.environ.get("STORAGE_S3_ACCESS_KEY_ID"),
-                       aws_secret_access_key=os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY"))
+                       aws_secret_access_key=os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY"),
+                       # Supabase's session-token authentication (the scheduled job's credentials).
+                       aws_session_token=os.environ.get("STORAGE_S3_SESSION_TOKEN"))
     return S3ObjectStore(client, tuple(args.storage_bucket))
 
 

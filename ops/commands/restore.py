@@ -21,7 +21,7 @@ from ops.backup.cli_support import (
 )
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
-from ops.backup.storage import copy_from_backup, read_index
+from ops.backup.storage import check_index_belongs, copy_from_backup, read_index
 from ops.backup.table_restore import restore_tables
 from ops.commands.backup import storage_source
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
@@ -111,6 +111,7 @@ def _restore_storage(args: argparse.Namespace, s3: Any, manifest: Manifest) -> N
     target = storage_source(args)
     assert target is not None
     index = read_index(s3, args.bucket, manifest.storage.index_key)
+    check_index_belongs(index, manifest.stack, source=f"s3://{args.bucket}/{manifest.storage.index_key}")
     print(f"storage: {copy_from_backup(index, s3, args.bucket, target)} objects put back "
           f"({len(index)} in the backup)")
 

@@ -23,6 +23,7 @@ from ops.backup.cli_support import (
 )
 from ops.backup.layout import STAMP_FORMAT
 from ops.backup.scratch import scratch_database
+from ops.backup.storage import check_index_belongs, read_index, verify_copies
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.restore import compare_with_manifest, fetch_verified, restore_database
 
@@ -38,6 +39,8 @@ def register(subparsers: Any) -> None:
                              "embedded one)")
     parser.add_argument("--max-age-hours", type=float, default=None,
                         help="also fail when the backup is older than this (the recovery point objective)")
+    parser.add_argument("--skip-storage", action="store_true",
+                        help="do not read the backup's storage copies back (by default each is checked)")
     parser.set_defaults(run=run)
 
 
@@ -59,6 +62,14 @@ def run(args: argparse.Namespace) -> int:
             with scratch_database(args.scratch_url) as scratch_url:
                 restore_database(fetched, scratch_url, pg_client(args), clean=False)
                 problems = compare_with_manifest(scratch_url, fetched.manifest)
+            storage = fetched.manifest.storage
+            if storage is not None and not args.skip_storage:
+                where = f"s3://{args.bucket}/{storage.index_key}"
+                index = read_index(s3, args.bucket, storage.index_key)
+                check_index_belongs(index, args.stack, source=where)
+                if len(index) != storage.objects:
+                    problems.append(f"{where} lists {len(index)} objects, the manifest says {storage.objects}")
+                problems += verify_copies(index, s3, args.bucket)
     except BackupError as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
@@ -69,7 +80,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"backup {location.stamp} does not restore to what its manifest says:\n  "
                     + "\n  ".join(problems))
     manifest = fetched.manifest
+    storage_note = ""
+    if manifest.storage is not None and not args.skip_storage:
+        storage_note = f"; {manifest.storage.objects} storage objects read back intact"
     print(f"backup {location.stamp} verified: checksum, newest migration "
           f"{manifest.newest_migration or 'none'} and {len(manifest.row_counts)} tables' row counts match "
-          f"({age_hours:.1f} hours old)")
+          f"({age_hours:.1f} hours old){storage_note}")
     return EXIT_OK

@@ -16,6 +16,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.aws_platform import SupabaseInputs, build_aws_platform
+from components.backup_job import StorageS3Access
 from components.dns import SupabaseDomainRecords, TxtRecord
 from ops.engineless.program import (
     PROJECT_NAME,
@@ -32,6 +33,8 @@ SUPABASE_REF = "abcdefghijklmnopqrst"
 SUPABASE_URL = f"https://{SUPABASE_REF}.supabase.co"
 DATABASE_URL = f"postgresql://postgres.{SUPABASE_REF}:s3cret-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres"
 HEALTH_CHECK_URL = f"{SUPABASE_URL}/functions/v1/health-check"
+ANON_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.anon-signature"
+SERVICE_ROLE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.service-role-signature"
 
 
 def supabase_inputs(with_custom_domain: bool = False) -> SupabaseInputs:
@@ -50,6 +53,15 @@ def supabase_inputs(with_custom_domain: bool = False) -> SupabaseInputs:
         database_url=pulumi.Output.secret(DATABASE_URL),
         health_check_url=HEALTH_CHECK_URL,
         custom_domain=custom_domain,
+        metrics_url=f"{SUPABASE_URL}/customer/v1/privileged/metrics",
+        service_role_key=pulumi.Output.secret(SERVICE_ROLE_KEY),
+        storage_s3=StorageS3Access(
+            endpoint_url=f"{SUPABASE_URL}/storage/v1/s3",
+            region="eu-central-1",
+            access_key_id=SUPABASE_REF,
+            secret_access_key=ANON_KEY,
+            session_token=pulumi.Output.secret(SERVICE_ROLE_KEY),
+        ),
     )
 
 

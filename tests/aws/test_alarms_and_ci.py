@@ -62,7 +62,8 @@ def test_backup_job_alarms_on_a_failed_run_and_on_no_successful_run(deployed):
 
 def test_health_check_watches_the_health_check_function_with_an_alarm(deployed):
     check = one(deployed, "aws:route53/healthCheck:HealthCheck")
-    assert check.inputs["type"] == "HTTPS" and check.inputs["enableSni"] is True
+    assert check.inputs["type"] == "HTTPS_STR_MATCH" and check.inputs["enableSni"] is True
+    assert check.inputs["searchString"] == '"status":"healthy"', "a degraded answer (an active alert) must alarm"
     assert check.inputs["fqdn"] == f"{SUPABASE_REF}.supabase.co"
     assert check.inputs["resourcePath"] == "/functions/v1/health-check"
     assert int(check.inputs["requestInterval"]) == {"staging": 30, "prod": 10}[deployed.stack]
@@ -88,9 +89,11 @@ def test_deploy_role_is_only_for_the_main_branch(deployed):
     provider = one(deployed, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").outputs["arn"]
     assert trust["Principal"] == {"Federated": provider}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert trust["Condition"] == {"StringEquals": {
-        f"{OIDC}:aud": "sts.amazonaws.com", f"{OIDC}:sub": "repo:example-org/ai-platform:ref:refs/heads/main",
-    }}, "no wildcard: no other branch, repository or pull request may deploy"
+    main = "repo:example-org/ai-platform:ref:refs/heads/main"
+    # Staging's deploy job runs in the `staging` environment, whose token names the environment instead.
+    subject = {"staging": [main, "repo:example-org/ai-platform:environment:staging"], "prod": main}[deployed.stack]
+    assert trust["Condition"] == {"StringEquals": {f"{OIDC}:aud": "sts.amazonaws.com", f"{OIDC}:sub": subject}}, (
+        "no wildcard: no other branch, environment, repository or pull request may deploy")
 
 
 def test_preview_role_is_read_only_for_pull_requests_and_cannot_read_secrets_or_dumps(deployed):

@@ -102,14 +102,15 @@ def test_job_runs_the_operator_backup_command_on_the_stacks_schedule(deployed):
     assert any(c.startswith("python -m ops backup") for c in commands)
     install = " ".join(spec["phases"]["install"]["commands"])
     assert "postgresql-client-17" in install and "pip install --quiet -r requirements.txt" in install
-    secret = one(deployed, "aws:secretsmanager/secret:Secret")
-    assert spec["env"]["secrets-manager"] == {"DATABASE_URL": secret.outputs["name"]}
+    secret = one(deployed, "aws:secretsmanager/secret:Secret", "backup-job-database-url")
+    assert spec["env"]["secrets-manager"]["DATABASE_URL"] == secret.outputs["name"]
     variables = {v["name"]: v["value"] for v in project.inputs["environment"]["environmentVariables"]}
-    assert variables == {"BACKUP_BUCKET": deployed.outputs["backupBucket"], "BACKUP_STACK": deployed.stack}
+    assert {k: v for k, v in variables.items() if k.startswith("BACKUP_")} == {
+        "BACKUP_BUCKET": deployed.outputs["backupBucket"], "BACKUP_STACK": deployed.stack}
     assert project.inputs["serviceRole"] == one(deployed, "aws:iam/role:Role", "backups-writer").outputs["arn"]
     assert project.inputs["source"]["location"] == "https://github.com/example-org/ai-platform.git"
 
-    schedule = one(deployed, "aws:scheduler/schedule:Schedule")
+    schedule = one(deployed, "aws:scheduler/schedule:Schedule", "backup-job-schedule")
     assert schedule.inputs["scheduleExpression"] == "cron(0 2 * * ? *)", "daily by default"
     assert schedule.inputs["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:codebuild:startBuild"
     assert f'"ProjectName": "{project.outputs["name"]}"' in schedule.inputs["target"]["input"]
@@ -118,7 +119,7 @@ def test_job_runs_the_operator_backup_command_on_the_stacks_schedule(deployed):
 
 
 def test_database_url_is_a_secret_and_never_in_the_project(deployed):
-    version = one(deployed, "aws:secretsmanager/secretVersion:SecretVersion")
+    version = one(deployed, "aws:secretsmanager/secretVersion:SecretVersion", "backup-job-database-url-value")
     assert "secretString" in version.secret_inputs
     project = one(deployed, "aws:codebuild/project:Project")
     assert "postgresql://" not in str(project.inputs)
@@ -128,7 +129,7 @@ def test_database_url_is_a_secret_and_never_in_the_project(deployed):
 
 def test_job_logs_to_cloudwatch_with_retention(deployed):
     project = one(deployed, "aws:codebuild/project:Project")
-    group = one(deployed, "aws:cloudwatch/logGroup:LogGroup")
+    group = one(deployed, "aws:cloudwatch/logGroup:LogGroup", "backup-job-logs")
     assert int(group.inputs["retentionInDays"]) == 90
     assert project.inputs["logsConfig"]["cloudwatchLogs"] == {"status": "ENABLED", "groupName": group.outputs["name"]}
     run_policy = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "backup-job-run-policy"))

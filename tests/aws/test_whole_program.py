@@ -49,7 +49,7 @@ def test_the_health_check_watches_the_projects_health_check_function():
     [check] = whole_program("prod").of_type("aws:route53/healthCheck:HealthCheck")
     assert check.inputs["fqdn"] == f"{SUPABASE_REF}.supabase.co"
     assert check.inputs["resourcePath"] == "/functions/v1/health-check"
-    assert check.inputs["type"] == "HTTPS"
+    assert check.inputs["type"] == "HTTPS_STR_MATCH" and check.inputs["searchString"] == "\"status\":\"healthy\""
 
 
 def test_the_local_stack_has_no_aws_resources():

@@ -70,8 +70,7 @@ def supabase_stack(engine_settings: EngineSettings, cluster: LocalDatabase, data
     fake = FakeSupabase(token=TEST_TOKEN).start()
     try:
         with TlsPooler(cluster.port) as pooler:
-            fake.pooler_target = {"db_host": "127.0.0.1", "db_port": pooler.port, "db_user": "postgres",
-                                  "db_name": database}
+            fake.database_endpoint = ("127.0.0.1", pooler.port, "postgres", database)
             config: dict[str, Any] = {
                 **AWS_PARTS_OFF,
                 "supabase": {

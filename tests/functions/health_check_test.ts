@@ -158,6 +158,30 @@ Deno.test("one AI provider failing: degraded but 200, since the chat falls back"
   });
 });
 
+Deno.test("an alert the database monitor raised: degraded but 200, naming the alert; cleared once it ages out", async () => {
+  await using world = await startWorld();
+  await world
+    .sql`insert into private.system_alerts (alert_type, details) values ('high_failure_rate', '{"count": 11}')`;
+  try {
+    const { status, report, text } = await health(world);
+
+    assert.equal(status, 200, "the platform still serves: no failover");
+    assert.equal(report!.status, "degraded");
+    assert.equal(report!.checks.alerts.status, "failed");
+    assert.equal(report!.checks.alerts.error, "active: high_failure_rate");
+    assert.ok(!text.includes('"status":"healthy"'), "Route53's string match must not find a healthy status");
+    assert.ok(!text.includes("11"), "the alert's details stay in the database");
+
+    await world.sql`update private.system_alerts set raised_at = now() - interval '20 minutes'`;
+    const later = await health(world);
+    assert.equal(later.report!.status, "healthy");
+    assert.equal(later.report!.checks.alerts.status, "ok");
+    assert.ok(later.text.startsWith('{"status":"healthy"'), "within the 5120 bytes Route53 searches");
+  } finally {
+    await world.sql`delete from private.system_alerts`;
+  }
+});
+
 Deno.test("every configured AI provider failing: 503", async () => {
   await using world = await startWorld({ GOOGLE_AI_API_KEY: undefined });
   world.ai.openai.mode = "error_500";

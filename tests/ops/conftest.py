@@ -77,3 +77,20 @@ def empty_db(pg_cluster: LocalDatabase) -> str:
 @pytest.fixture(scope="session")
 def free_port() -> int:
     return free_tcp_port()
+
+
+@pytest.fixture
+def cloudfront(s3_endpoint):
+    return boto3.client("cloudfront", endpoint_url=s3_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def distribution(cloudfront, bucket) -> str:
+    config = {
+        "CallerReference": bucket, "Comment": "frontend", "Enabled": True, "DefaultRootObject": "index.html",
+        "Origins": {"Quantity": 1, "Items": [{"Id": "frontend-bucket", "DomainName": f"{bucket}.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "frontend-bucket", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+    }
+    return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ def load(name: str) -> dict:
 
 
 def pulumi_steps(job: dict) -> list[dict]:
-    return [step for step in job["steps"] if str(step.get("uses", "")).startswith("pulumi/actions@")]
+    return [step for step in job.get("steps", []) if str(step.get("uses", "")).startswith("pulumi/actions@")]
 
 
 def run_actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
@@ -115,3 +116,97 @@ def test_weekly_drill_runs_a_verify_backup_command_the_cli_accepts():
     assert argv[:3] == [".venv/bin/python", "-m", "ops"]
     args = build_parser().parse_args(argv[3:])
     assert args.command == "verify-backup" and args.max_age_hours == 26
+
+
+def needs_of(job: dict) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def ungated_deploy_jobs(workflow: dict, gate: str) -> list[str]:
+    """Jobs that run `pulumi up` without needing the gate job, directly or through the jobs they need."""
+    jobs = workflow["jobs"]
+
+    def gated(name: str) -> bool:
+        return name == gate or any(gated(need) for need in needs_of(jobs[name]))
+
+    return [name for name, job in jobs.items()
+            if any(s["with"]["command"] == "up" for s in pulumi_steps(job)) and not gated(name)]
+
+
+def test_no_deploy_job_runs_before_the_test_gate_passes():
+    workflow = load("deploy.yml")
+    assert workflow["jobs"]["checks"]["uses"] == "./.github/workflows/ci.yml"
+    assert ungated_deploy_jobs(workflow, "checks") == []
+    assert {"staging", "production"} <= {name for name, job in workflow["jobs"].items() if pulumi_steps(job)}
+
+
+def test_the_gate_check_finds_a_deploy_job_that_skips_the_tests():
+    workflow = load("deploy.yml")
+    workflow["jobs"]["staging"].pop("needs")
+    # production needs approve-production, which needs staging: it is now ungated too.
+    assert ungated_deploy_jobs(workflow, "checks") == ["staging", "production"]
+
+
+def makefile_recipe(target: str) -> list[str]:
+    lines = (PROJECT_ROOT / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe: list[str] = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+def test_ci_runs_the_linters_the_suite_and_both_dependency_audits_on_pull_requests_and_when_called():
+    workflow = load("ci.yml")
+    assert {"pull_request", "workflow_call", "schedule"} <= set(workflow["on"])
+    runs = {name: [str(step.get("run", "")) for step in job["steps"]] for name, job in workflow["jobs"].items()}
+    assert "make test" in runs["test"] and "make audit" in runs["audit"]
+    [test_rule] = [line for line in (PROJECT_ROOT / "Makefile").read_text().splitlines() if line.startswith("test:")]
+    assert "lint" in test_rule.split(":", 1)[1].split(), "make test runs the linters first"
+    audit = makefile_recipe("audit")
+    assert any(line.startswith("$(VENV)/bin/pip-audit") and "--strict" in line for line in audit)
+    assert any(line.startswith("npm audit") for line in audit)
+
+
+def test_dependabot_updates_the_pinned_python_npm_and_actions_dependencies():
+    config = yaml.safe_load((PROJECT_ROOT / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert ecosystems == {("pip", "/"), ("npm", "/"), ("github-actions", "/")}
+    assert (PROJECT_ROOT / "requirements.txt").exists() and (PROJECT_ROOT / "package-lock.json").exists()
+    pinned_actions = {str(step["uses"]).split("@")[0] for path in WORKFLOWS.glob("*.yml")
+                      for job in load(path.name)["jobs"].values() for step in job.get("steps", []) if "uses" in step}
+    assert "actions/checkout" in pinned_actions, "github-actions updates have something to update"
+
+
+def ops_commands(job: dict) -> list[tuple[int, argparse.Namespace]]:
+    """(step index, parsed arguments) of every `.venv/bin/python -m ops ...` line the job runs."""
+    found = []
+    for index, step in enumerate(job["steps"]):
+        script = str(step.get("run", "")).replace("\\\n", " ")
+        for line in script.splitlines():
+            argv = shlex.split(line.replace('"$(git -C frontend rev-parse --short=12 HEAD)"', "abc123"))
+            if argv[:3] == [".venv/bin/python", "-m", "ops"]:
+                found.append((index, build_parser().parse_args(argv[3:])))
+    return found
+
+
+@pytest.mark.parametrize("job_name", ["staging", "production"])
+def test_each_deploy_builds_publishes_and_checks_the_frontend_after_pulumi_up(job_name):
+    job = load("deploy.yml")["jobs"][job_name]
+    [up_index] = [i for i, step in enumerate(job["steps"]) if step in pulumi_steps(job)]
+    commands = {args.command: (index, args) for index, args in ops_commands(job)}
+    assert list(commands) == ["frontend-env", "publish-frontend", "check-site"]
+    indexes = [index for index, _ in commands.values()]
+    assert up_index < indexes[0] < indexes[1] < indexes[2], "after the up, in this order"
+    build = next(i for i, s in enumerate(job["steps"]) if "pnpm run build" in str(s.get("run", "")))
+    assert indexes[0] < build < indexes[1], "built with the stack's variables, then published"
+    env_args, publish_args, check_args = (args for _, args in commands.values())
+    assert str(env_args.output) == "frontend/.env.production"
+    assert str(publish_args.dist) == "frontend/dist"
+    assert env_args.outputs == publish_args.outputs == check_args.outputs == "${RUNNER_TEMP}/outputs.json"
+    stack = {"staging": "staging", "production": "prod"}[job_name]
+    assert any(f"pulumi stack output --json --stack {stack}" in str(s.get("run", "")) for s in job["steps"])

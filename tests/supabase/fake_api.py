@@ -117,6 +117,8 @@ class Project:
     custom_hostname: str = ""
     hostname_status: str = "1_not_started"
     reverifies_until_verified: int = 1
+    pitr_variant: str = ""  # pitr_7 | pitr_14 | pitr_28 when the add-on is on
+    pitr_restores: list[int] = field(default_factory=list)  # recovery_time_target_unix of each restore asked
 
     def response(self, with_database: bool = True) -> dict[str, Any]:
         body = {
@@ -167,14 +169,14 @@ class FakeSupabase:
         self.violations: list[str] = []
         self.slow_seconds = 3.0
         self.rate_limit_reset_seconds = 1
+        # Set (host, port, user, database): every project's session pooler is that real PostgreSQL, so a
+        # deployment through this fake can run its migrations (the recovery drill). None: Supabase's names.
+        self.database_endpoint: tuple[str, int, str, str] | None = None
         self._faults: dict[str, deque[str]] = defaultdict(deque)
         self._sent: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.RLock()
         self._routes = self._build_routes()
         self._server: ThreadingHTTPServer | None = None
-        # Where the pooler config points: Supabase's pooler host by default; a test that runs the migrations
-        # sets {"db_host", "db_port", "db_name"} of a real PostgreSQL (answered as a session pooler).
-        self.pooler_target: dict[str, Any] | None = None
         _warm_up_validators()
 
     # ------------------------------------------------------------------ lifecycle and test helpers
@@ -381,6 +383,9 @@ class FakeSupabase:
             ("GET", "/v1/projects/{ref}/config/database/pooler", self._pooler),
             ("PATCH", "/v1/projects/{ref}/database/password", self._set_password),
             ("PATCH", "/v1/projects/{ref}/billing/addons", self._apply_addon),
+            ("GET", "/v1/projects/{ref}/billing/addons", self._list_addons),
+            ("DELETE", "/v1/projects/{ref}/billing/addons/{addon_variant}", self._remove_addon),
+            ("POST", "/v1/projects/{ref}/database/backups/restore-pitr", self._restore_pitr),
             ("GET", "/v1/projects/{ref}/config/auth", self._get_auth),
             ("PATCH", "/v1/projects/{ref}/config/auth", self._patch_auth),
             ("GET", "/v1/projects/{ref}/config/database/postgres", self._get_postgres),
@@ -505,16 +510,15 @@ class FakeSupabase:
 
     def _pooler(self, params: dict[str, str], *_: Any) -> Any:
         project = self._project(params)
-        target = self.pooler_target or {}
-        host = target.get("db_host", f"aws-0-{project.region}.pooler.supabase.com")
-        port, name = target.get("db_port", 6543), target.get("db_name", "postgres")
-        user = target.get("db_user", f"postgres.{project.ref}")
-        url = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/{name}"
+        host, port, user, database = self.database_endpoint or (
+            f"aws-0-{project.region}.pooler.supabase.com", 6543, f"postgres.{project.ref}", "postgres")
+        mode = "session" if self.database_endpoint else "transaction"
+        url = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/{database}"
         return 200, [{
             "identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
-            "db_user": user, "db_host": host, "db_port": port, "db_name": name,
+            "db_user": user, "db_host": host, "db_port": port, "db_name": database,
             "connection_string": url, "connectionString": url, "default_pool_size": 15, "max_client_conn": 200,
-            "pool_mode": "session" if target else "transaction",
+            "pool_mode": mode,
         }]  # fmt: skip
 
     def _set_password(self, params: dict[str, str], body: dict[str, Any], *_: Any) -> Any:
@@ -525,7 +529,34 @@ class FakeSupabase:
         project = self._project(params)
         if body["addon_type"] == "compute_instance":
             project.instance_size = body["addon_variant"].removeprefix("ci_")
+        elif body["addon_type"] == "pitr":
+            project.pitr_variant = body["addon_variant"]
         return 200, None
+
+    def _list_addons(self, params: dict[str, str], *_: Any) -> Any:
+        project = self._project(params)
+        selected = [{"type": "compute_instance",
+                     "variant": {"id": f"ci_{project.instance_size}", "name": project.instance_size,
+                                 "price": {"description": "compute", "type": "usage", "interval": "hourly",
+                                           "amount": 0.01344}}}]
+        if project.pitr_variant:
+            days = project.pitr_variant.removeprefix("pitr_")
+            selected.append({"type": "pitr", "variant": {
+                "id": project.pitr_variant, "name": f"{days} days",
+                "price": {"description": "PITR", "type": "fixed", "interval": "monthly", "amount": 100}}})
+        return 200, {"selected_addons": selected, "available_addons": []}
+
+    def _remove_addon(self, params: dict[str, str], *_: Any) -> Any:
+        project = self._project(params)
+        if params["addon_variant"] == project.pitr_variant:
+            project.pitr_variant = ""
+        return 200, None
+
+    def _restore_pitr(self, params: dict[str, str], body: dict[str, Any], *_: Any) -> Any:
+        project = self._project(params)
+        # The spec documents no refusal for a project without the add-on (201, 401, 403, 429 only).
+        project.pitr_restores.append(int(body["recovery_time_target_unix"]))
+        return 201, None
 
     # auth
     def _auth_view(self, project: Project) -> dict[str, Any]:

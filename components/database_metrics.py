@@ -1,0 +1,157 @@
+"""The database's scaling triggers (guide 000 section 10.2) as CloudWatch alarms: a small Lambda function,
+started every five minutes by EventBridge Scheduler, scrapes Supabase's Prometheus metrics endpoint
+(ops/metrics) and publishes CPU, memory, disk and connection use; alarms at the guide's thresholds notify the
+stack's alerts topic, and so does a scraper that keeps failing (no data would otherwise look like no problem).
+
+Why Lambda: the scrape takes seconds every five minutes; CodeBuild's minute of start-up each time would cost
+more than the work. The code is this repository's ops/metrics and the prometheus_client it imports, packed
+file by file (sources only, so the archive's hash changes only when the code does)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import prometheus_client
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_policy import policy_document, service_trust_policy
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py publishes here
+HANDLER = "ops.metrics.lambda_handler.handler"
+RUNTIME = "python3.11"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseMetricsArgs:
+    metrics_url: pulumi.Input[str]  # https://<ref>.supabase.co/customer/v1/privileged/metrics
+    service_role_key: pulumi.Input[str]  # the endpoint's basic-auth password
+    topic_arn: pulumi.Input[str]
+    schedule: str = "rate(5 minutes)"
+    # Guide 000 section 10.2: CPU over 80 % sustained, memory over 90 %, the connection pool exhausted;
+    # 7.2 adds a full disk.
+    cpu_percent: float = 80.0
+    cpu_sustained_periods: int = 3
+    memory_percent: float = 90.0
+    disk_percent: float = 90.0
+    connections_percent: float = 95.0
+    log_retention_days: int = 30
+
+
+def code_archive() -> pulumi.AssetArchive:
+    assets: dict[str, pulumi.Asset | pulumi.Archive] = {"ops/__init__.py": pulumi.StringAsset("")}
+    for path in sorted((PROJECT_ROOT / "ops" / "metrics").glob("*.py")):
+        assets[f"ops/metrics/{path.name}"] = pulumi.FileAsset(str(path))
+    library = Path(prometheus_client.__file__).parent
+    for path in sorted(library.rglob("*.py")):
+        assets[f"prometheus_client/{path.relative_to(library).as_posix()}"] = pulumi.FileAsset(str(path))
+    return pulumi.AssetArchive(assets)
+
+
+class DatabaseMetrics(pulumi.ComponentResource):
+    function_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseMetricsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:database_metrics:DatabaseMetrics", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = pulumi.get_stack()
+        function_name = f"{pulumi.get_project()}-{stack}-db-metrics"
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        # The endpoint's password is the service-role key: a secret, read by the function at run time.
+        secret = aws.secretsmanager.Secret(
+            f"{name}-key", description=f"Service-role key the {stack} metrics scraper signs in with",
+            recovery_window_in_days=7, opts=child)
+        aws.secretsmanager.SecretVersion(
+            f"{name}-key-value", secret_id=secret.id, secret_string=pulumi.Output.secret(args.service_role_key),
+            opts=child)
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days, opts=child)
+        role = aws.iam.Role(
+            f"{name}-role",
+            description="Runs the database metrics scraper",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            opts=child,
+        )
+        # Exactly what a run needs: its logs, its secret, metrics in its own namespace.
+        aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.name,
+            policy=policy_document([
+                {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                 "Resource": pulumi.Output.concat(log_group.arn, ":*")},
+                {"Sid": "ReadKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret.arn},
+                {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+                 "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
+            ]),
+            opts=child,
+        )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            description="Scrapes Supabase's metrics endpoint into CloudWatch (ops/metrics)",
+            runtime=RUNTIME,
+            handler=HANDLER,
+            code=code_archive(),
+            role=role.arn,
+            timeout=60,
+            memory_size=128,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables={
+                "METRICS_URL": args.metrics_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+        )
+
+        scheduler_role = aws.iam.Role(
+            f"{name}-scheduler", description="Lets EventBridge Scheduler start the metrics scraper",
+            assume_role_policy=service_trust_policy("scheduler.amazonaws.com", account_id), opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-scheduler-policy", role=scheduler_role.name,
+            policy=policy_document([{"Sid": "InvokeScraper", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                                     "Resource": function.arn}]),
+            opts=child)
+        aws.scheduler.Schedule(
+            f"{name}-schedule",
+            description=f"Scrapes the {stack} database's metrics",
+            schedule_expression=args.schedule,
+            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+            target=aws.scheduler.ScheduleTargetArgs(arn=function.arn, role_arn=scheduler_role.arn),
+            opts=child,
+        )
+
+        for metric, threshold, periods in (
+            ("CpuUtilization", args.cpu_percent, args.cpu_sustained_periods),
+            ("MemoryUtilization", args.memory_percent, 1),
+            ("DiskUtilization", args.disk_percent, 1),
+            ("ConnectionUtilization", args.connections_percent, 1),
+        ):
+            self._alarm(
+                f"{name}-{metric.removesuffix('Utilization').lower()}",
+                args.topic_arn,
+                alarm_description=f"Database {metric} over {threshold:g}% (guide 000 section 10.2)",
+                namespace=NAMESPACE, metric_name=metric, dimensions={"Stack": stack}, statistic="Maximum",
+                period=300, evaluation_periods=periods, datapoints_to_alarm=periods,
+                comparison_operator="GreaterThanThreshold", threshold=threshold,
+                # The scraper's own alarm below covers silence; a missing point is not a full disk.
+                treat_missing_data="missing",
+            )
+        self._alarm(
+            f"{name}-scraper-failing",
+            args.topic_arn,
+            alarm_description="The database metrics scraper failed in each of its last three runs",
+            namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
+            statistic="Sum", period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            comparison_operator="GreaterThanOrEqualToThreshold", threshold=1, treat_missing_data="notBreaching",
+        )
+
+        self.function_name = function.name
+        self.register_outputs({"functionName": self.function_name})
+
+    def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: object) -> None:
+        aws.cloudwatch.MetricAlarm(
+            resource_name, alarm_actions=[topic_arn], ok_actions=[topic_arn],
+            opts=pulumi.ResourceOptions(parent=self), **metric)  # type: ignore[arg-type]
