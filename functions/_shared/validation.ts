@@ -20,12 +20,11 @@ const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
  * and cancelled at the first chunk past the limit, so a 300 MB upload costs at most one chunk over `maxBytes`.
  */
 export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
-  const declared = declaredLength(req);
-  if (declared !== null && declared > maxBytes) {
-    await req.body?.cancel();
-    throw bodyTooLarge(maxBytes);
-  }
-  const text = await readTextUpTo(req, maxBytes);
+  const text = await readTextBody(
+    req,
+    maxBytes,
+    "The request body is not valid UTF-8; send a JSON object encoded as UTF-8",
+  );
   if (text.trim() === "") {
     throw badRequest("invalid_json", 'The request body is empty; send a JSON object, e.g. {"content": "Hello"}');
   }
@@ -36,8 +35,27 @@ export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYT
   }
 }
 
+/**
+ * The body as UTF-8 text, exactly as sent (a webhook's signature is over these bytes), capped like readJsonBody:
+ * a declared `Content-Length` over `maxBytes` is refused unread, a stream is cancelled at the first chunk past it.
+ * Text that is not UTF-8 is a 400 `invalid_json` with `notUtf8Message`.
+ */
+export async function readTextBody(req: Request, maxBytes: number, notUtf8Message: string): Promise<string> {
+  const declared = declaredLength(req);
+  if (declared !== null && declared > maxBytes) {
+    await req.body?.cancel();
+    throw bodyTooLarge(maxBytes);
+  }
+  const bytes = await readBytesUpTo(req, maxBytes);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw badRequest("invalid_json", notUtf8Message);
+  }
+}
+
 function bodyTooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, "body_too_large", `The request body is larger than ${maxBytes} bytes; send less text`);
+  return new HttpError(413, "body_too_large", `The request body is larger than ${maxBytes} bytes; send less`);
 }
 
 /** The Content-Length the client declared, or null when absent or not a plain decimal (then the count decides). */
@@ -60,8 +78,8 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return bytes;
 }
 
-async function readTextUpTo(req: Request, maxBytes: number): Promise<string> {
-  if (req.body === null) return "";
+async function readBytesUpTo(req: Request, maxBytes: number): Promise<Uint8Array> {
+  if (req.body === null) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -76,11 +94,7 @@ async function readTextUpTo(req: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  try {
-    return UTF8.decode(chunks.length === 1 ? chunks[0] : concat(chunks, total));
-  } catch {
-    throw badRequest("invalid_json", "The request body is not valid UTF-8; send a JSON object encoded as UTF-8");
-  }
+  return chunks.length === 1 ? chunks[0] : concat(chunks, total);
 }
 
 /** Reads and validates the body; returns the parsed value typed by the schema. */
