@@ -92,7 +92,8 @@ def _events(value: Any) -> list[str]:
 class StripeWebhookEndpointProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         configured = req.config.get("stripeSecretKey")
-        self._configured_key = configured if isinstance(configured, str) else None
+        # Pulumi.yaml's default is "" (the engine requires a default for an optional key): empty means unset.
+        self._configured_key = configured if isinstance(configured, str) and configured else None
 
     def _client(self, props: Mapping[str, Any]) -> tuple[Any, Redactor]:
         # Imported here: the provider is pickled by reference, and check/diff never need the SDK.
