@@ -8,6 +8,7 @@ import pulumi
 
 from components.aws_platform import SupabaseInputs, build_aws_platform
 from components.database import Database, DatabaseArgs
+from components.function_schedules import FunctionSchedules, FunctionSchedulesArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from stackconfig import load_stack_config
@@ -36,6 +37,17 @@ if config.supabase.enabled:
         "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string)
     )
     pulumi.export("appliedMigrations", supabase_database.applied_count)
+    # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.
+    FunctionSchedules(
+        "function-schedules",
+        FunctionSchedulesArgs(
+            connection=supabase.pooler_connection_string,
+            functions_url=supabase.functions_url,
+            service_role_key=supabase.service_role_key,
+            functions_dir=config.supabase.functions_dir,
+        ),
+        pulumi.ResourceOptions(depends_on=[supabase_database, supabase]),
+    )
     # What the frontend build needs; the anon key is public by design, the service-role key never leaves.
     pulumi.export("supabaseUrl", supabase.url)
     pulumi.export("supabaseAnonKey", supabase.anon_key)

@@ -2,8 +2,9 @@
 
 `functions/<name>/` is a function (except `_shared` and dot-folders). Its `function.json` holds its deploy
 settings, `{"entrypoint": "index.ts", "verify_jwt": true}`; the stack config may override verify_jwt.
-A deploy uploads the function's files and everything under `functions/_shared/`, each named by its
-path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
+An optional `"schedule": "<cron expression>"` makes it a scheduled function (pg_cron calls it through pg_net;
+providers/supabase/function_schedule.py). A deploy uploads the function's files and everything under
+`functions/_shared/`, each named by its path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
 
 The program computes the hash at preview time and passes it as an input: the diff compares it, so
 `pulumi preview` already shows which functions will be redeployed, and nothing else is.
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
 
 SHARED_DIR = "_shared"
@@ -32,6 +34,7 @@ class FunctionSettings:
     entrypoint: str = "index.ts"
     verify_jwt: bool = True
     import_map: str | None = None
+    schedule: str | None = None
 
 
 def resolve_dir(functions_dir: str | Path) -> Path:
@@ -66,18 +69,27 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE} is not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
-    unknown = set(raw) - {"entrypoint", "verify_jwt", "import_map"}
+    unknown = set(raw) - {"entrypoint", "verify_jwt", "import_map", "schedule"}
     if unknown:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE}: unknown keys {', '.join(sorted(unknown))}; "
-            "allowed: entrypoint, verify_jwt, import_map"
+            "allowed: entrypoint, verify_jwt, import_map, schedule"
         )
+    schedule = raw.get("schedule")
+    if schedule is not None:
+        problem = cron_problem(schedule) if isinstance(schedule, str) else "is not a string"
+        if problem:
+            raise SupabaseError(
+                f"functions/{name}/{SETTINGS_FILE}: schedule {schedule!r} {problem}; write a cron expression "
+                'such as "*/5 * * * *" (every five minutes) or "30 seconds"'
+            )
     if not isinstance(raw.get("verify_jwt", True), bool):
         raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: verify_jwt must be true or false")
     settings = FunctionSettings(
         entrypoint=str(raw.get("entrypoint", "index.ts")),
         verify_jwt=raw.get("verify_jwt", True),
         import_map=raw.get("import_map"),
+        schedule=schedule.strip() if isinstance(schedule, str) else None,
     )
     if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
         raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")
