@@ -41,12 +41,22 @@ export async function claimJob(db: Database, worker: string, documentId?: string
           update public.processing_queue
           set status = 'processing', locked_at = now(), locked_by = ${worker}, attempts = attempts + 1
           where id = (select id from public.processing_queue
-                      where document_id = ${documentId} and status = 'queued'
+                      where document_id = ${documentId} and status = 'queued' and run_after <= now()
                       limit 1 for update skip locked)
           returning id, document_id, attempts`
       : tx<Job[]>`select id, document_id, attempts from public.claim_processing_jobs(${worker}, 1)`
   );
   return rows[0] ?? null;
+}
+
+/** Hands back a job claimed a second time in one run (its retry came due at once): the next run takes it. */
+export async function unclaimJob(db: Database, job: Job, worker: string): Promise<void> {
+  await db.asServiceRole((tx) =>
+    tx`
+      update public.processing_queue
+      set status = 'queued', attempts = greatest(attempts - 1, 0), locked_by = null, locked_at = null
+      where id = ${job.id} and locked_by = ${worker} and status = 'processing'`
+  );
 }
 
 export async function loadDocument(db: Database, job: Job, worker: string): Promise<DocumentToProcess | null> {

@@ -54,9 +54,10 @@ export async function ocrImage(config: VisionConfig, bytes: Uint8Array): Promise
 export async function ocrPdf(config: VisionConfig, bytes: Uint8Array): Promise<{ text: string; pages: number }> {
   const content = encodeBase64(bytes);
   const texts: string[] = [];
+  // Known after the first answer; until then, the first request's five pages.
   let totalPages = PAGES_PER_REQUEST;
   for (let first = 1; first <= Math.min(totalPages, config.maxPages); first += PAGES_PER_REQUEST) {
-    const last = Math.min(first + PAGES_PER_REQUEST - 1, config.maxPages);
+    const last = Math.min(first + PAGES_PER_REQUEST - 1, config.maxPages, totalPages);
     const pages = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     const body = {
       requests: [{ inputConfig: { content, mimeType: "application/pdf" }, features: FEATURES, pages }],

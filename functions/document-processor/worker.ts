@@ -27,6 +27,7 @@ import {
   loadDocument,
   releaseStaleJobs,
   reuseDuplicate,
+  unclaimJob,
 } from "./jobs.ts";
 import { readVisionConfig } from "./vision.ts";
 
@@ -71,9 +72,16 @@ export async function runWorker(env: Env, db: Database, log: Logger, options: Ru
     lost: 0,
     results: [],
   };
+  const seen = new Set<string>();
   while (summary.claimed < options.maxJobs && performance.now() - started < budgetMs) {
     const job = await claimJob(db, options.worker, options.documentId);
     if (!job) break;
+    // One attempt per job per run: a retry that is due at once waits for the next run.
+    if (seen.has(job.id)) {
+      await unclaimJob(db, job, options.worker);
+      break;
+    }
+    seen.add(job.id);
     summary.claimed++;
     const jobLog = log.child({ job_id: job.id, document_id: job.document_id, attempt: job.attempts });
     const outcome = await processJob(env, db, jobLog, job, options.worker, retry);
