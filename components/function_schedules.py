@@ -30,7 +30,8 @@ class FunctionSchedulesArgs:
     timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
-class FunctionSchedule(Resource, module="supabase", name="FunctionSchedule"):
+# A database resource (it runs SQL on the project, not the Management API), typed like the migrations.
+class FunctionSchedule(Resource, module="database", name="FunctionSchedule"):
     scheduled: pulumi.Output[bool]
     skippedReason: pulumi.Output[str | None]
     jobId: pulumi.Output[int | None]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -95,8 +96,10 @@ class FunctionScheduleProvider(ResourceProvider):
             if problem:
                 failures.append(CheckFailure("schedule", f"{schedule!r} {problem}"))
         url = news.get("functionUrl")
-        if isinstance(url, str) and not is_unknown(url) and not url.startswith("https://"):
-            failures.append(CheckFailure("functionUrl", "must be https:// (the key travels with each call)"))
+        if isinstance(url, str) and not is_unknown(url) and not _secure(url):
+            failures.append(
+                CheckFailure("functionUrl", "must be https:// (the key travels with each call); http only on loopback")
+            )
         timeout = news.get("timeoutMilliseconds")
         if isinstance(timeout, int | float) and not 1000 <= timeout <= 600_000:
             failures.append(CheckFailure("timeoutMilliseconds", "must be between 1000 and 600000"))
@@ -137,6 +140,11 @@ class FunctionScheduleProvider(ResourceProvider):
             if conn.execute("select 1 from cron.job where jobname = %s", (job_name(props["slug"]),)).fetchone():
                 conn.execute("select cron.unschedule(%s)", (job_name(props["slug"]),))
             conn.execute("delete from vault.secrets where name = %s", (secret_name(props["slug"]),))
+
+
+def _secure(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"})
 
 
 def _apply(props: dict[str, Any]) -> dict[str, Any]:

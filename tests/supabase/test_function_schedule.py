@@ -113,6 +113,7 @@ def test_refresh_notices_a_job_removed_by_hand(host, supabase_like_db):
 def test_check_refuses_a_bad_schedule_and_a_plain_http_url(host, fresh_db):
     result = host.check(FunctionScheduleProvider(), {}, props(fresh_db, schedule="61 * * * *",
                                                                functionUrl="http://example.com/f"))
+    assert not host.check(FunctionScheduleProvider(), {}, props(fresh_db, functionUrl="http://127.0.0.1:9/f")).failures
     assert {failure[0] for failure in result.failures} == {"schedule", "functionUrl"}
 
 

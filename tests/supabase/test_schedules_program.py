@@ -7,7 +7,7 @@ import pytest
 from components.function_schedules import scheduled_functions
 from tests.supabase.test_program import POOLER_URL, SERVICE_KEY, run
 
-SCHEDULE_TYPE = "pulumi-python:dynamic/supabase:FunctionSchedule"
+SCHEDULE_TYPE = "pulumi-python:dynamic/database:FunctionSchedule"
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
