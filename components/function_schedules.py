@@ -37,7 +37,7 @@ class FunctionSchedule(Resource, module="database", name="FunctionSchedule"):
     jobId: pulumi.Output[int | None]
 
     def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["key"]))
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["key", "keyDigest", "connection"]))
         super().__init__(
             FunctionScheduleProvider(), name, {**props, "scheduled": None, "skippedReason": None, "jobId": None}, opts
         )

@@ -67,7 +67,7 @@ def test_without_pg_cron_pg_net_and_vault_the_schedule_is_skipped_with_a_log_lin
 def test_the_job_calls_the_function_with_the_key_read_from_vault(host, supabase_like_db):
     created = host.create(FunctionScheduleProvider(), props(supabase_like_db))
     assert created.outs["scheduled"] is True
-    assert "key" in created.secret_outputs
+    assert {"key", "connection"} <= set(created.secret_outputs)
     [(name, schedule, command)] = rows(supabase_like_db, "select jobname, schedule, command from cron.job")
     assert (name, schedule) == ("edge-function:document-processor", "*/5 * * * *")
     assert KEY not in command, "the key stays in Vault; the job reads it at each run"
