@@ -41,8 +41,10 @@ export async function retrieve(
     if (!(error instanceof EmbeddingsUnavailableError)) throw error;
     log.warn("retrieving by full text: no embeddings provider answered");
   }
-  const rows = await db.asCaller(user, (tx) =>
-    vector
+  const rows = await db.asCaller(user, async (tx) => {
+    // The HNSW index, not a scan of every vector (see search_documents_page in sql/migrations/20261201200100).
+    await tx`select set_config('enable_seqscan', 'off', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;
+    return await (vector
       ? tx<{ document_id: string; title: string; content: string }[]>`
           select e.document_id, d.title, e.content
           from public.document_embeddings e join public.documents d on d.id = e.document_id
@@ -56,6 +58,7 @@ export async function retrieve(
             and (${options.documentId}::uuid is null or e.document_id = ${options.documentId})
           order by ts_rank_cd(to_tsvector('english', e.content), websearch_to_tsquery('english', ${question})) desc
           limit ${options.count}`);
+  });
   return {
     excerpts: rows.map((row, index) => ({
       number: index + 1,
