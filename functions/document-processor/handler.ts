@@ -18,6 +18,7 @@ import { recordRun } from "./jobs.ts";
 import { runWorker } from "./worker.ts";
 
 const NAME = "document-processor";
+const MAX_BODY_BYTES = 4096;
 
 const RunRequest = z.object({
   max_jobs: z.number({ invalid_type_error: "must be a number" }).int("must be a whole number")
@@ -60,9 +61,13 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
   });
 }
 
-// pg_net posts `{}`; an operator may post nothing at all.
+// pg_net posts `{"scheduled_at": ...}`; an operator may post nothing at all. Read with the shared size cap.
 async function bodyOrEmpty(req: Request): Promise<unknown> {
-  if (req.headers.get("content-length") === "0" || req.body === null) return {};
-  const text = await req.clone().text();
-  return text.trim() === "" ? {} : await readJsonBody(req);
+  if (req.body === null) return {};
+  try {
+    return await readJsonBody(req, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof HttpError && error.code === "invalid_json" && error.message.includes("is empty")) return {};
+    throw error;
+  }
 }

@@ -225,6 +225,11 @@ Deno.test("only the service role may run the worker; bad bodies are refused", as
     );
     assert.equal(empty.status, 200, "a schedule may post no body at all");
     await empty.body?.cancel();
+    const huge = await handler.fetch(
+      request("document-processor", { token: docs.serviceKey, body: { pad: "x".repeat(5000) } }),
+    );
+    assert.equal(huge.status, 413);
+    await huge.body?.cancel();
   } finally {
     await handler.close();
   }
