@@ -9,6 +9,7 @@ import pulumi
 from components.aws_platform import SupabaseInputs, build_aws_platform
 from components.backup_job import StorageS3Access
 from components.database import Database, DatabaseArgs
+from components.function_schedules import FunctionSchedules, FunctionSchedulesArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
 from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
@@ -38,6 +39,17 @@ if config.supabase.enabled:
         "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string)
     )
     pulumi.export("appliedMigrations", supabase_database.applied_count)
+    # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.
+    FunctionSchedules(
+        "function-schedules",
+        FunctionSchedulesArgs(
+            connection=supabase.pooler_connection_string,
+            functions_url=supabase.functions_url,
+            service_role_key=supabase.service_role_key,
+            functions_dir=config.supabase.functions_dir,
+        ),
+        pulumi.ResourceOptions(depends_on=[supabase_database, supabase]),
+    )
     # What the frontend build needs; the anon key is public by design, the service-role key never leaves.
     pulumi.export("supabaseUrl", supabase.url)
     pulumi.export("supabaseAnonKey", supabase.anon_key)

@@ -7,6 +7,8 @@ at run time); the stack config may override verify_jwt.
 A deploy uploads what the Supabase CLI uploads: the entrypoint and every local file it imports, followed
 through the static import graph (import_graph.py), plus the import map and the static files, each named by
 its path relative to `functions/`, so `import ... from "../_shared/cors.ts"` resolves on Supabase's side.
+An optional `"schedule": "<cron expression>"` makes it a scheduled function (pg_cron calls it through pg_net;
+providers/supabase/function_schedule.py).
 
 The program computes the hash at preview time and passes it as an input: the diff compares it, so
 `pulumi preview` already shows which functions will be redeployed (only those whose graph holds a changed
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
 from providers.supabase.import_graph import ImportMap, module_graph
 
@@ -81,11 +84,13 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
             f"allowed: {', '.join(sorted(allowed))}"
         )
     schedule = raw.get("schedule")
-    if schedule is not None and not (isinstance(schedule, str) and len(schedule.split()) == 5):
-        raise SupabaseError(
-            f"functions/{name}/{SETTINGS_FILE}: schedule must be a cron expression of five fields, "
-            'e.g. "*/5 * * * *"'
-        )
+    if schedule is not None:
+        problem = cron_problem(schedule) if isinstance(schedule, str) else "is not a string"
+        if problem:
+            raise SupabaseError(
+                f"functions/{name}/{SETTINGS_FILE}: schedule {schedule!r} {problem}; write a cron expression "
+                'such as "*/5 * * * *" (every five minutes) or "30 seconds"'
+            )
     if not isinstance(raw.get("verify_jwt", True), bool):
         raise SupabaseError(f"functions/{name}/{SETTINGS_FILE}: verify_jwt must be true or false")
     static_files = raw.get("static_files", [])
@@ -99,7 +104,7 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
         verify_jwt=raw.get("verify_jwt", True),
         import_map=raw.get("import_map"),
         static_files=tuple(static_files),
-        schedule=schedule,
+        schedule=schedule.strip() if isinstance(schedule, str) else None,
     )
     if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
         raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")

@@ -65,26 +65,6 @@ def test_a_user_cannot_spend_someone_elses_rate_limit(db):
         db.execute("select * from private.check_rate_limit(%s, 'ai-chat')", (victim,))
 
 
-def _storage_used(db, user: str) -> int:
-    return db.execute("select storage_used from profiles where id = %s", (user,)).fetchone()[0]
-
-
-def test_storage_used_follows_documents_and_the_limit_is_enforced(db):
-    user = new_user(db)
-    first = insert(db, "documents", user_id=user, title="a", file_name="a", file_path=f"{user}/a", file_size=700)
-    insert(db, "documents", user_id=user, title="b", file_name="b", file_path=f"{user}/b", file_size=300)
-    assert _storage_used(db, user) == 1000
-    db.execute("update documents set file_size = 500 where id = %s", (first,))
-    assert _storage_used(db, user) == 800
-    db.execute("delete from documents where id = %s", (first,))
-    assert _storage_used(db, user) == 300
-    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.ConfigurationLimitExceeded,
-                                                              match="storage limit"):
-        insert(db, "documents", user_id=user, title="big", file_name="big", file_path=f"{user}/big",
-               file_size=1073741824)
-    assert _storage_used(db, user) == 300
-
-
 def test_paid_subscription_sets_the_tier_and_its_storage_limit(db):
     user = new_user(db)
     subscription = insert(db, "subscriptions", user_id=user, tier="premium", provider="stripe",

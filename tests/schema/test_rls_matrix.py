@@ -149,6 +149,10 @@ EXPECTED: dict[str, Spec] = {
                                       "payload": "{}"}, "status"),
     "performance_metrics": Spec(BACKEND_ONLY, "performance",
                                 lambda w: {"function_name": "f", "execution_time_ms": 1}, "success"),
+    # translation-service's cache: the backend writes it (no planted translations), the owner reads and clears it.
+    "translations": Spec(Expect("OS", "S", "S", "OS"), "translation",
+                         lambda w: {"user_id": w.owner, "source_sha256": "b" * 64, "target_language": "fr",
+                                    "translated_text": "t", "characters": 1}, "translated_text"),
     "audit_log": Spec(BACKEND_ONLY, "audit", lambda w: {"action": "A", "table_name": "t"}, "action"),
 }
 

@@ -106,6 +106,9 @@ def build_world(conn: psycopg.Connection) -> World:
                                   event_type="invoice.paid", payload="{}")
     ids["performance"] = insert(conn, "performance_metrics", function_name="ai-chat", execution_time_ms=12)
     ids["audit"] = insert(conn, "audit_log", action="TEST", table_name="documents")
+    ids["translation"] = insert(conn, "translations", user_id=owner, document_id=ids["document"],
+                                source_sha256="a" * 64, target_language="de", translated_text="Reisepass",
+                                characters=8)
     ids["analytics"] = insert(conn, "analytics_data", user_id=owner, metric_type="documents_uploaded",
                               metric_value=3, date_recorded="2025-06-01")
     conn.execute(
