@@ -8,7 +8,9 @@
  *   200 {conversationId, message: {id, role, content, document_id, created_at}, citations: [{document_id, title}],
  *        sources: [{number, document_id, title}], retrieval, usage, fallback}
  */
+import { modelNotAllowed } from "../_shared/ai/allowance.ts";
 import { completeWithFallback } from "../_shared/ai/fallback.ts";
+import { fitHistory } from "../_shared/ai/history.ts";
 import { estimateCostUsd } from "../_shared/ai/pricing.ts";
 import { readAiConfig } from "../_shared/ai/providers.ts";
 import { createDatabase } from "../_shared/db.ts";
@@ -38,23 +40,33 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
     const limit = await enforceRateLimit(db, ctx.user, ACTION);
     const body = await parseBody(req, ChatRequest);
     const ai = readAiConfig(env);
+    const first = ai.order[0] ?? "openai";
+    const primary = { provider: first, model: ai.providers[first].defaultModel };
     const conversation = await loadConversation(
       db,
       ctx.user,
       body.conversationId,
       envInt(env, "AI_HISTORY_MESSAGES", 20, 0, 200),
+      primary,
     );
+    const { allowance } = conversation;
+    if (!allowance.modelAllowed) throw modelNotAllowed(primary, allowance);
     const { excerpts, method } = await retrieve(env, db, ctx.user, body.message, {
       documentId: conversation.documentId,
       count: envInt(env, "CHAT_EXCERPTS", 6, 1, 20),
     }, ctx.log);
-    const first = ai.order[0] ?? "openai";
-    const primary = { provider: first, model: ai.providers[first].defaultModel };
+    // The tier's budget bounds what one request sends and asks for (private.ai_tier_limits).
+    // The new message always goes; older messages and the excerpts share what is left of the budget.
+    const prompt = fitHistory(
+      conversation.history,
+      systemPrompt(excerpts),
+      Math.max(0, allowance.maxHistoryCharacters - body.message.length),
+    );
     const { choice, result, attempts } = await completeWithFallback(ai, primary, {
-      system: systemPrompt(excerpts),
-      messages: [...conversation.history, { role: "user", content: body.message }],
+      system: prompt.system,
+      messages: [...prompt.history, { role: "user", content: body.message }],
       temperature: 0.2,
-      maxTokens: envInt(env, "CHAT_MAX_TOKENS", 1000, 50, 4000),
+      maxTokens: Math.min(envInt(env, "CHAT_MAX_TOKENS", 1000, 50, 4000), allowance.maxTokens),
     }, ctx.log);
     const citations = citedDocuments(result.text, excerpts);
     const sources = excerpts.map((e) => ({ number: e.number, document_id: e.documentId, title: e.title }));
