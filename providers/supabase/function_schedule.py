@@ -110,8 +110,11 @@ class FunctionScheduleProvider(ResourceProvider):
         changed = replaces or [
             key for key in SETTINGS if news.get(key) == UNKNOWN or olds.get(key) != news.get(key)
         ]
-        # A job that was skipped is tried again on each deploy: the extensions may have been enabled since.
-        if not olds.get("scheduled"):
+        # A job found missing (refresh saw it unscheduled, or the extensions enabled since a skip) is scheduled
+        # again. A skip for want of the extensions is not retried by every deploy: a preview that always shows
+        # the schedules as updates hides the one change a pull request makes. `pulumi up --refresh` after
+        # enabling pg_cron and pg_net picks it up (read() clears the reason once they are there).
+        if not olds.get("scheduled") and not olds.get("skippedReason"):
             changed = changed or ["scheduled"]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
 
@@ -124,14 +127,19 @@ class FunctionScheduleProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with psycopg.connect(props["connection"], connect_timeout=15) as conn:
-            if missing_capabilities(conn):
-                return ReadResult(id_=id_, outs={**props, "scheduled": False, "jobId": None})
+            missing = missing_capabilities(conn)
+            if missing:
+                reason = f"the database has no {', '.join(missing)}"
+                return ReadResult(id_=id_, outs={**props, "scheduled": False, "skippedReason": reason, "jobId": None})
             row = conn.execute(
                 "select jobid, schedule from cron.job where jobname = %s", (job_name(props["slug"]),)
             ).fetchone()
-        if row is None:  # unscheduled by hand: the next deploy schedules it again
-            return ReadResult(id_=id_, outs={**props, "scheduled": False, "jobId": None})
-        return ReadResult(id_=id_, outs={**props, "scheduled": True, "jobId": int(row[0]), "schedule": row[1]})
+        if row is None:  # unscheduled by hand, or never scheduled: the next deploy schedules it
+            return ReadResult(id_=id_, outs={**props, "scheduled": False, "skippedReason": None, "jobId": None})
+        return ReadResult(
+            id_=id_,
+            outs={**props, "scheduled": True, "skippedReason": None, "jobId": int(row[0]), "schedule": row[1]},
+        )
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         with psycopg.connect(props["connection"], connect_timeout=15) as conn, conn.transaction():
@@ -155,7 +163,7 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
             reason = f"the database has no {', '.join(missing)}"
             _log(
                 f"function schedule {slug} ({props['schedule']}) skipped: {reason} (expected on the local stack; "
-                "on Supabase enable the pg_cron and pg_net extensions, then deploy again)"
+                "on Supabase enable the pg_cron and pg_net extensions, then run `pulumi up --refresh`)"
             )
             return {**props, "scheduled": False, "skippedReason": reason, "jobId": None}
         # The key and the job change together: a job never runs with a key it was not deployed with.

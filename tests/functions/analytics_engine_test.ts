@@ -36,10 +36,15 @@ async function setup(): Promise<Setup> {
       return { status: response.status, ...(await response.json()) };
     },
     async document(user, fields = {}) {
+      // The object first, as Storage writes it: the quota (and so storage_used) counts what Storage holds.
+      const path = `${user.id}/${crypto.randomUUID()}`;
+      const size = fields.size ?? 1000;
+      const mime = fields.mime ?? "application/pdf";
+      await world.sql`insert into storage.objects (bucket_id, name, metadata)
+                      values ('documents', ${path}, ${world.sql.json({ size, mimetype: mime })})`;
       const [row] = await world.sql`
         insert into public.documents (user_id, title, file_name, file_path, file_size, mime_type, expires_on, created_at)
-        values (${user.id}, ${fields.title ?? "Doc"}, 'f', ${`${user.id}/${crypto.randomUUID()}`},
-                ${fields.size ?? 1000}, ${fields.mime ?? "application/pdf"}, ${fields.expires_on ?? null},
+        values (${user.id}, ${fields.title ?? "Doc"}, 'f', ${path}, ${size}, ${mime}, ${fields.expires_on ?? null},
                 ${fields.created_at ?? new Date()})
         returning id`;
       return row.id;

@@ -27,5 +27,5 @@ def test_a_schedule_that_is_not_a_cron_expression_is_refused(tmp_path: Path, sch
     folder.mkdir()
     (folder / "index.ts").write_text("Deno.serve(() => new Response());\n")
     (folder / "function.json").write_text(json.dumps({"entrypoint": "index.ts", "schedule": schedule}))
-    with pytest.raises(SupabaseError, match="schedule must be a cron expression"):
+    with pytest.raises(SupabaseError, match="write a cron expression"):
         read_settings(tmp_path, "job")

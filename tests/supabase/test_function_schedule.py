@@ -59,9 +59,23 @@ def test_without_pg_cron_pg_net_and_vault_the_schedule_is_skipped_with_a_log_lin
     assert created.outs["scheduled"] is False
     assert created.outs["skippedReason"] == "the database has no pg_cron, pg_net, Vault"
     assert "function schedule document-processor (*/5 * * * *) skipped" in host.log_text()
-    # Tried again at the next deploy (the extensions may have been enabled), and deleting touches nothing.
-    assert host.diff(FunctionScheduleProvider(), created.id, created.outs, props(fresh_db)).changes is True
+    # Not retried by every deploy (each preview would show it as an update), and deleting touches nothing.
+    assert host.diff(FunctionScheduleProvider(), created.id, created.outs, props(fresh_db)).changes is False
     host.delete(FunctionScheduleProvider(), created.id, created.outs)
+
+
+def test_a_skipped_schedule_is_made_once_refresh_finds_the_extensions(host, fresh_db):
+    skipped = host.create(FunctionScheduleProvider(), props(fresh_db))
+    assert skipped.outs["skippedReason"]
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # pg_cron, pg_net and Vault enabled since
+        conn.execute(STANDINS.read_text())
+    read = host.read(FunctionScheduleProvider(), skipped.id, skipped.outs)
+    assert read.outs["scheduled"] is False and not read.outs.get("skippedReason")
+    # Refresh cleared the reason, so the next deploy schedules it.
+    assert host.diff(FunctionScheduleProvider(), skipped.id, read.outs, props(fresh_db)).changes is True
+    made = host.update(FunctionScheduleProvider(), skipped.id, read.outs, props(fresh_db))
+    assert made.outs["scheduled"] is True
+    assert rows(fresh_db, "select count(*) from cron.job") == [(1,)]
 
 
 def test_the_job_calls_the_function_with_the_key_read_from_vault(host, supabase_like_db):
