@@ -130,7 +130,8 @@ class DatabaseMetrics(pulumi.ComponentResource):
             handler=HANDLER,
             code=code_archive(),
             role=role.arn,
-            timeout=60,
+            # Two scrapes 15 s apart, then two logs queries, each bounded at 20 s: a slow API is a failed run.
+            timeout=120,
             memory_size=128,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
