@@ -128,3 +128,14 @@ def test_the_log_thresholds_default_to_the_guide_and_refuse_nonsense():
         AlertsConfig.model_validate({"functionErrorRatePercent": 0})
     with pytest.raises(ValueError, match="failedSignInsPer5Minutes"):
         AlertsConfig.model_validate({"failedSignInsPer5Minutes": 0})
+
+
+def test_the_logs_token_is_optional_and_refused_in_plain_text():
+    from stackconfig.errors import ConfigError
+    from stackconfig.loader import validate_config
+
+    unset = validate_config({"supabaseLogsAccessToken": ""}, stack_file="Pulumi.prod.yaml")
+    assert unset.supabase_logs_access_token is None, "the engine's empty default means: no log alarms"
+    with pytest.raises(ConfigError, match="supabaseLogsAccessToken: must be a secret") as refused:
+        validate_config({"supabaseLogsAccessToken": LOGS_TOKEN}, stack_file="Pulumi.prod.yaml")
+    assert LOGS_TOKEN not in str(refused.value)
