@@ -83,6 +83,11 @@ if config.supabase.enabled:
             # Database metrics for the alarms: Supabase's Prometheus endpoint, the service-role key as password.
             metrics_url=supabase.url.apply(lambda url: f"{url}/customer/v1/privileged/metrics"),
             service_role_key=supabase.service_role_key,
+            # Function error rate and failed sign-ins: the logs endpoint, with a token that may only read.
+            project_ref=supabase.ref,
+            management_api_url=config.supabase.management_api_url,
+            logs_access_token=(pulumi.Output.secret(config.supabase_logs_access_token.get_secret_value())
+                               if config.supabase_logs_access_token else None),
             # The nightly backup reads Storage through its S3 endpoint with the service-role key as session token.
             storage_s3=StorageS3Access(
                 endpoint_url=supabase.url.apply(lambda url: f"{url}/storage/v1/s3"),

@@ -14,11 +14,11 @@ from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
-from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs
+from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
-from stackconfig.aws import AwsSections
+from stackconfig.aws import AlertsConfig, AwsSections
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +32,10 @@ class SupabaseInputs:
     storage_s3: StorageS3Access | None = None  # for the nightly backup's copy of the Storage buckets
     metrics_url: pulumi.Input[str] | None = None  # Supabase's Prometheus endpoint for the project's database
     service_role_key: pulumi.Input[str] | None = None  # that endpoint's basic-auth password, a secret
+    # The log signals (function error rate, failed sign-ins) through the Management API's logs endpoint.
+    project_ref: pulumi.Input[str] | None = None
+    management_api_url: str = "https://api.supabase.com"
+    logs_access_token: pulumi.Input[str] | None = None  # a secret; None: those alarms are off
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,18 @@ class AwsPlatform:
         for key, value in self.outputs.items():
             if value is not None:
                 pulumi.export(key, value)
+
+
+def _log_signals(alerts: AlertsConfig, supabase: SupabaseInputs) -> LogSignalsArgs | None:
+    if supabase.logs_access_token is None or supabase.project_ref is None:
+        pulumi.log.info("supabaseLogsAccessToken is not set: no alarms on the function error rate or failed sign-ins")
+        return None
+    return LogSignalsArgs(
+        management_api_url=supabase.management_api_url, project_ref=supabase.project_ref,
+        access_token=supabase.logs_access_token,
+        function_error_rate_percent=alerts.function_error_rate_percent,
+        failed_sign_ins_per_5_minutes=alerts.failed_sign_ins_per_5_minutes,
+    )
 
 
 def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
@@ -204,6 +220,7 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
                     metrics_url=supabase.metrics_url,
                     service_role_key=supabase.service_role_key,
                     topic_arn=alarms.topic_arn,
+                    logs=_log_signals(alerts, supabase),
                 ),
                 under_provider,
             )

@@ -5,7 +5,11 @@ stack's alerts topic, and so does a scraper that keeps failing (no data would ot
 
 Why Lambda: the scrape takes seconds every five minutes; CodeBuild's minute of start-up each time would cost
 more than the work. The code is this repository's ops/metrics and the prometheus_client it imports, packed
-file by file (sources only, so the archive's hash changes only when the code does)."""
+file by file (sources only, so the archive's hash changes only when the code does).
+
+With a logs access token (LogSignalsArgs) the same run also counts guide 000 section 7.2's log signals, the
+edge functions' error rate and failed sign-ins, through the Management API's logs endpoint; that token is a
+second secret, read only by this function."""
 
 from __future__ import annotations
 
@@ -26,6 +30,17 @@ RUNTIME = "python3.11"
 
 
 @dataclass(frozen=True, kw_only=True)
+class LogSignalsArgs:
+    management_api_url: pulumi.Input[str]
+    project_ref: pulumi.Input[str]
+    access_token: pulumi.Input[str]  # a Management API token that may read the project's logs, a secret
+    # Guide 000 section 7.2: the functions' error rate over 5 % for 15 minutes; failed sign-ins per 5 minutes.
+    function_error_rate_percent: float = 5.0
+    function_error_rate_periods: int = 3
+    failed_sign_ins_per_5_minutes: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
 class DatabaseMetricsArgs:
     metrics_url: pulumi.Input[str]  # https://<ref>.supabase.co/customer/v1/privileged/metrics
     service_role_key: pulumi.Input[str]  # the endpoint's basic-auth password
@@ -39,6 +54,7 @@ class DatabaseMetricsArgs:
     disk_percent: float = 90.0
     connections_percent: float = 95.0
     log_retention_days: int = 30
+    logs: LogSignalsArgs | None = None
 
 
 def code_archive() -> pulumi.AssetArchive:
@@ -69,6 +85,20 @@ class DatabaseMetrics(pulumi.ComponentResource):
             f"{name}-key-value", secret_id=secret.id, secret_string=pulumi.Output.secret(args.service_role_key),
             opts=child)
 
+        secret_arns: list[pulumi.Input[str]] = [secret.arn]
+        variables: dict[str, pulumi.Input[str]] = {
+            "METRICS_URL": args.metrics_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}
+        if args.logs is not None:
+            token = aws.secretsmanager.Secret(
+                f"{name}-logs-token", recovery_window_in_days=7, opts=child,
+                description=f"Management API token the {stack} metrics scraper reads the project's logs with")
+            aws.secretsmanager.SecretVersion(
+                f"{name}-logs-token-value", secret_id=token.id,
+                secret_string=pulumi.Output.secret(args.logs.access_token), opts=child)
+            secret_arns.append(token.arn)
+            variables |= {"LOGS_TOKEN_SECRET": token.arn, "MANAGEMENT_API_URL": args.logs.management_api_url,
+                          "PROJECT_REF": args.logs.project_ref}
+
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days, opts=child)
         role = aws.iam.Role(
@@ -85,7 +115,8 @@ class DatabaseMetrics(pulumi.ComponentResource):
             policy=policy_document([
                 {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                  "Resource": pulumi.Output.concat(log_group.arn, ":*")},
-                {"Sid": "ReadKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret.arn},
+                {"Sid": "ReadKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                 "Resource": secret_arns if len(secret_arns) > 1 else secret.arn},
                 {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
                  "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
             ]),
@@ -99,10 +130,10 @@ class DatabaseMetrics(pulumi.ComponentResource):
             handler=HANDLER,
             code=code_archive(),
             role=role.arn,
-            timeout=60,
+            # Two scrapes 15 s apart, then two logs queries, each bounded at 20 s: a slow API is a failed run.
+            timeout=120,
             memory_size=128,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables={
-                "METRICS_URL": args.metrics_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}),
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
 
@@ -139,6 +170,8 @@ class DatabaseMetrics(pulumi.ComponentResource):
                 # The scraper's own alarm below covers silence; a missing point is not a full disk.
                 treat_missing_data="missing",
             )
+        if args.logs is not None:
+            self._log_signal_alarms(name, args.topic_arn, args.logs, stack)
         self._alarm(
             f"{name}-scraper-failing",
             args.topic_arn,
@@ -150,6 +183,28 @@ class DatabaseMetrics(pulumi.ComponentResource):
 
         self.function_name = function.name
         self.register_outputs({"functionName": self.function_name})
+
+    def _log_signal_alarms(self, name: str, topic_arn: pulumi.Input[str], logs: LogSignalsArgs, stack: str) -> None:
+        periods = logs.function_error_rate_periods
+        self._alarm(
+            f"{name}-function-errors", topic_arn,
+            alarm_description=(f"Edge functions answered 5xx to over {logs.function_error_rate_percent:g}% of calls "
+                               f"for {periods * 5} minutes (guide 000 section 7.2)"),
+            namespace=NAMESPACE, metric_name="FunctionErrorRate", dimensions={"Stack": stack}, statistic="Maximum",
+            period=300, evaluation_periods=periods, datapoints_to_alarm=periods,
+            comparison_operator="GreaterThanThreshold", threshold=logs.function_error_rate_percent,
+            # No calls publish no rate: a quiet night is not an outage (the scraper's own alarm covers silence).
+            treat_missing_data="notBreaching",
+        )
+        self._alarm(
+            f"{name}-failed-sign-ins", topic_arn,
+            alarm_description=(f"Over {logs.failed_sign_ins_per_5_minutes} refused sign-ins in 5 minutes: password "
+                               "guessing or credential stuffing? (guide 000 section 7.2)"),
+            namespace=NAMESPACE, metric_name="FailedSignIns", dimensions={"Stack": stack}, statistic="Sum",
+            period=300, evaluation_periods=1, datapoints_to_alarm=1,
+            comparison_operator="GreaterThanThreshold", threshold=logs.failed_sign_ins_per_5_minutes,
+            treat_missing_data="notBreaching",
+        )
 
     def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: object) -> None:
         aws.cloudwatch.MetricAlarm(

@@ -128,6 +128,10 @@ class AlertsConfig(BaseModel):
     health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
     # The database's CPU, memory, disk and connection use scraped into CloudWatch, alarmed at guide 000 10.2.
     database_metrics: bool = True
+    # Guide 000 section 7.2's log signals (need the secret supabaseLogsAccessToken): the edge functions' share of
+    # 5xx answers over three 5-minute periods, and refused sign-ins in one 5-minute period.
+    function_error_rate_percent: float = Field(default=5.0, gt=0, le=100)
+    failed_sign_ins_per_5_minutes: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> AlertsConfig:

@@ -63,6 +63,8 @@ class StackConfig(BaseModel):
     auth_secrets: AuthSecrets = AuthSecrets()
     stripe_webhook: StripeWebhookConfig = StripeWebhookConfig()
     stripe_secret_key: SecretStr | None = None
+    # Read by the metrics scraper only (alerts.functionErrorRatePercent, failedSignInsPer5Minutes).
+    supabase_logs_access_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:

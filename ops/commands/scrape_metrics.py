@@ -1,5 +1,6 @@
 """`python -m ops scrape-metrics`: one scrape of Supabase's metrics endpoint into CloudWatch, as the
-scheduled function does (for a check by hand, or a scheduler of your own)."""
+scheduled function does (for a check by hand, or a scheduler of your own); with --project-ref also the
+log signals (function error rate, failed sign-ins) from the Management API's logs endpoint."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops.backup.cli_support import fail
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.metrics.gauges import MetricsError
+from ops.metrics.log_signals import publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
+
+LOGS_TOKEN_VARIABLE = "SUPABASE_LOGS_ACCESS_TOKEN"
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scrape-metrics", help="publish the database's CPU, memory, disk and connection use to CloudWatch",
-        description="The key from $SUPABASE_SERVICE_ROLE_KEY (HTTP basic auth as service_role).")
-    parser.add_argument("--metrics-url", required=True,
-                        help="https://<ref>.supabase.co/customer/v1/privileged/metrics")
+        description="The key from $SUPABASE_SERVICE_ROLE_KEY (HTTP basic auth as service_role); with "
+                    f"--project-ref, the logs token from ${LOGS_TOKEN_VARIABLE}.")
+    parser.add_argument("--metrics-url", help="https://<ref>.supabase.co/customer/v1/privileged/metrics")
+    parser.add_argument("--project-ref", help="also publish the function error rate and failed sign-ins")
+    parser.add_argument("--management-api-url", default="https://api.supabase.com")
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK"), help="the Stack dimension")
     parser.add_argument("--namespace", default=NAMESPACE)
     parser.add_argument("--interval-seconds", type=float, default=15.0, help="between the two scrapes (CPU)")
@@ -31,17 +37,26 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    key = os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
-    if not key or not args.stack:
-        print("usage error: set $SUPABASE_SERVICE_ROLE_KEY and --stack (or $PULUMI_STACK)")
+    key, token = os.environ.get("SUPABASE_SERVICE_ROLE_KEY"), os.environ.get(LOGS_TOKEN_VARIABLE)
+    if not args.stack or not (args.metrics_url or args.project_ref):
+        print("usage error: give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
+        return EXIT_USAGE
+    if (args.metrics_url and not key) or (args.project_ref and not token):
+        print(f"usage error: --metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
         return EXIT_USAGE
     cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url, region_name=args.region)
+    values: dict[str, float] = {}
     try:
-        values = scrape_and_publish(args.metrics_url, key, args.stack, cloudwatch,
-                                    interval_seconds=args.interval_seconds, namespace=args.namespace)
+        if args.metrics_url:
+            values |= scrape_and_publish(args.metrics_url, key or "", args.stack, cloudwatch,
+                                         interval_seconds=args.interval_seconds, namespace=args.namespace)
+        if args.project_ref:
+            values |= publish_log_signals(args.management_api_url, token or "", args.project_ref, args.stack,
+                                          cloudwatch, namespace=args.namespace)
     except MetricsError as exc:
         return fail(str(exc))
     except (BotoCoreError, ClientError) as exc:
         return fail(f"CloudWatch refused the metrics ({exc}); check the region and credentials")
-    print(", ".join(f"{name} {value:g}%" for name, value in values.items()))
+    print(", ".join(f"{name} {value:g}{'%' if name.endswith(('Utilization', 'Rate')) else ''}"
+                    for name, value in values.items()))
     return EXIT_OK

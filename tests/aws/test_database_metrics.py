@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from components.database_metrics import HANDLER, NAMESPACE
+from ops.engineless.program import ProgramRun, run_program
+from ops.engineless.provider_host import Secret
+from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks
 from tests.aws.aws_program import SERVICE_ROLE_KEY, SUPABASE_URL
 from tests.aws.helpers import all_of, one, policy, statement
 
@@ -58,3 +63,79 @@ def test_alarms_at_the_guides_thresholds_notify_the_alerts_topic(deployed):
     assert failing["namespace"] == "AWS/Lambda" and failing["metricName"] == "Errors"
     assert failing["alarmActions"] == [topic]
     assert len([a for a in all_of(deployed, ALARM) if a.name.startswith("database-metrics-")]) == 5
+
+
+# ------------------------------------------------------------------ the log signals (guide 000 section 7.2)
+LOGS_TOKEN = "sbp_logs_reader_0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def with_logs() -> ProgramRun:
+    """The whole program (__main__.py) for prod with a logs token set as a secret, as an operator would."""
+    return run_program("prod", {"supabaseLogsAccessToken": Secret(LOGS_TOKEN),
+                                "alerts": {"enabled": True, "emails": ["ops@example.com"],
+                                           "functionErrorRatePercent": 4, "failedSignInsPer5Minutes": 30}},
+                       mocks=WholeProgramMocks())
+
+
+def test_the_logs_token_reaches_the_scraper_only_through_its_own_secret(with_logs):
+    function = one(with_logs, "aws:lambda/function:Function", "database-metrics-function")
+    variables = function.inputs["environment"]["variables"]
+    token_secret = one(with_logs, "aws:secretsmanager/secret:Secret", "database-metrics-logs-token")
+    key_secret = one(with_logs, "aws:secretsmanager/secret:Secret", "database-metrics-key")
+    assert variables["LOGS_TOKEN_SECRET"] == token_secret.outputs["arn"]
+    assert variables["PROJECT_REF"] == SUPABASE_REF and variables["MANAGEMENT_API_URL"] == "https://api.supabase.com"
+    version = one(with_logs, "aws:secretsmanager/secretVersion:SecretVersion", "database-metrics-logs-token-value")
+    assert version.inputs["secretString"] == LOGS_TOKEN and "secretString" in version.secret_inputs
+    plain = [r for r in with_logs.resources if "secretString" not in r.secret_inputs]
+    assert LOGS_TOKEN not in json.dumps([r.inputs for r in plain], default=str)
+    assert LOGS_TOKEN not in json.dumps(with_logs.outputs, default=str)
+    rights = policy(one(with_logs, "aws:iam/rolePolicy:RolePolicy", "database-metrics-policy"))
+    assert sorted(statement(rights, "ReadKey")["Resource"]) == sorted(
+        [key_secret.outputs["arn"], token_secret.outputs["arn"]])
+
+
+def test_function_errors_and_failed_sign_ins_alarm_at_the_configured_thresholds(with_logs):
+    topic = with_logs.outputs["alertsTopicArn"]
+    errors = one(with_logs, ALARM, "database-metrics-function-errors").inputs
+    assert (errors["namespace"], errors["metricName"], float(errors["threshold"])) == (
+        NAMESPACE, "FunctionErrorRate", 4.0)
+    assert int(errors["evaluationPeriods"]) == int(errors["datapointsToAlarm"]) == 3
+    assert int(errors["period"]) * int(errors["evaluationPeriods"]) == 900, "over the threshold for 15 minutes"
+    sign_ins = one(with_logs, ALARM, "database-metrics-failed-sign-ins").inputs
+    assert (sign_ins["metricName"], sign_ins["statistic"], float(sign_ins["threshold"])) == ("FailedSignIns", "Sum", 30)
+    assert int(sign_ins["period"]) == 300 and int(sign_ins["evaluationPeriods"]) == 1
+    for alarm in (errors, sign_ins):
+        assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["dimensions"] == {"Stack": "prod"} and alarm["alarmActions"] == [topic]
+        assert alarm["treatMissingData"] == "notBreaching"
+
+
+def test_without_a_logs_token_neither_alarm_nor_its_secret_exists(deployed):
+    names = {r.name for r in deployed.resources}
+    assert not {"database-metrics-function-errors", "database-metrics-failed-sign-ins",
+                "database-metrics-logs-token"} & names
+    variables = one(deployed, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"]
+    assert "LOGS_TOKEN_SECRET" not in variables["variables"]
+
+
+def test_the_log_thresholds_default_to_the_guide_and_refuse_nonsense():
+    from stackconfig.aws import AlertsConfig
+
+    defaults = AlertsConfig()
+    assert (defaults.function_error_rate_percent, defaults.failed_sign_ins_per_5_minutes) == (5.0, 50)
+    with pytest.raises(ValueError, match="functionErrorRatePercent"):
+        AlertsConfig.model_validate({"functionErrorRatePercent": 0})
+    with pytest.raises(ValueError, match="failedSignInsPer5Minutes"):
+        AlertsConfig.model_validate({"failedSignInsPer5Minutes": 0})
+
+
+def test_the_logs_token_is_optional_and_refused_in_plain_text():
+    from stackconfig.errors import ConfigError
+    from stackconfig.loader import validate_config
+
+    unset = validate_config({"supabaseLogsAccessToken": ""}, stack_file="Pulumi.prod.yaml")
+    assert unset.supabase_logs_access_token is None, "the engine's empty default means: no log alarms"
+    with pytest.raises(ConfigError, match="supabaseLogsAccessToken: must be a secret") as refused:
+        validate_config({"supabaseLogsAccessToken": LOGS_TOKEN}, stack_file="Pulumi.prod.yaml")
+    assert LOGS_TOKEN not in str(refused.value)

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from typing import Any
@@ -35,6 +36,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from werkzeug.formparser import parse_form_data
 
 from tests.supabase import spec
+from tests.supabase.fake_logs import LogTables
 
 HOST_URL = "https://api.supabase.com"  # what the spec's paths are matched against
 RATE_LIMIT = 120
@@ -119,6 +121,7 @@ class Project:
     reverifies_until_verified: int = 1
     pitr_variant: str = ""  # pitr_7 | pitr_14 | pitr_28 when the add-on is on
     pitr_restores: list[int] = field(default_factory=list)  # recovery_time_target_unix of each restore asked
+    logs: LogTables = field(default_factory=LogTables)  # what logs.all counts (tests/supabase/fake_logs.py)
 
     def response(self, with_database: bool = True) -> dict[str, Any]:
         body = {
@@ -407,6 +410,7 @@ class FakeSupabase:
             ("POST", "/v1/projects/{ref}/custom-hostname/initialize", self._initialize_hostname),
             ("POST", "/v1/projects/{ref}/custom-hostname/reverify", self._reverify_hostname),
             ("POST", "/v1/projects/{ref}/custom-hostname/activate", self._activate_hostname),
+            ("GET", "/v1/projects/{ref}/analytics/endpoints/logs.all", self._logs_all),
         ]
         storage = [
             ("GET", "/project/{ref}/storage/v1/bucket", "storage list buckets", self._storage_list),
@@ -734,6 +738,17 @@ class FakeSupabase:
         return 201, self._hostname_view(project)
 
     # ------------------------------------------------------------------ Storage API
+    # logs
+    def _logs_all(self, params: dict[str, str], _body: Any, query: list[tuple[str, str]], *_: Any) -> Any:
+        project, args = self._project(params), dict(query)
+        if "iso_timestamp_start" not in args or "iso_timestamp_end" not in args or "sql" not in args:
+            raise Reply(400, {"message": "the scraper's queries give sql and both timestamps"})
+        start, end = (datetime.fromisoformat(args[name]) for name in ("iso_timestamp_start", "iso_timestamp_end"))
+        status, answer = project.logs.answer(args["sql"], start, end)
+        if status != 200:
+            raise Reply(status, answer)
+        return status, answer
+
     def _dispatch_storage(
         self,
         handler: BaseHTTPRequestHandler,
