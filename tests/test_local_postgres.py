@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -101,24 +102,25 @@ def test_a_cluster_whose_preparation_fails_is_removed(tmp_path, monkeypatch):
 
 
 def test_local_db_start_with_the_port_taken_says_so_and_exits_1(tmp_path):
-    # `python -m ops local-db start` as `make local` runs it, with the stack file's port held by another process.
-    port = local_port()
-    local_cluster = PROJECT_ROOT / ".local" / "postgres"
-    existed_before = local_cluster.exists()
-    holder = socket.socket()
-    try:
-        holder.bind(("127.0.0.1", port))
+    # `python -m ops local-db start` as `make local` runs it, in a copy of the checkout whose Pulumi.local.yaml
+    # names a port another process holds (a copy: the real local stack may be running on the committed port).
+    checkout = tmp_path / "checkout"
+    shutil.copytree(PROJECT_ROOT / "ops", checkout / "ops", ignore=shutil.ignore_patterns("__pycache__"))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
         holder.listen()
-    except OSError:
-        holder.close()
-        pytest.skip(f"port {port} is in use on this machine already (the local stack may be running)")
-    with holder:
-        result = subprocess.run([sys.executable, "-m", "ops", "local-db", "start"], cwd=PROJECT_ROOT,
-                                capture_output=True, text=True)
+        port = holder.getsockname()[1]
+        (checkout / "Pulumi.local.yaml").write_text(
+            f"config:\n  ai-platform:database:\n    localUrl: postgresql://postgres@127.0.0.1:{port}/postgres\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "ops", "local-db", "start"], cwd=checkout, capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # the rest of the program from the checkout
+        )
     assert result.returncode == 1, result.stderr
-    assert f"port {port} on 127.0.0.1 is already in use by pid" in result.stderr
+    assert f"port {port} on 127.0.0.1 is already in use by pid {os.getpid()}" in result.stderr
     assert "Pulumi.local.yaml" in result.stderr
-    assert local_cluster.exists() == existed_before, "a refused start creates no cluster"
+    assert not (checkout / ".local").exists(), "a refused start creates no cluster"
 
 
 def test_the_stack_file_sets_the_port(tmp_path):
