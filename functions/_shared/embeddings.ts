@@ -199,6 +199,23 @@ function checkedVector(value: unknown, dimension: number): number[] {
 }
 
 /** pgvector's text form, for a `${vectorLiteral(v)}::extensions.vector` parameter. */
+/** A search query's vector, or nulls when no embeddings provider answers: the caller falls back to full text. */
+export interface QueryEmbedding {
+  vector: string | null;
+  model: string | null;
+  attempts: EmbeddingAttempt[];
+}
+
+export async function embedQuery(config: EmbeddingConfig, query: string, log: Logger): Promise<QueryEmbedding> {
+  try {
+    const embedded = await embedTexts(config, [query], log);
+    return { vector: vectorLiteral(embedded.vectors[0]), model: embedded.model, attempts: embedded.attempts };
+  } catch (error) {
+    if (!(error instanceof EmbeddingsUnavailableError)) throw error;
+    return { vector: null, model: null, attempts: error.attempts };
+  }
+}
+
 export function vectorLiteral(vector: readonly number[]): string {
   return `[${vector.join(",")}]`;
 }

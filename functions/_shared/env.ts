@@ -32,7 +32,8 @@ export function requireSecureUrl(env: Env, name: string, fallback?: string): str
   return value;
 }
 
-function isSecureUrl(value: string): boolean {
+/** https, or http to loopback only (the tests' local stand-ins). */
+export function isSecureUrl(value: string): boolean {
   try {
     const url = new URL(value);
     if (url.protocol === "https:") return true;

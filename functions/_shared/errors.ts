@@ -27,3 +27,12 @@ export function notFound(code: string, message: string): HttpError {
 export function badRequest(code: string, message: string, details?: unknown): HttpError {
   return new HttpError(400, code, message, { details });
 }
+
+/** The caller has no `profiles` row (it is created at sign-up), so no tier, limit or quota applies to them. */
+export function profileMissing(): HttpError {
+  return new HttpError(
+    403,
+    "profile_missing",
+    "This account has no profile (it is created at sign-up); sign up again or contact support",
+  );
+}

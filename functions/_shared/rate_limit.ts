@@ -6,7 +6,7 @@
 import type { SignedInUser } from "./auth.ts";
 import { type Database, sqlState, type Tx } from "./db.ts";
 import { misconfigured } from "./env.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, profileMissing } from "./errors.ts";
 
 export interface RateLimitStatus {
   allowed: boolean;
@@ -50,13 +50,7 @@ export async function checkRateLimit(tx: Tx, userId: string, action: string): Pr
       retryAfterSeconds: row.retry_after_seconds,
     };
   } catch (error) {
-    if (sqlState(error) === "P0002") {
-      throw new HttpError(
-        403,
-        "profile_missing",
-        "This account has no profile (it is created at sign-up); sign up again or contact support",
-      );
-    }
+    if (sqlState(error) === "P0002") throw profileMissing();
     if (sqlState(error) === "22023") {
       throw misconfigured(
         `the rate limit action "${action}" is not in private.rate_limit_actions; add it there in a migration`,

@@ -5,13 +5,7 @@
  */
 import type { SignedInUser } from "../_shared/auth.ts";
 import type { Database } from "../_shared/db.ts";
-import {
-  embeddingDimension,
-  EmbeddingsUnavailableError,
-  embedTexts,
-  readEmbeddingConfig,
-  vectorLiteral,
-} from "../_shared/embeddings.ts";
+import { embeddingDimension, embedQuery, readEmbeddingConfig } from "../_shared/embeddings.ts";
 import type { Env } from "../_shared/env.ts";
 import type { Logger } from "../_shared/log.ts";
 
@@ -31,16 +25,9 @@ export async function retrieve(
   options: { documentId: string | null; count: number },
   log: Logger,
 ): Promise<{ excerpts: Excerpt[]; method: "semantic" | "full_text" }> {
-  let vector: string | null = null;
-  let model: string | null = null;
-  try {
-    const embedded = await embedTexts(readEmbeddingConfig(env, await embeddingDimension(db)), [question], log);
-    vector = vectorLiteral(embedded.vectors[0]);
-    model = embedded.model;
-  } catch (error) {
-    if (!(error instanceof EmbeddingsUnavailableError)) throw error;
-    log.warn("retrieving by full text: no embeddings provider answered");
-  }
+  const config = readEmbeddingConfig(env, await embeddingDimension(db));
+  const { vector, model } = await embedQuery(config, question, log);
+  if (vector === null) log.warn("retrieving by full text: no embeddings provider answered");
   const rows = await db.asCaller(user, async (tx) => {
     // The HNSW index, not a scan of every vector (see search_documents_page in sql/migrations/20261201200100).
     await tx`select set_config('enable_seqscan', 'off', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`;

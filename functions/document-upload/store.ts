@@ -5,7 +5,7 @@
  */
 import type { SignedInUser } from "../_shared/auth.ts";
 import { becomeServiceRole, type Database, sqlState, type Tx } from "../_shared/db.ts";
-import { HttpError, notFound } from "../_shared/errors.ts";
+import { HttpError, notFound, profileMissing } from "../_shared/errors.ts";
 import { misconfigured } from "../_shared/env.ts";
 
 export const BUCKET = "documents";
@@ -73,9 +73,7 @@ export async function readQuota(tx: Tx, userId: string): Promise<Quota> {
                and not exists (select 1 from storage.objects o where o.bucket_id = ${BUCKET} and o.name = d.file_path)
            ), 0) as reserved
     from public.profiles p where p.id = ${userId}`;
-  if (!row) {
-    throw new HttpError(403, "profile_missing", "This account has no profile; sign up again or contact support");
-  }
+  if (!row) throw profileMissing();
   return { used: Number(row.used), limit: Number(row.limit), reserved: Number(row.reserved) };
 }
 

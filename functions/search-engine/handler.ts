@@ -11,14 +11,7 @@
  * (`semantic.used: false`) rather than failing the search.
  */
 import { createDatabase } from "../_shared/db.ts";
-import {
-  type EmbeddingAttempt,
-  embeddingDimension,
-  EmbeddingsUnavailableError,
-  embedTexts,
-  readEmbeddingConfig,
-  vectorLiteral,
-} from "../_shared/embeddings.ts";
+import { embeddingDimension, embedQuery, readEmbeddingConfig } from "../_shared/embeddings.ts";
 import type { Env } from "../_shared/env.ts";
 import { createUserFunction, type EdgeFunction } from "../_shared/function.ts";
 import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
@@ -50,19 +43,8 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
     const limit = await enforceRateLimit(db, ctx.user, NAME);
     const body = await parseBody(req, SearchRequest);
     const config = readEmbeddingConfig(env, await embeddingDimension(db));
-    let vector: string | null = null;
-    let model: string | null = null;
-    let attempts: EmbeddingAttempt[] = [];
-    try {
-      const embedded = await embedTexts(config, [body.query], ctx.log);
-      vector = vectorLiteral(embedded.vectors[0]);
-      model = embedded.model;
-      attempts = embedded.attempts;
-    } catch (error) {
-      if (!(error instanceof EmbeddingsUnavailableError)) throw error;
-      attempts = error.attempts;
-      ctx.log.warn("searching by full text only: no embeddings provider answered");
-    }
+    const { vector, model, attempts } = await embedQuery(config, body.query, ctx.log);
+    if (vector === null) ctx.log.warn("searching by full text only: no embeddings provider answered");
     const filters = body.filters ?? {};
     // One row more than the page: whether another page exists, without counting every match.
     const rows = await db.asCaller(ctx.user, (tx) =>

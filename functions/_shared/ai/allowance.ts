@@ -6,7 +6,7 @@
  */
 import { sqlState, type Tx } from "../db.ts";
 import { misconfigured } from "../env.ts";
-import { HttpError } from "../errors.ts";
+import { HttpError, profileMissing } from "../errors.ts";
 import type { ModelChoice } from "./fallback.ts";
 
 export interface AiAllowance {
@@ -36,13 +36,7 @@ export async function aiAllowance(tx: Tx, userId: string, choice: ModelChoice): 
       select tier, model_allowed, max_tokens, max_history_messages, max_history_characters, allowed_models
       from private.ai_model_allowance(${userId}::uuid, ${choice.provider}, ${choice.model || null})`;
   } catch (error) {
-    if (sqlState(error) === "P0002") {
-      throw new HttpError(
-        403,
-        "profile_missing",
-        "This account has no profile (it is created at sign-up); sign up again or contact support",
-      );
-    }
+    if (sqlState(error) === "P0002") throw profileMissing();
     throw error;
   }
   if (row.max_tokens === null || row.max_history_messages === null || row.max_history_characters === null) {

@@ -12,7 +12,7 @@
 import * as jose from "npm:jose@6.2.17";
 import { ChannelFailure, httpFailure } from "../../_shared/messaging/failure.ts";
 import { callProvider, parseJson } from "../../_shared/messaging/http.ts";
-import { isSecureUrl } from "../../_shared/messaging/urls.ts";
+import { isSecureUrl } from "../../_shared/env.ts";
 
 export const FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
