@@ -15,7 +15,7 @@ from pulumi import automation as auto
 
 from ops.engine import EngineSettings, open_stack
 from ops.localdb import LocalDatabase
-from tests.engine.tls_pooler import TlsPooler
+from tests.harness.tls_pooler import TlsPooler
 from tests.supabase.conftest import FAST_ENVIRONMENT, TEST_TOKEN
 from tests.supabase.fake_api import FakeSupabase
 

@@ -6,12 +6,13 @@ Content-Type and Cache-Control stored on them, and the SPA fallback (a missing k
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.harness.loopback_server import serve_on_loopback
 
 HEALTH_PATH = "/functions/v1/health-check"
 
@@ -54,12 +55,6 @@ def serve_bucket(s3: Any, bucket: str) -> Iterator[Site]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_on_loopback(Handler) as url:
+        site.url = url
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -5,12 +5,13 @@ counters by `busy`/`idle` seconds, as a real node exporter's would between two s
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.harness.loopback_server import serve_on_loopback
 
 SERVICE_ROLE_KEY = "eyJhbGciOiJIUzI1NiJ9.service-role.for-the-metrics-test"
 
@@ -72,11 +73,6 @@ def serve_metrics() -> Iterator[Node]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    node.url = f"http://127.0.0.1:{server.server_address[1]}/customer/v1/privileged/metrics"
-    try:
+    with serve_on_loopback(Handler) as url:
+        node.url = f"{url}/customer/v1/privileged/metrics"
         yield node
-    finally:
-        server.shutdown()
-        server.server_close()

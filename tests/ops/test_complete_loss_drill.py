@@ -23,9 +23,9 @@ import dbmigrate
 from ops.engineless.deploy import deploy
 from ops.engineless.provider_host import Secret
 from ops.localdb import LocalDatabase
+from tests.harness.tls_pooler import TlsPooler
 from tests.ops.conftest import new_database
 from tests.ops.helpers import ops, table_checksums
-from tests.ops.tls_proxy import tls_proxy
 from tests.schema.sessions import new_user
 from tests.supabase.fake_api import FakeSupabase
 
@@ -72,8 +72,8 @@ def test_complete_project_loss_is_recovered_end_to_end(s3, s3_endpoint, bucket, 
         timings: dict[str, float] = {}
         new_name = "drill_recovered"
         new_db = pg_cluster.create_database(new_name)
-        with tls_proxy(pg_cluster.port) as tls_port:
-            fake.database_endpoint = ("127.0.0.1", tls_port, "postgres", new_name)
+        with TlsPooler(pg_cluster.port) as pooler:
+            fake.database_endpoint = ("127.0.0.1", pooler.port, "postgres", new_name)
             # The buckets the lost project had are the ones the program declares (Pulumi.staging.yaml).
             started = time.perf_counter()
             outputs = pulumi_up_new_project(fake, tmp_path / "state.json")

@@ -34,7 +34,6 @@ class TlsPooler:
         self.port = self._listener.getsockname()[1]
         self._context = _server_context()
         self._stopped = threading.Event()
-        self.sessions = 0
 
     def __enter__(self) -> TlsPooler:
         threading.Thread(target=self._accept, daemon=True).start()
@@ -71,7 +70,6 @@ class TlsPooler:
             stack.callback(secure.close)
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             stack.callback(upstream.close)
-            self.sessions += 1
             relay = threading.Thread(target=_pipe, args=(upstream, secure), daemon=True)
             relay.start()
             _pipe(secure, upstream)
