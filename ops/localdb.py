@@ -147,7 +147,7 @@ class LocalDatabase:
                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
             ])
             (self.data_dir / "pgdata" / "pg_hba.conf").write_text(_PG_HBA)
-            self.start()
+            self._start_server()  # the preflight above already ran
             self._bootstrap()
             self.smoke_check()
         except BaseException:
@@ -158,6 +158,9 @@ class LocalDatabase:
         if self.is_running():
             return
         self._preflight()
+        self._start_server()
+
+    def _start_server(self) -> None:
         options = " ".join([
             f"-p {self.port}",
             "-c listen_addresses=127.0.0.1",
