@@ -23,7 +23,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import pulumi
 from pulumi.dynamic import (
@@ -41,6 +40,7 @@ from pulumi.output import Unknown
 from providers.supabase.base import changed_keys, diff_result
 from providers.supabase.base import is_unknown as _is_unknown_marker
 from providers.supabase.errors import Redactor
+from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.stripe.com"
 KEY_VARIABLE = "STRIPE_SECRET_KEY"
@@ -79,10 +79,8 @@ def is_unknown(value: Any) -> bool:
 
 
 def _is_secure_url(value: str) -> bool:
-    parts = urlsplit(value)
-    if parts.scheme == "https" and parts.hostname:
-        return True
-    return parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    # The program's one rule for URLs a credential travels to: https, or http to loopback.
+    return insecure_url_problem(value) is None
 
 
 def _events(value: Any) -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sys
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -39,6 +38,7 @@ from pulumi.dynamic import (
 from dbmigrate.connection import describe_target
 from providers.supabase.base import UNKNOWN, is_unknown
 from providers.supabase.cron import cron_problem
+from stackconfig.urls import insecure_url_problem
 
 SETTINGS = ("schedule", "functionUrl", "keyDigest", "timeoutMilliseconds", "connection")
 
@@ -151,8 +151,8 @@ class FunctionScheduleProvider(ResourceProvider):
 
 
 def _secure(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"})
+    # The program's one rule for URLs a credential travels to: https, or http to loopback.
+    return insecure_url_problem(url) is None
 
 
 def _apply(props: dict[str, Any]) -> dict[str, Any]:
