@@ -57,10 +57,6 @@ class ParsedMigration:
     in_transaction: bool
 
 
-def split_statements(data: bytes, *, source: str) -> list[Statement]:
-    return list(parse_migration(data, source=source).statements)
-
-
 @lru_cache(maxsize=64)
 def parse_migration(data: bytes, *, source: str) -> ParsedMigration:
     """The statements of one file, parsed once (cached by content: a no-op run and the apply share it)."""
