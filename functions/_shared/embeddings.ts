@@ -11,6 +11,7 @@
  * query's model.
  */
 import type { Database } from "./db.ts";
+import { reserveSpend, settleSpend, SpendBudgetExceeded, tokenCeiling } from "./spend.ts";
 import { type Env, envInt, envString, requireSecureUrl } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import type { Logger } from "./log.ts";
@@ -58,6 +59,8 @@ export interface Embeddings {
   /** What document_embeddings.model stores, e.g. `text-embedding-3-small`. */
   model: string;
   attempts: EmbeddingAttempt[];
+  /** Tokens the provider reported billing (OpenAI's usage.total_tokens), or null when it did not say. */
+  tokens: number | null;
 }
 
 /** No provider could embed the text: a 503 listing each one tried, and why. */
@@ -142,13 +145,16 @@ export async function embedTexts(config: EmbeddingConfig, texts: readonly string
     }
     try {
       const vectors: number[][] = [];
+      let tokens: number | null = 0;
       for (let start = 0; start < texts.length; start += config.batchSize) {
         const batch = texts.slice(start, start + config.batchSize);
-        vectors.push(...(await embedBatch(config, provider, key, batch)));
+        const embedded = await embedBatch(config, provider, key, batch);
+        vectors.push(...embedded.vectors);
+        tokens = tokens === null || embedded.tokens === null ? null : tokens + embedded.tokens;
       }
       attempts.push({ provider, model, outcome: "ok", detail: `${texts.length} texts` });
       if (attempts.length > 1) log.warn("embeddings fell back", { provider, attempts });
-      return { vectors, provider, model, attempts };
+      return { vectors, provider, model, attempts, tokens };
     } catch (error) {
       const failure = asProviderFailure(error);
       attempts.push({ provider, model, outcome: failure.kind, detail: failure.detail });
@@ -163,7 +169,7 @@ async function embedBatch(
   provider: EmbeddingProvider,
   key: string,
   batch: readonly string[],
-): Promise<number[][]> {
+): Promise<{ vectors: number[][]; tokens: number | null }> {
   if (provider === "openai") {
     const body: Record<string, unknown> = { model: config.openai.model, input: batch, encoding_format: "float" };
     if (config.openai.dimensions) body.dimensions = config.openai.dimensions;
@@ -176,7 +182,11 @@ async function embedBatch(
     const data = isRecord(answer) && Array.isArray(answer.data) ? answer.data : undefined;
     if (!data || data.length !== batch.length) throw badResponse("the answer had no data list of one item per input");
     const ordered = [...data].sort((a, b) => Number(a?.index) - Number(b?.index));
-    return ordered.map((item) => checkedVector(isRecord(item) ? item.embedding : undefined, config.dimension));
+    const usage = isRecord(answer) && isRecord(answer.usage) ? answer.usage.total_tokens : undefined;
+    return {
+      vectors: ordered.map((item) => checkedVector(isRecord(item) ? item.embedding : undefined, config.dimension)),
+      tokens: Number.isSafeInteger(usage) && (usage as number) >= 0 ? usage as number : null,
+    };
   }
   const model = config.huggingface.model.split("/").map(encodeURIComponent).join("/");
   const answer = await postJson(
@@ -188,7 +198,8 @@ async function embedBatch(
   if (!Array.isArray(answer) || answer.length !== batch.length) {
     throw badResponse("the answer was not one vector per input");
   }
-  return answer.map((vector) => checkedVector(vector, config.dimension));
+  // Hugging Face bills compute time, not tokens: the reservation stands as it is.
+  return { vectors: answer.map((vector) => checkedVector(vector, config.dimension)), tokens: null };
 }
 
 function checkedVector(value: unknown, dimension: number): number[] {
@@ -214,6 +225,32 @@ export async function embedQuery(config: EmbeddingConfig, query: string, log: Lo
     if (!(error instanceof EmbeddingsUnavailableError)) throw error;
     return { vector: null, model: null, attempts: error.attempts };
   }
+}
+
+/**
+ * A search query's vector within the user's daily embedding tokens (counted before the call, at the query's UTF-8
+ * length, an upper bound). Past the budget there is no vector and the caller searches by full text, as when no
+ * provider answers.
+ */
+export async function embedQueryForUser(
+  db: Database,
+  userId: string,
+  source: string,
+  config: EmbeddingConfig,
+  query: string,
+  log: Logger,
+): Promise<QueryEmbedding> {
+  let reservation;
+  try {
+    reservation = await reserveSpend(db, userId, "embedding_tokens", tokenCeiling(query), source);
+  } catch (error) {
+    if (!(error instanceof SpendBudgetExceeded)) throw error;
+    log.info("query not embedded: the daily embedding budget is spent", { details: error.details });
+    return { vector: null, model: null, attempts: [] };
+  }
+  const embedded = await embedQuery(config, query, log);
+  if (embedded.vector === null) await settleSpend(db, reservation, 0);
+  return embedded;
 }
 
 export function vectorLiteral(vector: readonly number[]): string {

@@ -8,6 +8,7 @@
 import { type AiConfig, readAiConfig } from "../_shared/ai/providers.ts";
 import { completeWithFallback } from "../_shared/ai/fallback.ts";
 import { estimateCostUsd } from "../_shared/ai/pricing.ts";
+import { releaseAiTokens, reserveAiTokens, settleAiTokens } from "../_shared/ai/spend.ts";
 import { createDatabase, type Database } from "../_shared/db.ts";
 import { type Env, envInt } from "../_shared/env.ts";
 import { createUserFunction, type EdgeFunction, type UserRequestContext } from "../_shared/function.ts";
@@ -71,7 +72,17 @@ async function answerWhole(
   content: string,
   headers: Record<string, string>,
 ): Promise<Response> {
-  const { choice, result, attempts } = await completeWithFallback(ai, chat.primary, chatInput(chat, content), ctx.log);
+  const input = chatInput(chat, content);
+  const reservation = await reserveAiTokens(db, ctx.user.userId, input, ACTION);
+  let answered;
+  try {
+    answered = await completeWithFallback(ai, chat.primary, input, ctx.log);
+  } catch (error) {
+    await releaseAiTokens(db, reservation);
+    throw error;
+  }
+  const { choice, result, attempts } = answered;
+  await settleAiTokens(db, reservation, result.usage);
   const costUsd = estimateCostUsd(choice.provider, choice.model, result.usage);
   const saved = await saveExchange(db, ctx.user, {
     conversationId,

@@ -12,9 +12,10 @@ import { type AiConfig } from "../_shared/ai/providers.ts";
 import { drainStream, openStreamWithFallback } from "../_shared/ai/fallback.ts";
 import { asProviderFailure } from "../_shared/ai/failure.ts";
 import { estimateCostUsd } from "../_shared/ai/pricing.ts";
+import { releaseAiTokens, reserveAiTokens, settleAiTokens } from "../_shared/ai/spend.ts";
 import type { Database } from "../_shared/db.ts";
 import { toHttpError, type UserRequestContext } from "../_shared/function.ts";
-import { type ChatContext, saveExchange } from "./chat_store.ts";
+import { ACTION, type ChatContext, saveExchange } from "./chat_store.ts";
 import { chatInput, replyMetadata } from "./chat_input.ts";
 
 export interface StreamArgs {
@@ -30,7 +31,15 @@ export interface StreamArgs {
 export async function streamReply(args: StreamArgs): Promise<Response> {
   const { db, ctx, ai, chat, conversationId, content } = args;
   // Before the first byte: a 503 (no provider) is still an ordinary JSON error.
-  const opened = await openStreamWithFallback(ai, chat.primary, chatInput(chat, content), ctx.log);
+  const input = chatInput(chat, content);
+  const reservation = await reserveAiTokens(db, ctx.user.userId, input, ACTION);
+  let opened: Awaited<ReturnType<typeof openStreamWithFallback>>;
+  try {
+    opened = await openStreamWithFallback(ai, chat.primary, input, ctx.log);
+  } catch (error) {
+    await releaseAiTokens(db, reservation);
+    throw error;
+  }
   const encoder = new TextEncoder();
   let clientGone = false;
 
@@ -55,6 +64,7 @@ export async function streamReply(args: StreamArgs): Promise<Response> {
       }
       if (clientGone) return;
       const { text, usage } = reply;
+      await settleAiTokens(db, reservation, usage);
       const costUsd = estimateCostUsd(opened.choice.provider, opened.choice.model, usage);
       try {
         const saved = await saveExchange(db, ctx.user, {

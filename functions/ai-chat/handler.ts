@@ -13,6 +13,7 @@ import { completeWithFallback } from "../_shared/ai/fallback.ts";
 import { fitHistory } from "../_shared/ai/history.ts";
 import { estimateCostUsd } from "../_shared/ai/pricing.ts";
 import { readAiConfig } from "../_shared/ai/providers.ts";
+import { releaseAiTokens, reserveAiTokens, settleAiTokens } from "../_shared/ai/spend.ts";
 import { createDatabase } from "../_shared/db.ts";
 import { type Env, envInt } from "../_shared/env.ts";
 import { createUserFunction, type EdgeFunction } from "../_shared/function.ts";
@@ -62,12 +63,23 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
       systemPrompt(excerpts),
       Math.max(0, allowance.maxHistoryCharacters - body.message.length),
     );
-    const { choice, result, attempts } = await completeWithFallback(ai, primary, {
+    const input = {
       system: prompt.system,
-      messages: [...prompt.history, { role: "user", content: body.message }],
+      messages: [...prompt.history, { role: "user" as const, content: body.message }],
       temperature: 0.2,
       maxTokens: Math.min(envInt(env, "CHAT_MAX_TOKENS", 1000, 50, 4000), allowance.maxTokens),
-    }, ctx.log);
+    };
+    // Counted against the tier's daily AI tokens before the call; settled with the provider's count.
+    const reservation = await reserveAiTokens(db, ctx.user.userId, input, ACTION);
+    let answered;
+    try {
+      answered = await completeWithFallback(ai, primary, input, ctx.log);
+    } catch (error) {
+      await releaseAiTokens(db, reservation);
+      throw error;
+    }
+    const { choice, result, attempts } = answered;
+    await settleAiTokens(db, reservation, result.usage);
     const citations = citedDocuments(result.text, excerpts);
     const sources = excerpts.map((e) => ({ number: e.number, document_id: e.documentId, title: e.title }));
     const costUsd = estimateCostUsd(choice.provider, choice.model, result.usage);

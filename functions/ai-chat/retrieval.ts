@@ -5,7 +5,7 @@
  */
 import type { SignedInUser } from "../_shared/auth.ts";
 import type { Database } from "../_shared/db.ts";
-import { embeddingDimension, embedQuery, readEmbeddingConfig } from "../_shared/embeddings.ts";
+import { embeddingDimension, embedQueryForUser, readEmbeddingConfig } from "../_shared/embeddings.ts";
 import type { Env } from "../_shared/env.ts";
 import type { Logger } from "../_shared/log.ts";
 
@@ -26,7 +26,7 @@ export async function retrieve(
   log: Logger,
 ): Promise<{ excerpts: Excerpt[]; method: "semantic" | "full_text" }> {
   const config = readEmbeddingConfig(env, await embeddingDimension(db));
-  const { vector, model } = await embedQuery(config, question, log);
+  const { vector, model } = await embedQueryForUser(db, user.userId, "ai-chat", config, question, log);
   if (vector === null) log.warn("retrieving by full text: no embeddings provider answered");
   const rows = await db.asCaller(user, async (tx) => {
     // The HNSW index, not a scan of every vector (see search_documents_page in sql/migrations/20261201200100).

@@ -18,6 +18,7 @@ import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { parseBody } from "../_shared/validation.ts";
 import { type NewTicket, notifySupport } from "./notify.ts";
+import { reserveSpend, SpendBudgetExceeded } from "../_shared/spend.ts";
 import { type TicketRequest, ticketRequest } from "./request.ts";
 
 export const NAME = "create-support-ticket";
@@ -41,6 +42,7 @@ async function openTicket(req: Request, ctx: UserRequestContext, db: Database): 
     ticket,
     { userId: ctx.user.userId, email: typeof ctx.user.claims.email === "string" ? ctx.user.claims.email : undefined },
     ctx.log,
+    () => withinEmailBudget(db, ctx.user.userId),
   );
   return jsonResponse({ ticket, notification: { email } }, 201, rateLimitHeaders(limit));
 }
@@ -53,4 +55,15 @@ async function insertTicket(db: Database, ctx: UserRequestContext, input: Ticket
       insert into public.support_tickets ${tx(fields)}
       returning id, ticket_number, title, description, priority, category, status, due_at, created_at`);
   return ticket as unknown as NewTicket;
+}
+
+/** One e-mail to the desk, reserved in the requester's daily e-mail budget. */
+async function withinEmailBudget(db: Database, userId: string): Promise<boolean> {
+  try {
+    await reserveSpend(db, userId, "emails", 1, NAME);
+    return true;
+  } catch (error) {
+    if (error instanceof SpendBudgetExceeded) return false;
+    throw error;
+  }
 }

@@ -8,7 +8,8 @@ import type { Logger } from "../_shared/log.ts";
 import { type MailMessage, sendMail, smtpConfig, SmtpConfigError } from "../_shared/smtp.ts";
 
 /** sent, not_configured (SMTP_HOST unset), or failed (settings incomplete, relay unreachable or refusing). */
-export type EmailStatus = "sent" | "not_configured" | "failed";
+/** over_budget: the requester's daily e-mail budget is spent (the ticket stands; the desk sees it in its queue). */
+export type EmailStatus = "sent" | "not_configured" | "failed" | "over_budget";
 
 export interface NewTicket {
   id: string;
@@ -54,6 +55,8 @@ export async function notifySupport(
   ticket: NewTicket,
   requester: Requester,
   log: Logger,
+  /** Counts the e-mail in the requester's daily budget before it is sent; false when the budget is spent. */
+  withinBudget: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<EmailStatus> {
   try {
     const config = smtpConfig(env);
@@ -63,6 +66,7 @@ export async function notifySupport(
     if (!to || !from) {
       throw new SmtpConfigError("SMTP_HOST is set but SUPPORT_EMAIL_TO or SUPPORT_EMAIL_FROM is not; set both");
     }
+    if (!(await withinBudget())) return "over_budget";
     await sendMail(config, ticketEmail(ticket, requester, from, to));
     log.info("support notified by e-mail", { ticket_number: ticket.ticket_number });
     return "sent";

@@ -171,6 +171,23 @@ export async function failJob(
   });
 }
 
+/**
+ * The job waits until `until` (a daily budget's reset) without using up an attempt; the document stays queued and
+ * says why.
+ */
+export async function deferJob(db: Database, job: Job, worker: string, until: Date, reason: string): Promise<boolean> {
+  return await db.asServiceRole(async (tx) => {
+    if (!(await holdsJob(tx, job, worker))) return false;
+    await tx`
+      update public.processing_queue
+      set status = 'queued', attempts = greatest(attempts - 1, 0), last_error = ${reason}, locked_by = null,
+          locked_at = null, run_after = ${until}
+      where id = ${job.id}`;
+    await tx`update public.documents set status = 'queued', processing_error = ${reason} where id = ${job.document_id}`;
+    return true;
+  });
+}
+
 export async function finishWithoutWork(db: Database, job: Job, worker: string): Promise<void> {
   await db.asServiceRole(async (tx) => {
     if (await holdsJob(tx, job, worker)) {

@@ -19,6 +19,11 @@ export interface VisionConfig {
   parent?: string;
   timeoutMs: number;
   maxPages: number;
+  /**
+   * Called with the pages of each request before it is sent: the owner's daily OCR budget (the worker reserves
+   * them in the spend ledger, and throws past the budget so nothing more is sent).
+   */
+  beforePages?: (pages: number) => Promise<void>;
 }
 
 const PAGES_PER_REQUEST = 5;
@@ -45,6 +50,7 @@ function url(config: VisionConfig, method: string): string {
 }
 
 export async function ocrImage(config: VisionConfig, bytes: Uint8Array): Promise<string> {
+  await config.beforePages?.(1);
   const body = { requests: [{ image: { content: encodeBase64(bytes) }, features: FEATURES }], parent: config.parent };
   const answer = await postJson(url(config, "images:annotate"), {}, body, config.timeoutMs);
   const [first] = responsesOf(answer);
@@ -63,6 +69,7 @@ export async function ocrPdf(config: VisionConfig, bytes: Uint8Array): Promise<{
       requests: [{ inputConfig: { content, mimeType: "application/pdf" }, features: FEATURES, pages }],
       parent: config.parent,
     };
+    await config.beforePages?.(pages.length);
     const [file] = responsesOf(await postJson(url(config, "files:annotate"), {}, body, config.timeoutMs));
     if (!isRecord(file)) throw badResponse("files:annotate answered no file response");
     if (isRecord(file.error)) throw visionError(file.error);

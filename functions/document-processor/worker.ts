@@ -9,17 +9,21 @@ import { AiUnavailableError, completeWithFallback } from "../_shared/ai/fallback
 import { ProviderFailure } from "../_shared/ai/failure.ts";
 import { readAiConfig } from "../_shared/ai/providers.ts";
 import type { Database } from "../_shared/db.ts";
-import { embeddingDimension, embedTexts, readEmbeddingConfig } from "../_shared/embeddings.ts";
+import { releaseAiTokens, reserveAiTokens, settleAiTokens } from "../_shared/ai/spend.ts";
+import { embeddingDimension, readEmbeddingConfig } from "../_shared/embeddings.ts";
 import { type Env, envInt } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
 import type { Logger } from "../_shared/log.ts";
+import { SpendBudgetExceeded } from "../_shared/spend.ts";
 import { StorageError } from "../_shared/storage.ts";
 import { downloadObject } from "../_shared/storage_objects.ts";
+import { embedWithinBudget, meteredVision, SOURCE } from "./budget.ts";
 import { chunkText } from "./chunk.ts";
 import { extractText, UnprocessableDocument } from "./extract.ts";
 import {
   claimJob,
   completeJob,
+  deferJob,
   type DocumentToProcess,
   failJob,
   finishWithoutWork,
@@ -88,7 +92,7 @@ export async function runWorker(env: Env, db: Database, log: Logger, options: Ru
     summary.results.push({ job_id: job.id, document_id: job.document_id, ...outcome });
     if (outcome.outcome === "completed" || outcome.outcome === "already_done") summary.completed++;
     else if (outcome.outcome === "reused_duplicate") summary.reused++;
-    else if (outcome.outcome === "retry") summary.retried++;
+    else if (outcome.outcome === "retry" || outcome.outcome === "deferred") summary.retried++;
     else if (outcome.outcome === "dead_lettered") summary.dead_lettered++;
     else summary.lost++;
   }
@@ -117,13 +121,14 @@ async function processJob(
       log.info("duplicate of a processed document; its results were reused", { original_id: original });
       return { outcome: "reused_duplicate", detail: original };
     }
-    const extracted = await extractText(readVisionConfig(env), doc.mime_type ?? "application/octet-stream", bytes);
+    const vision = meteredVision(readVisionConfig(env), db, doc.user_id);
+    const extracted = await extractText(vision, doc.mime_type ?? "application/octet-stream", bytes);
     // PostgreSQL text cannot hold NUL.
     const text = extracted.text.replaceAll("\0", "").trim();
-    const summary = text ? await summarize(env, text, log) : null;
+    const summary = text ? await summarize(env, db, doc.user_id, text, log) : null;
     const chunks = chunkText(text);
     const embeddingConfig = readEmbeddingConfig(env, await embeddingDimension(db));
-    const embedded = chunks.length ? await embedTexts(embeddingConfig, chunks, log) : null;
+    const embedded = chunks.length ? await embedWithinBudget(db, doc.user_id, embeddingConfig, chunks, log) : null;
     const saved = await completeJob(db, job, worker, {
       text,
       summary,
@@ -137,6 +142,13 @@ async function processJob(
     log.info("document processed", { method: extracted.method, chunks: chunks.length, model: embedded?.model });
     return { outcome: "completed" };
   } catch (error) {
+    if (error instanceof SpendBudgetExceeded) {
+      // The owner's OCR budget for today is spent: the job waits for it to reset, without using up an attempt.
+      const until = error.refusal.resetsAt;
+      if (!(await deferJob(db, job, worker, until, error.message))) return lost(log);
+      log.info("document waits for the owner's daily OCR budget", { until: until.toISOString() });
+      return { outcome: "deferred", detail: error.message };
+    }
     const failure = describe(error);
     if (failure.message === UNEXPECTED) log.error("processing failed unexpectedly", { error });
     const result = await failJob(db, job, worker, failure, retry);
@@ -171,22 +183,34 @@ async function download(env: Env, doc: DocumentToProcess): Promise<Uint8Array> {
   }
 }
 
-async function summarize(env: Env, text: string, log: Logger): Promise<string> {
+/** The summary, paid from the owner's daily AI tokens; null when they are spent (the document is kept without). */
+async function summarize(env: Env, db: Database, ownerId: string, text: string, log: Logger): Promise<string | null> {
   const ai = readAiConfig(env);
   const first = ai.order[0] ?? "openai";
-  const { result } = await completeWithFallback(
-    ai,
-    { provider: first, model: ai.providers[first].defaultModel },
-    {
-      system: "Summarise the user's document in at most five sentences: what it is, who it concerns, its key dates " +
-        "and amounts. Answer with the summary only.",
-      messages: [{ role: "user", content: text.slice(0, SUMMARY_INPUT_CHARACTERS) }],
-      temperature: 0.2,
-      maxTokens: 300,
-    },
-    log,
-  );
-  return result.text.trim();
+  const input = {
+    system: "Summarise the user's document in at most five sentences: what it is, who it concerns, its key dates " +
+      "and amounts. Answer with the summary only.",
+    messages: [{ role: "user" as const, content: text.slice(0, SUMMARY_INPUT_CHARACTERS) }],
+    temperature: 0.2,
+    maxTokens: 300,
+  };
+  let reservation;
+  try {
+    reservation = await reserveAiTokens(db, ownerId, input, SOURCE);
+  } catch (error) {
+    if (!(error instanceof SpendBudgetExceeded)) throw error;
+    log.warn("document kept without a summary: the owner's daily AI budget is spent", { details: error.details });
+    return null;
+  }
+  let answered;
+  try {
+    answered = await completeWithFallback(ai, { provider: first, model: ai.providers[first].defaultModel }, input, log);
+  } catch (error) {
+    await releaseAiTokens(db, reservation);
+    throw error;
+  }
+  await settleAiTokens(db, reservation, answered.result.usage);
+  return answered.result.text.trim();
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -48,7 +48,9 @@ async function perform(
     case "invite": {
       const { invitation, created, vaultName } = await asCaller((tx) => vaults.invite(tx, body));
       // After the commit: an e-mail never goes out for an invitation that does not exist.
-      const email = created ? await emailInvitation(ctx.env, ctx.log, invitation as Invitation, vaultName) : undefined;
+      const email = created
+        ? await emailInvitation(ctx.env, ctx.log, invitation as Invitation, vaultName, db, ctx.user.userId)
+        : undefined;
       return ok({ invitation, created, ...(email ? { email } : {}) }, created ? 201 : 200);
     }
     case "list_invitations":

@@ -5,6 +5,7 @@
  */
 import { sqlState, type Tx } from "../_shared/db.ts";
 import { HttpError, notFound } from "../_shared/errors.ts";
+import { budgetRefusalOf } from "../_shared/spend.ts";
 import type { ActionOf } from "./request.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -210,12 +211,14 @@ async function refusedAs<T>(query: Promise<T>, message: string): Promise<T> {
     return await query;
   } catch (error) {
     if (sqlState(error) === "42501") throw new HttpError(403, "not_allowed", message);
+    const overBudget = budgetRefusalOf(error);
+    if (overBudget) throw overBudget;
     if (sqlState(error) === "53400") {
       throw new HttpError(
         409,
         "limit_reached",
-        "Limit reached: a vault holds at most 25 open invitations and 50 members, and one user sends at most 50 " +
-          "invitations a day; revoke unanswered invitations or try again tomorrow",
+        "Limit reached: a vault holds at most 25 open invitations and 50 members; revoke unanswered invitations " +
+          "or remove members first",
       );
     }
     throw error;

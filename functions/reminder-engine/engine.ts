@@ -15,11 +15,13 @@ import { sendEmail } from "../_shared/messaging/email.ts";
 import { ChannelFailure, type Sent } from "../_shared/messaging/failure.ts";
 import type { GoogleTokenSource } from "./channels/google_oauth.ts";
 import { sendPush, staleTokensOf } from "./channels/push.ts";
-import { sendSms } from "./channels/sms.ts";
+import { sendSms, smsSegments } from "./channels/sms.ts";
+import { type Reservation, reserveSpend, settleSpend, SpendBudgetExceeded, type SpendUnit } from "../_shared/spend.ts";
 import { emailText, pushText, smsText } from "./messages.ts";
 import {
   claimDue,
   type ClaimedReminder,
+  deferUntil,
   markFailed,
   markRetry,
   markSent,
@@ -42,6 +44,8 @@ export interface RunReport {
   sent: number;
   retrying: number;
   released: number;
+  /** Held back until the user's daily budget for the channel resets. */
+  over_budget: number;
   failed: { reminder_id: string; user_id: string; channel: string; attempts: number; error: string }[];
 }
 
@@ -74,7 +78,7 @@ export async function runOnce(
   log: Logger,
 ): Promise<RunReport> {
   const started = Date.now();
-  const report: RunReport = { claimed: 0, sent: 0, retrying: 0, released: 0, failed: [] };
+  const report: RunReport = { claimed: 0, sent: 0, retrying: 0, released: 0, over_budget: 0, failed: [] };
   const claimed = await claimDue(db, settings);
   report.claimed = claimed.length;
   for (const reminder of claimed) {
@@ -101,6 +105,17 @@ async function deliver(
   stopAt: number,
 ): Promise<void> {
   const line = log.child({ reminder_id: reminder.id, channel: reminder.channel, attempt: reminder.attempt });
+  // Each message is counted against the user's daily budget for its channel before it goes: a run never sends
+  // more than the budget has room for, however many reminders it claimed.
+  let reservation: Reservation | null;
+  try {
+    reservation = await reserveMessage(db, reminder);
+  } catch (error) {
+    if (!(error instanceof SpendBudgetExceeded)) throw error;
+    if (await deferUntil(db, reminder, error.message, error.refusal.resetsAt)) report.over_budget++;
+    line.warn("reminder held back: daily budget spent", { resets_at: error.refusal.resetsAt.toISOString() });
+    return;
+  }
   try {
     const sent = await send(env, tokens, settings, reminder, db, stopAt);
     if (await markSent(db, reminder, sent.provider, sent.messageId)) {
@@ -111,6 +126,8 @@ async function deliver(
     }
   } catch (error) {
     if (!(error instanceof ChannelFailure)) throw error;
+    // The provider refused the message: nothing was billed, so the budget gets it back.
+    if (reservation) await settleSpend(db, reservation, 0);
     await removePushTokens(db, reminder.user_id, staleTokensOf(error));
     const final = !error.retryable || reminder.attempt >= settings.maxAttempts;
     if (!final) {
@@ -130,6 +147,22 @@ async function deliver(
     }
     line.error("reminder failed", { error: error.message, attempts: reminder.attempt });
   }
+}
+
+/** What one delivery of `reminder` costs, reserved; null when there is nothing to count (no address). */
+function reserveMessage(db: Database, reminder: ClaimedReminder): Promise<Reservation | null> {
+  const [unit, quantity]: [SpendUnit, number] = reminder.channel === "sms"
+    ? ["sms_segments", smsSegments(smsText(reminder))]
+    : reminder.channel === "email"
+    ? ["emails", 1]
+    : ["push_messages", reminder.push_tokens.length];
+  const addressed = reminder.channel === "sms"
+    ? reminder.phone
+    : reminder.channel === "email"
+    ? reminder.email
+    : reminder.push_tokens.length > 0;
+  if (!addressed || quantity === 0) return Promise.resolve(null);
+  return reserveSpend(db, reminder.user_id, unit, quantity, "reminder-engine");
 }
 
 async function send(

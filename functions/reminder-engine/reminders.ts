@@ -121,6 +121,22 @@ export async function markFailed(db: Database, reminder: ClaimedReminder, error:
   });
 }
 
+/**
+ * Held back until `until` (the user's daily budget for the channel resets), without using up an attempt: not a
+ * failure of the channel, so it is not reported as one.
+ */
+export async function deferUntil(db: Database, reminder: ClaimedReminder, reason: string, until: Date) {
+  return await db.asServiceRole(async (tx) => {
+    if (!await stillClaimed(tx, reminder)) return false;
+    await tx`
+      update public.reminders set
+        delivery_status = 'pending', next_attempt_at = ${until}, claim_id = null, claimed_until = null,
+        delivery_attempts = greatest(0, delivery_attempts - 1), last_error = ${reason}
+      where id = ${reminder.id}`;
+    return true;
+  });
+}
+
 /** A claim this run will not get to (its time budget ran out): handed back untouched for the next run. */
 export async function release(db: Database, reminder: ClaimedReminder): Promise<void> {
   await db.asServiceRole((tx) =>

@@ -11,7 +11,7 @@
  * (`semantic.used: false`) rather than failing the search.
  */
 import { createDatabase } from "../_shared/db.ts";
-import { embeddingDimension, embedQuery, readEmbeddingConfig } from "../_shared/embeddings.ts";
+import { embeddingDimension, embedQueryForUser, readEmbeddingConfig } from "../_shared/embeddings.ts";
 import type { Env } from "../_shared/env.ts";
 import { createUserFunction, type EdgeFunction } from "../_shared/function.ts";
 import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
@@ -43,7 +43,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
     const limit = await enforceRateLimit(db, ctx.user, NAME);
     const body = await parseBody(req, SearchRequest);
     const config = readEmbeddingConfig(env, await embeddingDimension(db));
-    const { vector, model, attempts } = await embedQuery(config, body.query, ctx.log);
+    const { vector, model, attempts } = await embedQueryForUser(db, ctx.user.userId, NAME, config, body.query, ctx.log);
     if (vector === null) ctx.log.warn("searching by full text only: no embeddings provider answered");
     const filters = body.filters ?? {};
     // One row more than the page: whether another page exists, without counting every match.

@@ -15,6 +15,7 @@ import { HttpError, notFound } from "../_shared/errors.ts";
 import { createUserFunction, type EdgeFunction } from "../_shared/function.ts";
 import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
+import { SpendBudgetExceeded, withSpend } from "../_shared/spend.ts";
 import { parseBody, z } from "../_shared/validation.ts";
 import { readTranslateConfig, translate } from "./google_translate.ts";
 
@@ -75,10 +76,20 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
       );
     if (hit) return answer(hit.translated_text, hit.detected_language, true);
 
+    // Google bills every character sent: they count against the tier's daily budget before the call (a 429 past
+    // it), and are given back if the call fails.
     let result;
     try {
-      result = await translate(readTranslateConfig(env), source, body.target_language, body.source_language);
+      result = await withSpend(
+        db,
+        ctx.user.userId,
+        "translation_characters",
+        source.length,
+        NAME,
+        () => translate(readTranslateConfig(env), source, body.target_language, body.source_language),
+      );
     } catch (error) {
+      if (error instanceof SpendBudgetExceeded) throw error;
       const failure = asProviderFailure(error);
       ctx.log.warn("translation failed", { kind: failure.kind, detail: failure.detail });
       throw new HttpError(503, "translation_unavailable", `Google Translation could not answer: ${failure.detail}`, {

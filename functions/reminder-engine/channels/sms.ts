@@ -14,6 +14,26 @@ import { secureBase } from "../../_shared/messaging/urls.ts";
 
 export const SMS_MAX_CHARACTERS = 320;
 
+// GSM 03.38's basic set (one septet each) and its extension (two septets: escape + char), as ASCII.
+const GSM_BASIC = /^[A-Za-z0-9 \r\n@$_!"#%&'()*+,\-./:;<=>?]$/;
+const GSM_EXTENSION = /^[\^{}\\[\]~|]$/;
+
+/**
+ * The segments a carrier bills for `body` as sent (cut at SMS_MAX_CHARACTERS): 160 septets in one GSM-7 message,
+ * 153 per segment when concatenated; anything outside plain GSM-7 goes as UCS-2, 70 and 67 UTF-16 units. Letters
+ * GSM-7 does have beyond ASCII (é, ü, ...) are counted as UCS-2: never fewer segments than Twilio bills.
+ */
+export function smsSegments(body: string): number {
+  const text = body.slice(0, SMS_MAX_CHARACTERS);
+  let septets = 0;
+  for (const char of text) {
+    if (GSM_BASIC.test(char)) septets += 1;
+    else if (GSM_EXTENSION.test(char)) septets += 2;
+    else return text.length <= 70 ? 1 : Math.ceil(text.length / 67);
+  }
+  return septets <= 160 ? 1 : Math.ceil(septets / 153);
+}
+
 export async function sendSms(env: Env, to: string, body: string, timeoutMs: number): Promise<Sent> {
   const sid = envString(env, "TWILIO_ACCOUNT_SID");
   const token = envString(env, "TWILIO_AUTH_TOKEN");

@@ -1,0 +1,54 @@
+/**
+ * What processing a document spends is counted in its owner's daily budgets (../_shared/spend.ts), before each
+ * provider call: OCR pages per Vision request, AI tokens for the summary, embedding tokens for the chunks.
+ * Past the OCR budget the job waits for the budget to reset (deferJob); past the summary's or the embeddings'
+ * budget the document is kept without a summary or without vectors (full-text search still finds it), so nothing
+ * already paid for is paid again.
+ */
+import type { Database } from "../_shared/db.ts";
+import { type EmbeddingConfig, type Embeddings, embedTexts } from "../_shared/embeddings.ts";
+import type { Logger } from "../_shared/log.ts";
+import { reserveSpend, settleSpend, SpendBudgetExceeded, tokenCeiling } from "../_shared/spend.ts";
+import type { VisionConfig } from "./vision.ts";
+
+export const SOURCE = "document-processor";
+
+/** The Vision settings, with each request's pages reserved first (SpendBudgetExceeded past the budget). */
+export function meteredVision(vision: VisionConfig, db: Database, ownerId: string): VisionConfig {
+  return {
+    ...vision,
+    beforePages: async (pages) => {
+      await reserveSpend(db, ownerId, "ocr_pages", pages, SOURCE);
+    },
+  };
+}
+
+/** The chunks' vectors, or null when the owner's embedding budget cannot take them. */
+export async function embedWithinBudget(
+  db: Database,
+  ownerId: string,
+  config: EmbeddingConfig,
+  chunks: readonly string[],
+  log: Logger,
+): Promise<Embeddings | null> {
+  const ceiling = chunks.reduce((sum, chunk) => sum + tokenCeiling(chunk), 0);
+  let reservation;
+  try {
+    reservation = await reserveSpend(db, ownerId, "embedding_tokens", ceiling, SOURCE);
+  } catch (error) {
+    if (!(error instanceof SpendBudgetExceeded)) throw error;
+    log.warn("document kept without embeddings: the owner's daily embedding budget is spent", {
+      details: error.details,
+    });
+    return null;
+  }
+  let embedded: Embeddings;
+  try {
+    embedded = await embedTexts(config, chunks, log);
+  } catch (error) {
+    await settleSpend(db, reservation, 0);
+    throw error;
+  }
+  if (embedded.tokens !== null) await settleSpend(db, reservation, embedded.tokens);
+  return embedded;
+}
