@@ -65,6 +65,8 @@ class StackConfig(BaseModel):
     stripe_secret_key: SecretStr | None = None
     # Read by the metrics scraper only (alerts.functionErrorRatePercent, failedSignInsPer5Minutes).
     supabase_logs_access_token: SecretStr | None = None
+    # The ceiling the free tier's daily spend budgets must stay under (tests/schema/test_spend_budgets.py).
+    free_tier_daily_spend_ceiling_cents: int = Field(default=200, ge=1, le=100_000)
 
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:

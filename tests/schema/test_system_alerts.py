@@ -10,9 +10,12 @@ from tests.schema.sessions import acting_as, new_user
 
 
 def raise_failure_alert(db: psycopg.Connection) -> None:
-    user = new_user(db)
-    db.execute("insert into documents (user_id, title, file_name, file_path, status) "
-               "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, 11) g", (user, user))
+    """Eleven failed documents of three accounts: a platform problem, not one account's (see
+    test_platform_signals.py)."""
+    for count in (4, 4, 3):
+        user = new_user(db)
+        db.execute("insert into documents (user_id, title, file_name, file_path, status) "
+                   "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, %s) g", (user, user, count))
 
 
 def active(db: psycopg.Connection) -> list[tuple[str, int]]:
@@ -31,7 +34,7 @@ def test_each_run_records_what_the_monitor_raised_and_the_alert_stays_active_for
     db.execute("select private.record_system_alerts()")
     assert active(db) == [("high_failure_rate", 2)]
     [details] = db.execute("select details from private.system_alerts limit 1").fetchone()
-    assert details == {"message": "High number of document processing failures", "count": 11}
+    assert details == {"message": "High number of document processing failures", "count": 11, "accounts": 3}
 
     # Twenty minutes later, with the problem gone, the window has passed: nothing active.
     db.execute("update private.system_alerts set raised_at = raised_at - interval '20 minutes'")
