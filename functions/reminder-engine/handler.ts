@@ -36,6 +36,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
       sent: report.sent,
       retrying: report.retrying,
       released: report.released,
+      over_budget: report.over_budget,
       failed: report.failed.length,
     });
     return jsonResponse({ ...report, duration_ms: durationMs });

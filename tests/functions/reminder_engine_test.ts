@@ -541,3 +541,44 @@ Deno.test("a service account key never survives into a log line, whole or in par
     await fcm.close();
   }
 });
+
+Deno.test("issue 20 hole 5: the SMS budget is checked per message, and deleting reminders gives nothing back", async () => {
+  await using s = await setup();
+  const user = await s.contact();
+  // Fifteen one-segment SMS due at once, all claimed by one run: the free tier's 10 segments a day go, the rest wait.
+  const ids = [];
+  for (let i = 0; i < 15; i++) ids.push(await s.reminder(user, { channel: "sms", title: `Pay bill ${i}` }));
+  await s.run();
+  assert.equal(s.twilio.messages.filter((m) => m.to === user.phone).length, 10);
+  const rows = await Promise.all(ids.map((id) => s.row(id)));
+  const waiting = rows.filter((r) => r.delivery_status === "pending");
+  assert.equal(waiting.length, 5);
+  const midnight = new Date();
+  midnight.setUTCHours(24, 0, 0, 0);
+  for (const row of waiting) {
+    assert.match(row.last_error, /free tier allows 10 sms segments a day/);
+    assert.equal(row.next_attempt_at.getTime(), midnight.getTime(), "held until the budget resets");
+    assert.equal(row.delivery_attempts, 0, "waiting for the budget uses up no attempt");
+  }
+
+  // The user deletes every reminder (and with them their delivery rows) and makes new ones: still nothing goes.
+  await s.world.sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true),
+                    set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
+    await tx`delete from public.reminders`;
+  });
+  await s.reminder(user, { channel: "sms", title: "Fresh start" });
+  await s.run();
+  assert.equal(s.twilio.messages.filter((m) => m.to === user.phone).length, 10);
+});
+
+Deno.test("issue 20 hole 5: an SMS is counted in the segments Twilio bills", async () => {
+  const { smsSegments } = await import("../../functions/reminder-engine/channels/sms.ts");
+  assert.equal(smsSegments("a".repeat(160)), 1);
+  assert.equal(smsSegments("a".repeat(161)), 2);
+  assert.equal(smsSegments("{".repeat(80)), 1, "extension characters take two septets");
+  assert.equal(smsSegments("{".repeat(81)), 2);
+  assert.equal(smsSegments("é".repeat(70)), 1, "outside plain GSM-7: UCS-2");
+  assert.equal(smsSegments("é".repeat(71)), 2);
+  assert.equal(smsSegments("😀".repeat(200)), 5, "cut at 320 UTF-16 units, 67 per segment");
+});

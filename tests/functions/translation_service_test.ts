@@ -90,3 +90,43 @@ Deno.test("outages, timeouts, bad input and the rate limit", async () => {
   await docs.setRequestsThisHour(user.id, "translation-service", 100);
   assert.equal((await translateCall(docs, user, { text: "hello", target_language: "de" })).status, 429);
 });
+
+Deno.test("issue 20 hole 4: a free account gets 20,000 characters a day, even asked for all at once", async () => {
+  await using docs = await startDocumentsWorld();
+  const user = await docs.createUser();
+  // Five different 9,000-character texts at once: the budget has room for two, whatever the timing.
+  const texts = Array.from({ length: 5 }, (_, i) => `${i} ${"lorem ".repeat(1500)}`.slice(0, 9000));
+  const answers = await Promise.all(texts.map((text) => translateCall(docs, user, { text, target_language: "de" })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 429, 429, 429]);
+  assert.equal(docs.google.translateCalls.length, 2, "Google was asked only for what fits the budget");
+  const refused = answers.find((a) => a.status === 429)!;
+  assert.equal(refused.body.error.code, "spend_budget_exceeded");
+  assert.equal(refused.body.error.details.unit, "translation_characters");
+  assert.equal(refused.body.error.details.daily_limit, 20000);
+  assert.equal(refused.body.error.details.remaining, 2000);
+  assert.match(refused.body.error.details.resets_at, /T00:00:00\.000Z$/);
+
+  // Deleting the kept translations (the user may) gives nothing back.
+  await docs.sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true),
+                    set_config('request.jwt.claims', ${JSON.stringify({ sub: user.id, role: "authenticated" })}, true)`;
+    assert.equal((await tx`delete from public.translations returning id`).length, 2);
+  });
+  const again = await translateCall(docs, user, { text: texts[0], target_language: "de" });
+  assert.equal(again.status, 429);
+  assert.equal(docs.google.translateCalls.length, 2);
+});
+
+Deno.test("issue 20 hole 4: characters of a call Google did not answer are given back", async () => {
+  await using docs = await startDocumentsWorld();
+  const user = await docs.createUser();
+  docs.google.translateMode = "rate_limited_429";
+  const text = "word ".repeat(600); // 3,000 characters
+  assert.equal((await translateCall(docs, user, { text, target_language: "de" })).status, 503);
+  docs.google.translateMode = "ok";
+  // Six more fit the 20,000 only if the failed call's 3,000 came back; the seventh does not.
+  for (const target of ["de", "fr", "es", "it", "nl", "pt", "sv"]) {
+    const answer = await translateCall(docs, user, { text, target_language: target });
+    assert.equal(answer.status, target === "sv" ? 429 : 200, target);
+  }
+});
