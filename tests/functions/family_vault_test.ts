@@ -330,6 +330,8 @@ Deno.test("Storage failures, missing files, the anon key and the rate limit are 
 Deno.test("a vault takes at most 25 open invitations", async () => {
   await using s = await setup();
   const owner = await s.user();
+  // Premium: 50 invitations a day, so the vault's own bound is the one reached.
+  await s.world.sql`update public.profiles set subscription_tier = 'premium' where id = ${owner.id}`;
   const vault = await s.call(owner, { action: "create_vault", name: "Big family" });
   await s.world.sql`
     insert into public.family_invitations (vault_id, email, invited_by)
@@ -374,13 +376,19 @@ Deno.test("an invitation is e-mailed once when a provider is set, and stands eve
     const mails = sendgrid.mails.filter((m) => m.to.includes(invitee.email));
     assert.equal(mails.length, 1);
     assert.equal(mails[0].from, "family@docuvault.example.test");
-    assert.match(mails[0].subject, /The Smiths/);
+    assert.equal(mails[0].subject, "You are invited to a family vault");
+    assert.match(mails[0].text, /"The Smiths"/);
     assert.match(mails[0].text, /https:\/\/app\.example\.test\//);
 
-    const odd = await s.call(owner, { action: "create_vault", name: "Smiths\r\nBcc: everyone@example.test" });
+    // The inviter's text never reaches the subject, and reaches the body on one line, cut at 60 characters.
+    const name = `Smiths\r\nBcc: everyone@example.test ${"x".repeat(200)}`;
+    const odd = await s.call(owner, { action: "create_vault", name: name.slice(0, 100) });
     await s.call(owner, { action: "invite", vault_id: odd.body.vault.id, email: second.email });
     const [oddMail] = sendgrid.mails.filter((m) => m.to.includes(second.email));
-    assert.equal(oddMail.subject, 'Invitation to the family vault "Smiths Bcc: everyone@example.test"');
+    assert.equal(oddMail.subject, "You are invited to a family vault");
+    const shown = `Smiths Bcc: everyone@example.test ${"x".repeat(100)}`.slice(0, 60);
+    assert.ok(oddMail.text.includes(`"${shown}"`), oddMail.text);
+    assert.ok(!oddMail.text.includes(`${shown}x`), "cut at 60 characters");
 
     sendgrid.mode = "error_500";
     const failed = await s.call(owner, { action: "invite", vault_id: vault.body.vault.id, email: second.email });
@@ -402,20 +410,29 @@ Deno.test("without an e-mail provider the invitation is made and says so", async
   assert.equal(invited.body.email, "not_configured");
 });
 
-Deno.test("one user sends at most 50 invitations a day, however many vaults they make", async () => {
+Deno.test("issue 20 hole 5: a free account sends 20 invitations a day, however many it deletes", async () => {
   await using s = await setup();
   const owner = await s.user();
   const vaults = [];
   for (let i = 0; i < 3; i++) {
     vaults.push((await s.call(owner, { action: "create_vault", name: `V${i}` })).body.vault.id);
   }
-  await s.world.sql`
-    insert into public.family_invitations (vault_id, email, invited_by)
-    select (${s.world.sql.array(vaults)}::uuid[])[1 + n % 3], 'spam' || n || '@example.test', ${owner.id}
-    from generate_series(1, 50) n`;
+  for (let n = 0; n < 20; n++) {
+    const sent = await s.call(owner, { action: "invite", vault_id: vaults[n % 3], email: `spam${n}@example.test` });
+    assert.equal(sent.status, 201);
+  }
+  // Deleting them (a vault admin may) used to reset the count.
+  await s.world.sql.begin(async (tx) => {
+    await tx`select set_config('role', 'authenticated', true),
+                    set_config('request.jwt.claims', ${JSON.stringify({ sub: owner.id, role: "authenticated" })}, true)`;
+    assert.equal((await tx`delete from public.family_invitations returning id`).length, 20);
+  });
   const one = await s.call(owner, { action: "invite", vault_id: vaults[0], email: "one-more@example.test" });
-  assert.equal(one.status, 409);
-  assert.match(one.body.error.message, /50 invitations a day/);
+  assert.equal(one.status, 429);
+  assert.equal(one.body.error.code, "spend_budget_exceeded");
+  assert.equal(one.body.error.details.unit, "family_invitations");
+  assert.equal(one.body.error.details.daily_limit, 20);
+  assert.match(one.body.error.details.resets_at, /T00:00:00\.000Z$/);
 });
 
 Deno.test("a file whose name needs encoding is served through its signed URL", async () => {
