@@ -668,3 +668,31 @@ function parseSse(text: string): SseEvent[] {
     return { event, data: JSON.parse(data) };
   });
 }
+
+Deno.test("issue 20 hole 4: AI tokens are reserved before the call, settled to the provider's count, refused past the day", async () => {
+  await using world = await startWorld();
+  const { user, conversationId } = await userWithConversation(world);
+  const ask = () =>
+    chat(world, user, { conversation_id: conversationId, content: "Hello", model_provider: "openai", model_name: "gpt-4" });
+  const spent = async () =>
+    Number((await world.sql`
+      select coalesce(sum(quantity), 0)::int as n from private.spend_ledger
+      where user_id = ${user.id} and unit = 'ai_tokens'`)[0].n);
+
+  assert.equal((await ask()).status, 200);
+  assert.equal(await spent(), 12 + 7, "the reservation (input estimate + max_tokens) settled to what was reported");
+
+  // Earlier today the user spent all but 1,000 of the free tier's 15,000 tokens; a request may ask for up to
+  // 2,000 more (its max_tokens), so it is refused before any provider is called.
+  await world.sql`
+    insert into private.spend_ledger (user_id, unit, day, quantity, source)
+    values (${user.id}, 'ai_tokens', (now() at time zone 'utc')::date, ${14_000 - 19}, 'ai-chat-message')`;
+  const calls = world.ai.openai.completions.length;
+  const refused = await ask();
+  assert.equal(refused.status, 429, refused.text);
+  assert.equal(refused.body.error.code, "spend_budget_exceeded");
+  assert.equal(refused.body.error.details.unit, "ai_tokens");
+  assert.equal(refused.body.error.details.remaining, 1000);
+  assert.ok(Number(refused.headers.get("retry-after")) > 0);
+  assert.equal(world.ai.openai.completions.length, calls, "no provider was called");
+});
