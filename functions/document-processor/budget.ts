@@ -9,16 +9,33 @@ import type { Database } from "../_shared/db.ts";
 import { type EmbeddingConfig, type Embeddings, embedTexts } from "../_shared/embeddings.ts";
 import type { Logger } from "../_shared/log.ts";
 import { reserveSpend, settleSpend, SpendBudgetExceeded, tokenCeiling } from "../_shared/spend.ts";
+import { UnprocessableDocument } from "./extract.ts";
 import type { VisionConfig } from "./vision.ts";
 
 export const SOURCE = "document-processor";
 
-/** The Vision settings, with each request's pages reserved first (SpendBudgetExceeded past the budget). */
+/**
+ * The Vision settings, with each request's pages reserved first: SpendBudgetExceeded past today's budget (the job
+ * waits for the reset), or, for a document with more pages than a whole day's budget, a permanent failure, so it
+ * is not read part-way again every day.
+ */
 export function meteredVision(vision: VisionConfig, db: Database, ownerId: string): VisionConfig {
+  let reserved = 0;
   return {
     ...vision,
     beforePages: async (pages) => {
-      await reserveSpend(db, ownerId, "ocr_pages", pages, SOURCE);
+      try {
+        await reserveSpend(db, ownerId, "ocr_pages", pages, SOURCE);
+      } catch (error) {
+        if (error instanceof SpendBudgetExceeded && reserved + pages > error.refusal.dailyLimit) {
+          throw new UnprocessableDocument(
+            `the document has more pages than the ${error.refusal.tier} tier reads by OCR in a day ` +
+              `(${error.refusal.dailyLimit}); split it, or upgrade the subscription`,
+          );
+        }
+        throw error;
+      }
+      reserved += pages;
     },
   };
 }

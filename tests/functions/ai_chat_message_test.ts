@@ -673,11 +673,18 @@ Deno.test("issue 20 hole 4: AI tokens are reserved before the call, settled to t
   await using world = await startWorld();
   const { user, conversationId } = await userWithConversation(world);
   const ask = () =>
-    chat(world, user, { conversation_id: conversationId, content: "Hello", model_provider: "openai", model_name: "gpt-4" });
+    chat(world, user, {
+      conversation_id: conversationId,
+      content: "Hello",
+      model_provider: "openai",
+      model_name: "gpt-4",
+    });
   const spent = async () =>
-    Number((await world.sql`
+    Number(
+      (await world.sql`
       select coalesce(sum(quantity), 0)::int as n from private.spend_ledger
-      where user_id = ${user.id} and unit = 'ai_tokens'`)[0].n);
+      where user_id = ${user.id} and unit = 'ai_tokens'`)[0].n,
+    );
 
   assert.equal((await ask()).status, 200);
   assert.equal(await spent(), 12 + 7, "the reservation (input estimate + max_tokens) settled to what was reported");

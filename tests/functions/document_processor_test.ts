@@ -234,3 +234,43 @@ Deno.test("only the service role may run the worker; bad bodies are refused", as
     await handler.close();
   }
 });
+
+Deno.test("issue 20 hole 4: OCR pages count against the owner's day; past it the job waits, a too-long PDF stops", async () => {
+  await using docs = await startDocumentsWorld();
+  const user = await docs.createUser();
+  const pdf = (pages: number, name: string) =>
+    docs.upload(user, {
+      fileName: `${name}.pdf`,
+      mimeType: "application/pdf",
+      text: Array.from({ length: pages }, (_, i) => `${name} page ${i + 1}`).join("\f"),
+    });
+  // 25 of the free tier's 30 pages a day.
+  const first = await pdf(25, "first");
+  await docs.process(first.id);
+  assert.equal((await state(docs, first.id)).status, "completed");
+  // Ten more pages do not fit today: after the first five, the job waits for midnight UTC, no attempt used.
+  const second = await pdf(10, "second");
+  await docs.process(second.id);
+  const waiting = await state(docs, second.id);
+  assert.equal(waiting.job_status, "queued");
+  assert.equal(waiting.attempts, 0);
+  assert.match(waiting.last_error, /free tier allows 30 ocr pages a day/);
+  const [{ run_after }] = await docs.sql`select run_after from processing_queue where document_id = ${second.id}`;
+  const midnight = new Date();
+  midnight.setUTCHours(24, 0, 0, 0);
+  assert.equal(run_after.getTime(), midnight.getTime());
+  const pagesSent = docs.google.visionCalls.reduce((sum, call) => sum + (call.pages?.length ?? 1), 0);
+  assert.equal(pagesSent, 30, "Vision was asked for exactly the day's budget");
+
+  // A PDF longer than a whole day's budget is refused for good on the day it would pass it, not read again daily.
+  const other = await docs.createUser();
+  const long = await docs.upload(other, {
+    fileName: "long.pdf",
+    mimeType: "application/pdf",
+    text: Array.from({ length: 45 }, (_, i) => `page ${i + 1}`).join("\f"),
+  });
+  await docs.process(long.id);
+  const stopped = await state(docs, long.id);
+  assert.equal(stopped.status, "failed");
+  assert.match(stopped.processing_error, /more pages than the free tier reads by OCR in a day \(30\)/);
+});

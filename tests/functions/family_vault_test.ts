@@ -424,7 +424,9 @@ Deno.test("issue 20 hole 5: a free account sends 20 invitations a day, however m
   // Deleting them (a vault admin may) used to reset the count.
   await s.world.sql.begin(async (tx) => {
     await tx`select set_config('role', 'authenticated', true),
-                    set_config('request.jwt.claims', ${JSON.stringify({ sub: owner.id, role: "authenticated" })}, true)`;
+                    set_config('request.jwt.claims', ${
+      JSON.stringify({ sub: owner.id, role: "authenticated" })
+    }, true)`;
     assert.equal((await tx`delete from public.family_invitations returning id`).length, 20);
   });
   const one = await s.call(owner, { action: "invite", vault_id: vaults[0], email: "one-more@example.test" });
