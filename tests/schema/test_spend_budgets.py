@@ -96,7 +96,7 @@ def test_the_ledger_is_append_only_even_for_its_owner(db):
     reserve(db, user, "ocr_pages", 30)
     for statement in ("update private.spend_ledger set quantity = 1", "delete from private.spend_ledger"):
         db.execute("savepoint s")
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only|keeps its rows"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=r"append-only|keeps its rows"):
             db.execute(statement)
         db.execute("rollback to savepoint s")
     assert not reserve(db, user, "ocr_pages", 1)[0]
