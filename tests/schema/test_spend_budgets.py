@@ -11,6 +11,7 @@ import psycopg
 import pytest
 import yaml
 
+from stackconfig import ConfigError, validate_config
 from stackconfig.loader import PROJECT_ROOT, declared_keys
 from tests.schema.sessions import acting_as, as_role, new_user
 
@@ -192,3 +193,14 @@ def test_the_spend_table_in_the_docs_is_the_one_the_data_gives(schema_url):
         for tier in ("free", "premium", "family_plus", "business"):
             total = sum(usd for _, _, usd in worst_case(conn, tier).values())
             assert f"| {tier} | ${total:,.2f} |" in table, f"docs/security.md: {tier}'s total is ${total:,.2f}"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0, "freeTierDailySpendCeilingCents: Input should be greater than or equal to 1"),
+    (100_001, "freeTierDailySpendCeilingCents: Input should be less than or equal to 100000"),
+    ("two dollars", "freeTierDailySpendCeilingCents: Input should be a valid integer"),
+])
+def test_the_ceiling_in_the_stack_config_is_validated(value, expected):
+    with pytest.raises(ConfigError) as error:
+        validate_config({"freeTierDailySpendCeilingCents": value}, stack_file="Pulumi.prod.yaml")
+    assert expected in str(error.value)
