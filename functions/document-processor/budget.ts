@@ -8,7 +8,7 @@
 import type { Database } from "../_shared/db.ts";
 import { type EmbeddingConfig, type Embeddings, embedTexts } from "../_shared/embeddings.ts";
 import type { Logger } from "../_shared/log.ts";
-import { reserveSpend, settleSpend, SpendBudgetExceeded, tokenCeiling } from "../_shared/spend.ts";
+import { reserveSpend, settleSpend, SpendBudgetExceeded, tokenEstimate } from "../_shared/spend.ts";
 import { UnprocessableDocument } from "./extract.ts";
 import type { VisionConfig } from "./vision.ts";
 
@@ -48,10 +48,12 @@ export async function embedWithinBudget(
   chunks: readonly string[],
   log: Logger,
 ): Promise<Embeddings | null> {
-  const ceiling = chunks.reduce((sum, chunk) => sum + tokenCeiling(chunk), 0);
+  // An estimate, settled to OpenAI's count: the UTF-8 length (a ceiling) would keep a long document out of a
+  // budget its real tokens fit.
+  const estimate = chunks.reduce((sum, chunk) => sum + tokenEstimate(chunk), 0);
   let reservation;
   try {
-    reservation = await reserveSpend(db, ownerId, "embedding_tokens", ceiling, SOURCE);
+    reservation = await reserveSpend(db, ownerId, "embedding_tokens", estimate, SOURCE);
   } catch (error) {
     if (!(error instanceof SpendBudgetExceeded)) throw error;
     log.warn("document kept without embeddings: the owner's daily embedding budget is spent", {
