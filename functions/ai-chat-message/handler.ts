@@ -82,7 +82,7 @@ async function answerWhole(
     throw error;
   }
   const { choice, result, attempts } = answered;
-  await settleAiTokens(db, reservation, result.usage);
+  await settleAiTokens(db, reservation, result.usage, attempts.length);
   const costUsd = estimateCostUsd(choice.provider, choice.model, result.usage);
   const saved = await saveExchange(db, ctx.user, {
     conversationId,

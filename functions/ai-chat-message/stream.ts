@@ -64,7 +64,7 @@ export async function streamReply(args: StreamArgs): Promise<Response> {
       }
       if (clientGone) return;
       const { text, usage } = reply;
-      await settleAiTokens(db, reservation, usage);
+      await settleAiTokens(db, reservation, usage, opened.attempts.length);
       const costUsd = estimateCostUsd(opened.choice.provider, opened.choice.model, usage);
       try {
         const saved = await saveExchange(db, ctx.user, {

@@ -79,7 +79,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
       throw error;
     }
     const { choice, result, attempts } = answered;
-    await settleAiTokens(db, reservation, result.usage);
+    await settleAiTokens(db, reservation, result.usage, attempts.length);
     const citations = citedDocuments(result.text, excerpts);
     const sources = excerpts.map((e) => ({ number: e.number, document_id: e.documentId, title: e.title }));
     const costUsd = estimateCostUsd(choice.provider, choice.model, result.usage);

@@ -209,7 +209,7 @@ async function summarize(env: Env, db: Database, ownerId: string, text: string, 
     await releaseAiTokens(db, reservation);
     throw error;
   }
-  await settleAiTokens(db, reservation, answered.result.usage);
+  await settleAiTokens(db, reservation, answered.result.usage, answered.attempts.length);
   return answered.result.text.trim();
 }
 

@@ -689,11 +689,19 @@ Deno.test("issue 20 hole 4: AI tokens are reserved before the call, settled to t
   assert.equal((await ask()).status, 200);
   assert.equal(await spent(), 12 + 7, "the reservation (input estimate + max_tokens) settled to what was reported");
 
+  // After a fallback, the provider that failed may have billed: the reservation is not given back.
+  world.ai.openai.mode = "unavailable_503";
+  const before = await spent();
+  const fellBack = await ask();
+  assert.equal(fellBack.body.fallback.used, true);
+  assert.ok(await spent() - before >= 2000, "at least the max_tokens asked for stays counted");
+  world.ai.openai.mode = "ok";
+
   // Earlier today the user spent all but 1,000 of the free tier's 15,000 tokens; a request may ask for up to
   // 2,000 more (its max_tokens), so it is refused before any provider is called.
   await world.sql`
     insert into private.spend_ledger (user_id, unit, day, quantity, source)
-    values (${user.id}, 'ai_tokens', (now() at time zone 'utc')::date, ${14_000 - 19}, 'ai-chat-message')`;
+    values (${user.id}, 'ai_tokens', (now() at time zone 'utc')::date, ${14_000 - (await spent())}, 'ai-chat-message')`;
   const calls = world.ai.openai.completions.length;
   const refused = await ask();
   assert.equal(refused.status, 429, refused.text);

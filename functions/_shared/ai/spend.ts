@@ -19,10 +19,20 @@ export function reserveAiTokens(db: Database, userId: string, input: ChatInput, 
   return reserveSpend(db, userId, "ai_tokens", tokensAskedFor(input), source);
 }
 
-/** The provider's count when it gave one; otherwise the reservation stands as it is. */
-export async function settleAiTokens(db: Database, reservation: Reservation, usage: Usage): Promise<void> {
+/**
+ * The provider's count when it gave one; otherwise the reservation stands as it is. After a fallback
+ * (`attempts` > 1) the providers that failed may have billed too, so nothing is given back, only more taken.
+ */
+export async function settleAiTokens(
+  db: Database,
+  reservation: Reservation,
+  usage: Usage,
+  attempts: number,
+): Promise<void> {
   if (usage.inputTokens === null || usage.outputTokens === null) return;
-  await settleSpend(db, reservation, usage.inputTokens + usage.outputTokens);
+  const used = usage.inputTokens + usage.outputTokens;
+  if (attempts > 1 && used < reservation.quantity) return;
+  await settleSpend(db, reservation, used);
 }
 
 /** Nothing was spent (no provider answered): the reservation is given back. */
