@@ -112,7 +112,11 @@ async function refusalsAsAnswers<T>(work: () => Promise<T>): Promise<T> {
       );
     }
     if (state === "23514") throw new HttpError(409, "not_allowed_now", message);
-    if (state === "23505") throw new HttpError(409, "already_reviewed", "This booking has a review already");
+    if (state === "23505") {
+      // One review per booking, and one per client and listing (migration 20261207144353): a returning client
+      // edits the review they wrote.
+      throw new HttpError(409, "already_reviewed", "You have reviewed this professional already; edit that review");
+    }
     throw error;
   }
 }

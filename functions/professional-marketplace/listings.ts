@@ -43,7 +43,7 @@ export async function searchListings(db: Database, caller: Caller, search: Searc
         } or ${search.q} = any (specialties))`
         : tx``
     }
-      order by rating desc nulls last, review_count desc, id
+      order by rating_score desc nulls last, review_count desc, id
       limit ${search.limit} offset ${search.offset}`);
 }
 
