@@ -37,7 +37,7 @@ class StripeWebhook(pulumi.ComponentResource):
     def __init__(self, name: str, args: StripeWebhookArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:payments:StripeWebhook", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # Stripe posts the four events to the function's URL; the function checks their signature.
+        # Stripe posts the subscribed events to the function's URL; the function checks their signature.
         self.endpoint = StripeWebhookEndpoint(
             f"{name}-endpoint",
             StripeWebhookEndpointArgs(

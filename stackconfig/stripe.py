@@ -10,10 +10,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from stackconfig.base import SECTION_CONFIG
 
-# The events guide 002 subscribes the endpoint to (functions/subscription-manager handles exactly these).
+# The events functions/subscription-manager handles (its STRIPE_EVENTS): guide 002's four, and the status changes,
+# refunds and disputes that move a tier (docs/payments.md).
 GUIDE_STRIPE_EVENTS = (
+    "charge.dispute.created",
+    "charge.refunded",
     "checkout.session.completed",
     "customer.subscription.deleted",
+    "customer.subscription.updated",
     "invoice.payment_failed",
     "invoice.payment_succeeded",
 )

@@ -1,12 +1,12 @@
 /**
  * A verified event, recorded once and applied in the same transaction (as service_role: users cannot write
  * subscriptions or payments): public.record_webhook_event says whether it is new, then the subscription change
- * goes through private.apply_subscription_event (newest event wins, canceled is final) and the payment is
- * upserted by its provider id. A replay changes nothing. When applying fails, everything of that attempt rolls
+ * goes through private.apply_subscription_event (newest event wins, canceled is final), the payment is
+ * upserted by its provider id, and a refund or dispute goes through private.reverse_subscription_payment. A replay changes nothing. When applying fails, everything of that attempt rolls
  * back and the event is marked `failed` on its own, so the provider's retry applies it again, once.
  */
 import { type Database, jsonb, type Tx } from "../_shared/db.ts";
-import type { PaymentRecord, ProviderEvent, SubscriptionChange } from "./events.ts";
+import type { PaymentRecord, PaymentReversal, ProviderEvent, SubscriptionChange } from "./events.ts";
 
 export interface ApplyResult {
   outcome: "processed" | "duplicate" | "ignored";
@@ -31,6 +31,9 @@ export async function recordAndApply(db: Database, event: ProviderEvent): Promis
       if (event.payment && !await recordPayment(tx, event, event.payment)) {
         note ??= `payment ${event.payment.paymentId} belongs to no user we know`;
       }
+      if (event.reversal && await reverse(tx, event, event.reversal) === 0) {
+        note ??= `the ${event.reversal.outcome} payment pays for no subscription of ours that it could end`;
+      }
       await tx`
         update public.webhook_events
         set status = 'processed', processed_at = now(), error = ${note ?? null}
@@ -48,8 +51,16 @@ async function applySubscription(tx: Tx, event: ProviderEvent, change: Subscript
     select private.apply_subscription_event(
       ${event.provider}, ${change.subscriptionId}, ${change.userId}::uuid, ${change.tier}, ${change.status},
       ${event.occurredAt}, ${change.customer ?? null}, ${change.periodStart ?? null}::timestamptz,
-      ${change.periodEnd ?? null}::timestamptz) as status`;
+      ${change.periodEnd ?? null}::timestamptz, ${change.paidUntil ?? null}::timestamptz) as status`;
   return row.status;
+}
+
+/** How many subscriptions the reversal took the tier from (private.reverse_subscription_payment). */
+async function reverse(tx: Tx, event: ProviderEvent, reversal: PaymentReversal): Promise<number> {
+  const [row] = await tx`
+    select private.reverse_subscription_payment(${event.provider}, ${reversal.paymentId}, ${reversal.customer},
+                                                ${event.occurredAt}, ${reversal.outcome}) as count`;
+  return row.count;
 }
 
 /** False when nobody owns the payment (no user in the event, no stored subscription). */
@@ -65,8 +76,10 @@ async function recordPayment(tx: Tx, event: ProviderEvent, payment: PaymentRecor
       on s.provider = ${event.provider} and s.provider_subscription_id = ${payment.subscriptionId}
     where coalesce(${payment.userId}::uuid, s.user_id) is not null
     on conflict (provider, provider_payment_id) do update
-      -- A retried invoice that failed and then succeeded ends succeeded, whatever order the events came in.
-      set status = case when payments.status = 'succeeded' then payments.status else excluded.status end,
+      -- A retried invoice that failed and then succeeded ends succeeded, whatever order the events came in; a
+      -- refund or dispute stays recorded whatever arrives after it.
+      set status = case when payments.status in ('succeeded', 'refunded', 'disputed') then payments.status
+                        else excluded.status end,
           paid_at = coalesce(payments.paid_at, excluded.paid_at),
           subscription_id = coalesce(payments.subscription_id, excluded.subscription_id)
     returning id`;

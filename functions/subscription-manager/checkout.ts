@@ -29,12 +29,27 @@ export type CheckoutRequest = z.infer<typeof checkoutRequest>;
 
 const envSuffix = (tier: PaidTier) => tier.toUpperCase();
 
-export async function refuseSecondSubscription(db: Database, user: SignedInUser, tier: PaidTier): Promise<void> {
+/** A Razorpay month may be bought this long before the running one ends; it then starts where that one ends. */
+export const RENEWAL_WINDOW_DAYS = 7;
+
+/**
+ * One live subscription per tier: a second checkout is refused while one still grants the tier
+ * (private.subscription_grant_end), except a Razorpay renewal within the last RENEWAL_WINDOW_DAYS of a month.
+ */
+export async function refuseSecondSubscription(
+  db: Database,
+  user: SignedInUser,
+  provider: "stripe" | "razorpay",
+  tier: PaidTier,
+): Promise<void> {
   const rows = await db.asCaller(user, (tx) =>
     tx`
-      select 1 from public.subscriptions
-      where user_id = ${user.userId} and tier = ${tier} and status in ('trialing', 'active', 'past_due')`);
-  if (rows.length > 0) {
+      select s.provider, coalesce(s.current_period_end, private.subscription_grant_end(s))
+               > now() + make_interval(days => ${RENEWAL_WINDOW_DAYS}) as beyond_window
+      from public.subscriptions s
+      where s.user_id = ${user.userId} and s.tier = ${tier} and private.subscription_grant_end(s) > now()`);
+  const renewal = provider === "razorpay" && rows.every((row) => row.provider === "razorpay" && !row.beyond_window);
+  if (rows.length > 0 && !renewal) {
     throw new HttpError(409, "already_subscribed", `You already have a live ${tier} subscription`);
   }
 }

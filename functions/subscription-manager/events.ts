@@ -10,8 +10,24 @@ export type Provider = "stripe" | "razorpay";
 export const PAID_TIERS = ["premium", "family_plus", "business"] as const;
 export type PaidTier = typeof PAID_TIERS[number];
 
-/** public.subscriptions' status check constraint. */
-export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "incomplete" | "unpaid";
+/** public.subscriptions' status check constraint: Stripe's documented subscription statuses, all of them. */
+export const SUBSCRIPTION_STATUSES = [
+  "incomplete",
+  "incomplete_expired",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "paused",
+] as const;
+export type SubscriptionStatus = typeof SUBSCRIPTION_STATUSES[number];
+
+export function subscriptionStatusOf(value: unknown): SubscriptionStatus | null {
+  return typeof value === "string" && (SUBSCRIPTION_STATUSES as readonly string[]).includes(value)
+    ? value as SubscriptionStatus
+    : null;
+}
 
 export interface SubscriptionChange {
   subscriptionId: string;
@@ -22,6 +38,17 @@ export interface SubscriptionChange {
   customer?: string | null;
   periodStart?: Date | null;
   periodEnd?: Date | null;
+  /** Set only by a succeeded payment: the end of the period it paid for (what past_due may live on). */
+  paidUntil?: Date | null;
+}
+
+/** A payment taken back (a full refund, a dispute): the subscription it paid for stops granting its tier. */
+export interface PaymentReversal {
+  /** Our payment's provider id (a Stripe invoice id), when the event names it. */
+  paymentId: string | null;
+  /** The provider's customer, to find the subscription when the payment is not named. */
+  customer: string | null;
+  outcome: "refunded" | "disputed";
 }
 
 export interface PaymentRecord {
@@ -44,6 +71,7 @@ export interface ProviderEvent {
   payload: unknown;
   subscription?: SubscriptionChange;
   payment?: PaymentRecord;
+  reversal?: PaymentReversal;
   ignored?: string;
 }
 

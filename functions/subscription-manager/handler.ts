@@ -78,7 +78,7 @@ async function acknowledge(db: Database, ctx: RequestContext, event: ProviderEve
 async function checkout(req: Request, ctx: RequestContext, db: Database, user: SignedInUser): Promise<Response> {
   const limit = await enforceRateLimit(db, user, NAME);
   const input = await parseBody(req, checkoutRequest);
-  await refuseSecondSubscription(db, user, input.tier);
+  await refuseSecondSubscription(db, user, input.provider, input.tier);
   const started = input.provider === "stripe"
     ? await stripeCheckout(ctx.env, user, input.tier, ctx.log)
     : await razorpayCheckout(db, ctx.env, user, input.tier, ctx.log);
@@ -87,14 +87,21 @@ async function checkout(req: Request, ctx: RequestContext, db: Database, user: S
 }
 
 async function subscriptionStatus(db: Database, user: SignedInUser): Promise<Response> {
+  // A paid period that ran out shows as over at once, not at the schedule's next run.
+  await db.asServiceRole((tx) =>
+    tx`
+      select private.refresh_profile_tier(p.id) from public.profiles p
+      where p.id = ${user.userId} and p.tier_valid_until <= now()`
+  );
   const [profile, subscriptions] = await db.asCaller(user, async (tx) => [
     (await tx`
       select p.subscription_tier as tier, t.hourly_request_limit, p.storage_limit, p.storage_used
       from public.profiles p join public.subscription_tiers t on t.tier = p.subscription_tier
       where p.id = ${user.userId}`)[0],
     await tx`
-      select provider, tier, status, current_period_end, cancel_at_period_end, canceled_at, created_at
-      from public.subscriptions where user_id = ${user.userId} order by created_at desc`,
+      select provider, tier, status, current_period_end, private.subscription_grant_end(s) as grants_until,
+             cancel_at_period_end, canceled_at, created_at
+      from public.subscriptions s where user_id = ${user.userId} order by created_at desc`,
   ]);
   return jsonResponse({
     tier: profile?.tier ?? "free",

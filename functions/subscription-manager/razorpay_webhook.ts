@@ -8,7 +8,9 @@
  *
  * A checkout through Razorpay is an order for one period of a tier, stored by this function as an `incomplete`
  * subscription keyed by the order id, with the user and tier decided on our side: `payment.captured` of that
- * order makes it active for a month, `payment.failed` records the failure. `subscription.cancelled` cancels a
+ * order makes it active for a month (paid until then; the database ends the tier after it and its grace period,
+ * and an order paid while an earlier one still runs starts where that one ends), `payment.failed` records the
+ * failure. `subscription.cancelled` cancels a
  * Razorpay subscription we know (created for a user with our notes). Other types are acknowledged and ignored.
  */
 import { type Env, requireEnv } from "../_shared/env.ts";
@@ -121,6 +123,8 @@ function paymentEvent(
       customer: stringField(payment, "customer_id"),
       periodStart: occurredAt,
       periodEnd,
+      // The month is paid: it ends then (plus the grace period), unless another order extends it.
+      paidUntil: periodEnd,
     },
   };
 }

@@ -1,35 +1,74 @@
 /**
  * Stripe's webhook (guide 002, "Configure Stripe webhook endpoints"): the `Stripe-Signature` header checked over
  * the raw body with the SDK's helper (HMAC-SHA256 with the endpoint's signing secret STRIPE_WEBHOOK_SECRET, and
- * the header's timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS, default 300), then the four events the guide
- * subscribes to turned into a subscription change and a payment. Other types are acknowledged and ignored.
+ * the header's timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS, default 300), then the events below turned into a
+ * subscription change, a payment, or a payment taken back. Other types are acknowledged and ignored.
+ *
+ * A subscription's status is Stripe's own (https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses),
+ * stored as Stripe states it; what each status grants is decided in the database (private.subscription_grant_end:
+ * active and trialing until the period ends, past_due only on a period already paid, the rest nothing).
  *
  * Whose subscription it is comes from the metadata this function set at checkout (user_id, tier on the session
- * and on the subscription, which Stripe copies onto its invoices); Stripe signs the event, so it is trusted.
+ * and on the subscription, which Stripe copies onto its invoices); Stripe signs the event, so it is trusted. The
+ * tier of a plan changed in the customer portal comes from the subscription's price (STRIPE_PRICE_<TIER>).
  * Invoices are read in both shapes: `invoice.subscription` (API versions before 2025-03-31) and
- * `invoice.parent.subscription_details` (from then on).
+ * `invoice.parent.subscription_details` (from then on); periods from `items.data[].current_period_end` (from
+ * 2025-03-31) or the subscription's `current_period_end` (before).
  */
-import { type Env, envInt, requireEnv } from "../_shared/env.ts";
+import { type Env, envInt, envString, requireEnv } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
 import {
   field,
   fromUnix,
   idOf,
+  PAID_TIERS,
+  type PaidTier,
   paidTierOf,
   type PaymentRecord,
   type ProviderEvent,
   stringField,
   type SubscriptionChange,
+  subscriptionStatusOf,
   userIdOf,
 } from "./events.ts";
-import { cryptoProvider, Stripe, stripeWebhooks } from "./stripe_client.ts";
+import { cryptoProvider, Stripe, stripeClient, stripeWebhooks } from "./stripe_client.ts";
 
 export const STRIPE_EVENTS = [
   "checkout.session.completed",
   "invoice.payment_succeeded",
   "customer.subscription.deleted",
   "invoice.payment_failed",
+  "customer.subscription.updated",
+  "charge.refunded",
+  "charge.dispute.created",
 ] as const;
+
+/** What reading an event may need beyond the event: the tier of our prices, and a disputed charge. */
+export interface StripeLookups {
+  tierOfPrice(priceId: string): PaidTier | null;
+  retrieveCharge(chargeId: string): Promise<unknown>;
+}
+
+export function stripeLookups(env: Env): StripeLookups {
+  const tiers = new Map<string, PaidTier>();
+  for (const tier of PAID_TIERS) {
+    const price = envString(env, `STRIPE_PRICE_${tier.toUpperCase()}`);
+    if (price) tiers.set(price, tier);
+  }
+  return {
+    tierOfPrice: (priceId) => tiers.get(priceId) ?? null,
+    async retrieveCharge(chargeId) {
+      try {
+        return await stripeClient(env).charges.retrieve(chargeId);
+      } catch {
+        // Answered 502: Stripe sends the event again later, and nothing of it was recorded.
+        throw new HttpError(502, "payment_provider_error", "Stripe could not be asked about the disputed charge", {
+          headers: { "Retry-After": "30" },
+        });
+      }
+    },
+  };
+}
 
 /** The verified event, or a 400 saying whether the signature or its timestamp is wrong (never the secret). */
 export async function verifyStripeEvent(env: Env, body: string, signature: string): Promise<ProviderEvent> {
@@ -51,10 +90,10 @@ export async function verifyStripeEvent(env: Env, body: string, signature: strin
     }
     throw new HttpError(400, "invalid_event", "The body is not a Stripe event");
   }
-  return interpretStripeEvent(event);
+  return await interpretStripeEvent(event, stripeLookups(env));
 }
 
-export function interpretStripeEvent(event: Stripe.Event): ProviderEvent {
+export async function interpretStripeEvent(event: Stripe.Event, lookups: StripeLookups): Promise<ProviderEvent> {
   const base: ProviderEvent = {
     provider: "stripe",
     id: event.id,
@@ -72,12 +111,18 @@ export function interpretStripeEvent(event: Stripe.Event): ProviderEvent {
       return { ...base, ...invoiceEvent(object, "failed") };
     case "customer.subscription.deleted":
       return { ...base, ...subscriptionDeleted(object) };
+    case "customer.subscription.updated":
+      return { ...base, ...subscriptionUpdated(object, lookups) };
+    case "charge.refunded":
+      return { ...base, ...chargeRefunded(object) };
+    case "charge.dispute.created":
+      return { ...base, ...await disputeCreated(object, lookups) };
     default:
       return { ...base, ignored: `event type ${event.type} is not handled` };
   }
 }
 
-type Meaning = Pick<ProviderEvent, "subscription" | "payment" | "ignored">;
+type Meaning = Pick<ProviderEvent, "subscription" | "payment" | "reversal" | "ignored">;
 
 function checkoutCompleted(session: unknown): Meaning {
   const subscriptionId = idOf(field(session, "subscription"));
@@ -113,7 +158,6 @@ function invoiceEvent(invoice: unknown, outcome: "succeeded" | "failed"): Meanin
   const { id: subscriptionId, metadata } = invoiceSubscription(invoice);
   const userId = userIdOf(field(metadata, "user_id"));
   const tier = paidTierOf(field(metadata, "tier"));
-  const line = field(invoice, "lines", "data", "0");
   const amount = field(invoice, outcome === "succeeded" ? "amount_paid" : "amount_due");
   const payment: PaymentRecord = {
     paymentId: invoiceId,
@@ -126,17 +170,49 @@ function invoiceEvent(invoice: unknown, outcome: "succeeded" | "failed"): Meanin
     description: stringField(invoice, "number") ?? undefined,
   };
   if (!subscriptionId) return { payment, ignored: undefined };
+  if (outcome === "failed") {
+    // The first invoice failing leaves the subscription incomplete (Stripe expires it after 23 hours); a renewal
+    // failing makes it past_due, which keeps the tier only on the period already paid. The failed invoice's period
+    // is one nobody paid for: it is not stored.
+    const first = field(invoice, "billing_reason") === "subscription_create";
+    return {
+      payment,
+      subscription: {
+        subscriptionId,
+        userId,
+        tier,
+        status: first ? "incomplete" : "past_due",
+        customer: idOf(field(invoice, "customer")),
+      },
+    };
+  }
+  const period = invoicePeriod(invoice);
   const subscription: SubscriptionChange = {
     subscriptionId,
     userId,
     tier,
-    // A failed renewal keeps the tier while Stripe retries (past_due); the deletion event ends it.
-    status: outcome === "succeeded" ? "active" : "past_due",
+    status: "active",
     customer: idOf(field(invoice, "customer")),
-    periodStart: fromUnix(field(line, "period", "start")),
-    periodEnd: fromUnix(field(line, "period", "end")),
+    periodStart: period.start,
+    periodEnd: period.end,
+    paidUntil: period.end,
   };
   return { subscription, payment };
+}
+
+/** The period an invoice bills: the earliest start and latest end of its lines (prorations lie inside it). */
+function invoicePeriod(invoice: unknown): { start: Date | null; end: Date | null } {
+  const lines = field(invoice, "lines", "data");
+  const periods = (Array.isArray(lines) ? lines : []).map((line) => ({
+    start: fromUnix(field(line, "period", "start")),
+    end: fromUnix(field(line, "period", "end")),
+  }));
+  const starts = periods.flatMap((p) => p.start ? [p.start.getTime()] : []);
+  const ends = periods.flatMap((p) => p.end ? [p.end.getTime()] : []);
+  return {
+    start: starts.length ? new Date(Math.min(...starts)) : null,
+    end: ends.length ? new Date(Math.max(...ends)) : null,
+  };
 }
 
 function subscriptionDeleted(subscription: unknown): Meaning {
@@ -151,4 +227,54 @@ function subscriptionDeleted(subscription: unknown): Meaning {
       customer: idOf(field(subscription, "customer")),
     },
   };
+}
+
+/**
+ * Stripe's word on a subscription's state (plan changes and cancellations in the customer portal, trials ending,
+ * retries exhausted, `incomplete_expired`): the status as Stripe states it, the tier of its price (else the
+ * checkout's metadata), and its current period.
+ */
+function subscriptionUpdated(subscription: unknown, lookups: StripeLookups): Meaning {
+  const subscriptionId = stringField(subscription, "id");
+  if (!subscriptionId) return { ignored: "subscription without an id" };
+  const status = subscriptionStatusOf(field(subscription, "status"));
+  if (!status) return { ignored: `subscription status ${String(field(subscription, "status"))} is not Stripe's` };
+  const item = field(subscription, "items", "data", "0");
+  const price = idOf(field(item, "price"));
+  return {
+    subscription: {
+      subscriptionId,
+      userId: userIdOf(field(subscription, "metadata", "user_id")),
+      tier: (price ? lookups.tierOfPrice(price) : null) ?? paidTierOf(field(subscription, "metadata", "tier")),
+      status,
+      customer: idOf(field(subscription, "customer")),
+      periodStart: fromUnix(field(item, "current_period_start") ?? field(subscription, "current_period_start")),
+      periodEnd: fromUnix(field(item, "current_period_end") ?? field(subscription, "current_period_end")),
+    },
+  };
+}
+
+/** A charge refunded in full takes the tier it paid for; a partial refund (a pro-rated credit) does not. */
+function chargeRefunded(charge: unknown): Meaning {
+  if (field(charge, "refunded") !== true) return { ignored: "a partial refund keeps the subscription's tier" };
+  return reversalOf(charge, "refunded");
+}
+
+/** A dispute takes the money back at once, whatever its outcome later: the tier goes with it. */
+async function disputeCreated(dispute: unknown, lookups: StripeLookups): Promise<Meaning> {
+  const charge = field(dispute, "charge");
+  const chargeId = idOf(charge);
+  if (!chargeId) return { ignored: "dispute without a charge" };
+  // The dispute names only its charge; the charge names the customer (and, before 2025-03-31, the invoice).
+  const full = typeof charge === "object" && charge !== null && "customer" in charge
+    ? charge
+    : await lookups.retrieveCharge(chargeId);
+  return reversalOf(full, "disputed");
+}
+
+function reversalOf(charge: unknown, outcome: "refunded" | "disputed"): Meaning {
+  const paymentId = idOf(field(charge, "invoice"));
+  const customer = idOf(field(charge, "customer"));
+  if (!paymentId && !customer) return { ignored: `the ${outcome} charge names no invoice and no customer` };
+  return { reversal: { paymentId, customer, outcome } };
 }

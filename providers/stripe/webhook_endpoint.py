@@ -3,7 +3,7 @@
 Props (camelCase, as the engine stores them):
   apiUrl         Stripe's API base (https://api.stripe.com; a local server in tests)
   url            where Stripe sends events: the stack's subscription-manager URL
-  enabledEvents  the event types, sorted (the guide's four by default)
+  enabledEvents  the event types, sorted (by default the ones functions/subscription-manager handles)
   description    shown in Stripe's dashboard
 Outputs add:
   endpointId     Stripe's id (we_...), also the resource id
@@ -44,10 +44,14 @@ from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.stripe.com"
 KEY_VARIABLE = "STRIPE_SECRET_KEY"
-# The events guide 002 subscribes to; functions/subscription-manager handles exactly these.
+# The events functions/subscription-manager handles (its STRIPE_EVENTS): guide 002's four, and the status changes,
+# refunds and disputes that move a tier (docs/payments.md).
 STRIPE_EVENTS = (
+    "charge.dispute.created",
+    "charge.refunded",
     "checkout.session.completed",
     "customer.subscription.deleted",
+    "customer.subscription.updated",
     "invoice.payment_failed",
     "invoice.payment_succeeded",
 )

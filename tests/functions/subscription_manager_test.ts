@@ -304,6 +304,7 @@ Deno.test("a failed renewal keeps the tier as past_due; the retried payment make
   const subscription = randomId("sub");
   const t = now();
   await s.stripe(stripeEvent("checkout.session.completed", checkoutSession(s.user.id, subscription), t - 10));
+  await s.stripe(stripeEvent("invoice.payment_succeeded", invoice(s.user.id, subscription), t - 9));
   const bill = invoice(s.user.id, subscription, false);
   const failed = await s.stripe(stripeEvent("invoice.payment_failed", bill, t - 5));
   assert.equal(failed.body.subscription_status, "past_due");

@@ -1,10 +1,12 @@
 """The program's Stripe wiring under Pulumi's mocks with the real stack files: the endpoint points at the
-stack's subscription-manager with guide 002's four events, and its signing secret reaches the functions'
+stack's subscription-manager with the events the function handles, and its signing secret reaches the functions'
 secrets only as a secret."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from pulumi.runtime import mocks as pulumi_mocks
@@ -14,6 +16,7 @@ from tests.harness.provider_host import Secret
 from tests.supabase.test_program import ProjectMocks
 
 ENDPOINT_TYPE = "pulumi-python:dynamic/stripe:WebhookEndpoint"
+STRIPE_WEBHOOK_TS = Path(__file__).resolve().parents[2] / "functions" / "subscription-manager" / "stripe_webhook.ts"
 SIGNING_SECRET = "whsec_from_stripe_at_creation_0123"
 
 
@@ -22,6 +25,13 @@ class StripeMocks(ProjectMocks):
         if args.typ != ENDPOINT_TYPE:
             return super().new_resource(args)
         return "we_mock", {**dict(args.inputs), "endpointId": "we_mock", "status": "enabled", "secret": SIGNING_SECRET}
+
+
+def function_stripe_events() -> list[str]:
+    """The STRIPE_EVENTS array of functions/subscription-manager/stripe_webhook.ts."""
+    found = re.search(r"export const STRIPE_EVENTS = \[(.*?)\] as const", STRIPE_WEBHOOK_TS.read_text(), re.S)
+    assert found, f"no STRIPE_EVENTS array in {STRIPE_WEBHOOK_TS}"
+    return re.findall(r'"([a-z_.]+)"', found.group(1))
 
 
 def run(overrides: dict | None = None):
@@ -37,9 +47,8 @@ def test_the_endpoint_points_at_subscription_manager_with_the_guides_events():
     program = run()
     [endpoint] = program.of_type(ENDPOINT_TYPE)
     assert endpoint.inputs["url"] == "https://abcdefghijklmnopqrst.supabase.co/functions/v1/subscription-manager"
-    assert endpoint.inputs["enabledEvents"] == sorted([
-        "checkout.session.completed", "invoice.payment_succeeded", "customer.subscription.deleted",
-        "invoice.payment_failed"])
+    # Exactly the events the function handles (its STRIPE_EVENTS), so none it needs is left unsubscribed.
+    assert endpoint.inputs["enabledEvents"] == sorted(function_stripe_events())
     assert "secret" in endpoint.options["additional_secret_outputs"]
     assert program.outputs["stripeWebhookEndpointId"] == "we_mock"
 
