@@ -136,7 +136,7 @@ EXPECTED: dict[str, Spec] = {
     "marketplace_bookings": Spec(Expect("OS", "OS", "OS", "S"), "booking",
                                  lambda w: {"professional_id": w["pro_listing"], "client_id": w.owner}, "notes"),
     "professional_reviews": Spec(Expect("AOXS", "OS", "OS", "OS"), "review",
-                                 lambda w: {"professional_id": w["pro_listing"], "booking_id": w["booking2"],
+                                 lambda w: {"professional_id": w["other_listing"], "booking_id": w["booking2"],
                                             "reviewer_id": w.owner, "rating": 5}, "comment"),
     "subscriptions": Spec(OWNER_READS, "subscription",
                           lambda w: {"user_id": w.owner, "tier": "business", "provider": "razorpay",

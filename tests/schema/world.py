@@ -93,7 +93,10 @@ def build_world(conn: psycopg.Connection) -> World:
                                 profession="chartered_accountant", is_verified=True)
     ids["booking"] = insert(conn, "marketplace_bookings", professional_id=ids["pro_listing"], client_id=owner,
                             status="completed")
-    ids["booking2"] = insert(conn, "marketplace_bookings", professional_id=ids["pro_listing"], client_id=owner,
+    # A completed booking with another professional: the owner's one review of that listing is still unwritten.
+    ids["other_listing"] = insert(conn, "professionals", user_id=other, display_name="Other CPA",
+                                  profession="accountant", is_verified=True)
+    ids["booking2"] = insert(conn, "marketplace_bookings", professional_id=ids["other_listing"], client_id=owner,
                              status="completed")
     ids["review"] = insert(conn, "professional_reviews", professional_id=ids["pro_listing"],
                            booking_id=ids["booking"], reviewer_id=owner, rating=4)
