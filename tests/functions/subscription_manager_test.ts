@@ -468,6 +468,34 @@ Deno.test("Razorpay: a captured payment of an order that is not ours grants noth
   );
 });
 
+Deno.test("Razorpay: a paid month ends with its period and grace; the next, bought in its last week, extends it", async () => {
+  await using s = await setup();
+  const first = await s.call({ body: { provider: "razorpay", tier: "premium" } });
+  await s.razorpayHook(razorpayPayment("payment.captured", first.body.order_id), { eventId: randomId("evt") });
+  assert.equal((await s.call({ method: "GET" })).body.tier, "premium");
+  // Three weeks before the month ends, a second month is refused.
+  const early = await s.call({ body: { provider: "razorpay", tier: "premium" } });
+  assert.equal(early.body.error.code, "already_subscribed");
+  // Three days before, it is sold, and starts where the running month ends.
+  const [{ ends }] = await s.world.sql`
+    update public.subscriptions set current_period_end = now() + interval '3 days',
+                                    paid_until = now() + interval '3 days'
+    where provider_subscription_id = ${first.body.order_id} returning current_period_end as ends`;
+  const second = await s.call({ body: { provider: "razorpay", tier: "premium" } });
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+  await s.razorpayHook(razorpayPayment("payment.captured", second.body.order_id), { eventId: randomId("evt") });
+  const [renewal] = await s.world.sql`
+    select current_period_start from public.subscriptions where provider_subscription_id = ${second.body.order_id}`;
+  assert.equal(renewal.current_period_start.getTime(), ends.getTime());
+  // Both months over, and the grace period with them (the stored periods moved back stand in for time passing).
+  await s.world.sql`
+    update public.subscriptions set current_period_end = now() - interval '4 days', paid_until = now() - interval '4 days'
+    where user_id = ${s.user.id}`;
+  const status = await s.call({ method: "GET" });
+  assert.deepEqual([status.body.tier, status.body.hourly_request_limit], ["free", 100]);
+  assert.deepEqual(await s.limits(), { tier: "free", hourly: 100, storage: 1 * GIB });
+});
+
 // ---------------------------------------------------------------- checkout
 
 Deno.test("checkout refuses the anon key, bad input, a second live subscription, and a failing provider", async () => {
