@@ -134,6 +134,15 @@ def test_a_razorpay_renewal_bought_early_extends_the_running_month(db):
     assert ends == (first_end, first_end + timedelta(days=30), first_end + timedelta(days=30))
     assert db.execute("select tier_valid_until from profiles where id = %s", (user,)).fetchone()[0] == (
         first_end + timedelta(days=30) + GRACE)
+    # The capture of either order replayed (the event id header is not signed) moves neither month.
+    with _backend(db):
+        for order, paid_at in (("order_first000001", now - timedelta(days=25)), ("order_second00001", now)):
+            db.execute("select private.apply_subscription_event('razorpay', %s, null, null, 'active', %s, 'cust_1', "
+                       "%s, %s, %s)", (order, paid_at, paid_at, paid_at + timedelta(days=30), paid_at + timedelta(days=30)))
+    periods = db.execute("select provider_subscription_id, current_period_start, current_period_end from subscriptions "
+                         "where user_id = %s order by current_period_start", (user,)).fetchall()
+    assert periods == [("order_first000001", now - timedelta(days=25), first_end),
+                       ("order_second00001", first_end, first_end + timedelta(days=30))]
 
 
 # ---------------------------------------------------------------- hole 3: Stripe's statuses
