@@ -40,6 +40,9 @@ alter table public.payments add constraint payments_status_check check (status i
 
 -- When the profile's cached tier stops being true (null: free, or an operator's grant without end).
 alter table public.profiles add column if not exists tier_valid_until timestamptz;
+-- The schedule's sweep reads only the profiles with an end (paying ones), in the order they lapse.
+create index if not exists idx_profiles_tier_valid_until on public.profiles (tier_valid_until)
+  where tier_valid_until is not null;
 
 create or replace function private.subscription_grace()
 returns interval
