@@ -195,7 +195,8 @@ function invoiceEvent(invoice: unknown, outcome: "succeeded" | "failed"): Meanin
     customer: idOf(field(invoice, "customer")),
     periodStart: period.start,
     periodEnd: period.end,
-    paidUntil: period.end,
+    // A $0 invoice (a trial's first) pays for nothing: past_due after it keeps no tier.
+    paidUntil: payment.amountCents > 0 ? period.end : null,
   };
   return { subscription, payment };
 }

@@ -229,6 +229,23 @@ Deno.test("past_due keeps a tier only on a month already paid; unpaid and paused
   assert.equal(await s.tier(), "free");
 });
 
+Deno.test("a trial's $0 invoice is no payment: past_due when the trial ends grants nothing", async () => {
+  await using s = await setup();
+  const id = randomId("sub");
+  const t = now() - 100;
+  await s.send("checkout.session.completed", checkout(s.user.id, id, "paid"), t);
+  const trial = await invoiceObject(s.user.id, id, true, "subscription_create");
+  await s.send("invoice.payment_succeeded", { ...trial, amount_paid: 0, amount_due: 0 }, t + 1);
+  await s.send(
+    "customer.subscription.updated",
+    await subscriptionObject(s.user.id, id, "trialing", PRICES.premium),
+    t + 2,
+  );
+  assert.equal(await s.tier(), "premium");
+  await s.send("invoice.payment_failed", await invoiceObject(s.user.id, id, false, "subscription_cycle"), t + 10);
+  assert.equal(await s.tier(), "free");
+});
+
 Deno.test("plan changes in the customer portal move the tier by price; cancelling ends it with the deletion", async () => {
   await using s = await setup();
   const t = now() - 100;
