@@ -10,8 +10,9 @@
  * subscription keyed by the order id, with the user and tier decided on our side: `payment.captured` of that
  * order makes it active for a month (paid until then; the database ends the tier after it and its grace period,
  * and an order paid while an earlier one still runs starts where that one ends), `payment.failed` records the
- * failure. `subscription.cancelled` cancels a
- * Razorpay subscription we know (created for a user with our notes). Other types are acknowledged and ignored.
+ * failure. Razorpay Subscriptions created for a user with our notes (user_id, tier) move with
+ * `subscription.charged` (a paid cycle: renewals extend the period), `.pending`, `.halted` and `.cancelled`.
+ * Other types are acknowledged and ignored.
  */
 import { type Env, requireEnv } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
@@ -22,10 +23,27 @@ import {
   type PaymentRecord,
   type ProviderEvent,
   stringField,
+  type SubscriptionStatus,
   userIdOf,
 } from "./events.ts";
 
-export const RAZORPAY_EVENTS = ["payment.captured", "payment.failed", "subscription.cancelled"] as const;
+export const RAZORPAY_EVENTS = [
+  "payment.captured",
+  "payment.failed",
+  "subscription.charged",
+  "subscription.pending",
+  "subscription.halted",
+  "subscription.cancelled",
+] as const;
+
+/** Razorpay Subscriptions' events that move a subscription, and the status each means (Stripe's names). */
+const SUBSCRIPTION_STATES = {
+  "subscription.charged": "active",
+  "subscription.pending": "past_due",
+  "subscription.halted": "unpaid",
+  "subscription.cancelled": "canceled",
+} as const satisfies Record<string, SubscriptionStatus>;
+type SubscriptionEventType = keyof typeof SUBSCRIPTION_STATES;
 const ONE_PERIOD_MONTHS = 1;
 
 const encoder = new TextEncoder();
@@ -81,8 +99,11 @@ export function interpretRazorpayEvent(id: string, type: string, event: unknown)
     case "payment.captured":
     case "payment.failed":
       return { ...base, ...paymentEvent(field(event, "payload", "payment", "entity"), type, occurredAt) };
+    case "subscription.charged":
+    case "subscription.pending":
+    case "subscription.halted":
     case "subscription.cancelled":
-      return { ...base, ...subscriptionCancelled(field(event, "payload", "subscription", "entity")) };
+      return { ...base, ...subscriptionEvent(event, type, occurredAt) };
     default:
       return { ...base, ignored: `event type ${type} is not handled` };
   }
@@ -129,16 +150,47 @@ function paymentEvent(
   };
 }
 
-function subscriptionCancelled(subscription: unknown): Pick<ProviderEvent, "subscription" | "ignored"> {
+/**
+ * A Razorpay subscription (created for a user with our notes) moves: `subscription.charged` is a paid cycle (active,
+ * paid until the cycle's end: a renewal extends the tier), `pending` a failing charge Razorpay retries (past_due: only
+ * the paid cycle's grace), `halted` retries exhausted (unpaid: nothing), `cancelled` the end.
+ */
+function subscriptionEvent(
+  event: unknown,
+  type: SubscriptionEventType,
+  occurredAt: Date,
+): Pick<ProviderEvent, "subscription" | "payment" | "ignored"> {
+  const subscription = field(event, "payload", "subscription", "entity");
   const subscriptionId = stringField(subscription, "id");
   if (!subscriptionId) return { ignored: "subscription without an id" };
+  const status = SUBSCRIPTION_STATES[type];
+  const userId = userIdOf(field(subscription, "notes", "user_id"));
+  const change = {
+    subscriptionId,
+    userId,
+    tier: paidTierOf(field(subscription, "notes", "tier")),
+    status,
+    customer: stringField(subscription, "customer_id"),
+  };
+  if (type !== "subscription.charged") return { subscription: change };
+  const periodStart = fromUnix(field(subscription, "current_start"));
+  const periodEnd = fromUnix(field(subscription, "current_end"));
+  const payment = field(event, "payload", "payment", "entity");
+  const paymentId = stringField(payment, "id");
+  const amount = field(payment, "amount");
   return {
-    subscription: {
-      subscriptionId,
-      userId: userIdOf(field(subscription, "notes", "user_id")),
-      tier: paidTierOf(field(subscription, "notes", "tier")),
-      status: "canceled",
-      customer: stringField(subscription, "customer_id"),
-    },
+    subscription: { ...change, periodStart, periodEnd, paidUntil: periodEnd },
+    payment: paymentId
+      ? {
+        paymentId,
+        subscriptionId,
+        userId,
+        amountCents: typeof amount === "number" && amount >= 0 ? amount : 0,
+        currency: (stringField(payment, "currency") ?? "INR").toUpperCase(),
+        status: "succeeded",
+        paidAt: occurredAt,
+        description: stringField(payment, "description") ?? undefined,
+      }
+      : undefined,
   };
 }

@@ -299,12 +299,14 @@ begin
 
   -- The same on a replay of the capture (under a fresh event id): the month that ran when it was paid is the
   -- one that started before it.
-  if p_provider = 'razorpay' and p_paid_until is not null
+  -- Orders only (ids order_...): a Razorpay Subscription's cycles come with their own dates.
+  if p_provider = 'razorpay' and p_subscription_id like 'order\_%' and p_paid_until is not null
      and p_period_start is not null and p_period_end is not null then
     select max(s.current_period_end) into v_runs_until
     from public.subscriptions s
     where s.user_id = v_row.user_id and s.tier = v_row.tier and s.provider = 'razorpay' and s.id <> v_row.id
-      and s.status = 'active' and s.current_period_start < p_period_start and s.current_period_end > p_period_start;
+      and s.provider_subscription_id like 'order\_%'
+      and s.status = 'active' and s.current_period_start <= p_period_start and s.current_period_end > p_period_start;
     if v_runs_until is not null then
       p_period_end := v_runs_until + (p_period_end - p_period_start);
       p_paid_until := p_period_end;

@@ -496,6 +496,52 @@ Deno.test("Razorpay: a paid month ends with its period and grace; the next, boug
   assert.deepEqual(await s.limits(), { tier: "free", hourly: 100, storage: 1 * GIB });
 });
 
+function razorpaySubscriptionEvent(type: string, userId: string, id: string, cycleEnd: number, created = now()) {
+  return {
+    entity: "event",
+    event: type,
+    contains: type === "subscription.charged" ? ["subscription", "payment"] : ["subscription"],
+    created_at: created,
+    payload: {
+      subscription: {
+        entity: {
+          id,
+          entity: "subscription",
+          status: { "subscription.charged": "active", "subscription.pending": "pending" }[type] ?? "halted",
+          current_start: cycleEnd - 30 * 86400,
+          current_end: cycleEnd,
+          customer_id: "cust_test_1",
+          notes: { user_id: userId, tier: "premium" },
+        },
+      },
+      payment: {
+        entity: { id: randomId("pay"), entity: "payment", amount: 49900, currency: "INR", status: "captured" },
+      },
+    },
+  };
+}
+
+Deno.test("Razorpay subscriptions: each charged cycle extends the tier, a halted one ends it", async () => {
+  await using s = await setup();
+  const id = randomId("sub");
+  const t = now();
+  const hook = (type: string, cycleEnd: number, created: number) =>
+    s.razorpayHook(razorpaySubscriptionEvent(type, s.user.id, id, cycleEnd, created), { eventId: randomId("evt") });
+  // A cycle charged 40 days ago, never renewed: over, with its grace.
+  await hook("subscription.charged", t - 10 * 86400, t - 40 * 86400);
+  assert.equal((await s.limits()).tier, "free");
+  // The renewal's charge extends it; a failing next charge (pending) keeps it only on the paid cycle.
+  await hook("subscription.charged", t + 20 * 86400, t - 10 * 86400);
+  assert.equal((await s.limits()).tier, "premium");
+  await hook("subscription.pending", t + 20 * 86400, t - 5);
+  assert.equal((await s.limits()).tier, "premium");
+  await hook("subscription.halted", t + 20 * 86400, t);
+  assert.equal((await s.limits()).tier, "free");
+  const [{ n }] = await s.world.sql`
+    select count(*)::int as n from public.payments where user_id = ${s.user.id} and status = 'succeeded'`;
+  assert.equal(n, 2);
+});
+
 // ---------------------------------------------------------------- checkout
 
 Deno.test("checkout refuses the anon key, bad input, a second live subscription, and a failing provider", async () => {
