@@ -60,8 +60,10 @@ export function stripeLookups(env: Env): StripeLookups {
     async retrieveCharge(chargeId) {
       try {
         return await stripeClient(env).charges.retrieve(chargeId);
-      } catch {
-        // Answered 502: Stripe sends the event again later, and nothing of it was recorded.
+      } catch (error) {
+        // A charge Stripe does not know (another account's, or deleted test data) pays for nothing of ours.
+        if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return null;
+        // Otherwise answered 502: Stripe sends the event again later, and nothing of it was recorded.
         throw new HttpError(502, "payment_provider_error", "Stripe could not be asked about the disputed charge", {
           headers: { "Retry-After": "30" },
         });
