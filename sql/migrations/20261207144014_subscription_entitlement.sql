@@ -523,10 +523,11 @@ $$;
 update public.subscriptions
 set paid_until = current_period_end
 where provider = 'razorpay' and status = 'active' and paid_until is null;
--- Stripe subscriptions that were paid (a succeeded payment) learn the period of their latest paid invoice from
--- the stored period; those never paid keep paid_until null (past_due of those grants nothing now).
+-- Stripe subscriptions that were paid (a succeeded payment) learn the end of their paid period from the stored
+-- one: a past_due subscription's stored period is the failed invoice's, so what was paid ended where it starts.
+-- Those never paid keep paid_until null (past_due of those grants nothing now).
 update public.subscriptions s
-set paid_until = s.current_period_end
+set paid_until = case when s.status = 'past_due' then s.current_period_start else s.current_period_end end
 where s.provider = 'stripe' and s.paid_until is null and s.current_period_end is not null
   and exists (select 1 from public.payments p where p.subscription_id = s.id and p.status = 'succeeded');
 -- Every profile with a subscription takes what its subscriptions grant now (profiles without any keep their tier:
