@@ -231,14 +231,26 @@ def test_upgrading_ends_the_months_razorpay_already_sold(fresh_db, tmp_path: Pat
 
     apply_migrations_before(fresh_db, MIGRATION.name, tmp_path)
     with psycopg.connect(fresh_db) as conn:  # one transaction, committed when the block ends
-        lapsed, running = new_user(conn), new_user(conn)
+        lapsed, running, retrying = new_user(conn), new_user(conn), new_user(conn)
         now = _now(conn)
         _razorpay_month(conn, lapsed, "order_old_lapsed1", now - timedelta(days=60), paid_until_known=False)
         _razorpay_month(conn, running, "order_old_running", now - timedelta(days=3), paid_until_known=False)
-        assert conn.execute("select subscription_tier from profiles where id = %s", (lapsed,)).fetchone() == (
-            "premium",)
+        # Stripe, as the function wrote it: a paid month ended 10 days ago, and the renewal's failed invoice stored
+        # its own (unpaid) period with past_due.
+        with _backend(conn):
+            for status, start, at in (("active", now - timedelta(days=40), now - timedelta(days=40)),
+                                      ("past_due", now - timedelta(days=10), now - timedelta(days=9))):
+                conn.execute("select private.apply_subscription_event('stripe', 'sub_old_retrying', %s, 'premium', "
+                             "%s, %s, 'cus_old', %s, %s)", (retrying, status, at, start, start + timedelta(days=30)))
+                if status == "active":
+                    conn.execute("insert into payments (user_id, subscription_id, provider, provider_payment_id, "
+                                 "amount_cents, currency, status) select %s, id, 'stripe', 'in_old_paid', 999, 'USD', "
+                                 "'succeeded' from subscriptions where provider_subscription_id = 'sub_old_retrying'",
+                                 (retrying,))
+        assert conn.execute("select count(*) from profiles where subscription_tier = 'premium' and id in (%s, %s)",
+                            (lapsed, retrying)).fetchone() == (2,)
     dbmigrate.apply(fresh_db, MIGRATIONS_DIR)
     with psycopg.connect(fresh_db) as conn:
-        tiers = dict(conn.execute("select id::text, subscription_tier from profiles where id in (%s, %s)",
-                                  (lapsed, running)).fetchall())
-    assert tiers == {lapsed: "free", running: "premium"}
+        tiers = dict(conn.execute("select id::text, subscription_tier from profiles where id in (%s, %s, %s)",
+                                  (lapsed, running, retrying)).fetchall())
+    assert tiers == {lapsed: "free", running: "premium", retrying: "free"}
