@@ -17,7 +17,8 @@
 -- The profile's tier stays the cache every limit reads, with the time it lapses (profiles.tier_valid_until):
 -- private.refresh_profile_tier(user) writes both from the subscriptions. A lapsed cache is never believed:
 --   private.effective_tier(user)     what the limit checks read (rate limit, AI allowance)
---   private.check_rate_limit         refreshes a lapsed profile first, so the rest of that request sees it
+--   private.check_rate_limit,        refresh a lapsed profile first, so the rest of that request sees it
+--   private.reserve_spend
 --   storage growth                   a lapsed profile is refreshed before the storage limit is compared
 --   private.expire_lapsed_tiers()    the schedule (pg_cron, every 10 minutes) downgrades every lapsed profile
 --                                    and records each downgrade in private.tier_downgrades
@@ -515,6 +516,67 @@ begin
                    where m.tier = v_tier and m.provider = private.ai_provider_id(p_provider)), '{}')
   from (select 1) one
   left join private.ai_tier_limits l on l.tier = v_tier;
+end
+$$;
+
+-- As in 20261207143909, with the same change as check_rate_limit: a daily spend budget is the tier's as it is now.
+create or replace function private.reserve_spend(p_user uuid, p_unit text, p_quantity bigint, p_source text)
+returns table (
+  allowed boolean,
+  reservation_id bigint,
+  tier text,
+  daily_limit bigint,
+  used bigint,
+  remaining bigint,
+  resets_at timestamptz
+)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_tier text;
+  v_limit bigint;
+  v_used bigint;
+  v_day date := (now() at time zone 'utc')::date;
+  v_resets timestamptz := ((now() at time zone 'utc')::date + 1)::timestamp at time zone 'utc';
+  v_id bigint;
+begin
+  if p_user is null or p_unit is null or p_quantity is null or p_source is null then
+    raise exception 'reserve_spend needs a user, a unit, a quantity and a source' using errcode = '22004';
+  end if;
+  if p_quantity <= 0 then
+    raise exception 'reserve_spend: the quantity must be positive, not %', p_quantity using errcode = '22023';
+  end if;
+  if not exists (select 1 from private.spend_units u where u.unit = p_unit) then
+    raise exception 'reserve_spend: unknown unit %; add it to private.spend_units', p_unit using errcode = '22023';
+  end if;
+  if exists (select 1 from public.profiles p where p.id = p_user and p.tier_valid_until <= now()) then
+    perform private.refresh_profile_tier(p_user);
+  end if;
+  select p.subscription_tier into v_tier from public.profiles p where p.id = p_user;
+  if not found then
+    raise exception 'reserve_spend: user % has no profile', p_user using errcode = 'P0002';
+  end if;
+  -- A tier without a row has no budget: fail closed.
+  select coalesce((select l.daily_limit from private.spend_tier_limits l where l.tier = v_tier and l.unit = p_unit), 0)
+    into v_limit;
+
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('private.spend_ledger'),
+                                           pg_catalog.hashtext(p_user::text || '/' || p_unit));
+  select coalesce(sum(s.quantity), 0) into v_used
+  from private.spend_ledger s
+  where s.user_id = p_user and s.unit = p_unit and s.day = v_day;
+
+  if v_used + p_quantity > v_limit then
+    return query select false, null::bigint, v_tier, v_limit, v_used, greatest(v_limit - v_used, 0), v_resets;
+    return;
+  end if;
+  insert into private.spend_ledger (user_id, unit, day, quantity, source)
+  values (p_user, p_unit, v_day, p_quantity, p_source)
+  returning id into v_id;
+  return query select true, v_id, v_tier, v_limit, v_used + p_quantity, v_limit - v_used - p_quantity, v_resets;
 end
 $$;
 

@@ -112,6 +112,18 @@ def test_the_schedule_downgrades_every_lapsed_profile_and_records_it(db):
         "business",)
 
 
+def test_a_daily_spend_budget_is_the_lapsed_months_free_one(db):
+    user = new_user(db)
+    _razorpay_month(db, user, "order_spend000001", _now(db) - timedelta(days=40))
+    _lapse_cache(db, user)
+    free_tokens = db.execute("select daily_limit from private.spend_tier_limits "
+                             "where tier = 'free' and unit = 'ai_tokens'").fetchone()[0]
+    with _backend(db):
+        allowed, tier, limit = db.execute("select allowed, tier, daily_limit from private.reserve_spend(%s, "
+                                          "'ai_tokens', %s, 'test')", (user, free_tokens + 1)).fetchone()
+    assert (allowed, tier, limit) == (False, "free", free_tokens)
+
+
 def test_storage_growth_on_a_lapsed_month_meets_the_free_limit(db):
     user = new_user(db)
     _razorpay_month(db, user, "order_storage0001", _now(db) - timedelta(days=40))
