@@ -5,6 +5,7 @@
  *   POST ${SUPABASE_URL}/storage/v1/object/<bucket>/<path>   (x-upsert: true replaces an existing object)
  */
 import { type Env, requireEnv } from "./env.ts";
+import { canonicalObjectKey } from "./object_key.ts";
 import { fetchWithTimeout, textWithTimeout, TimeoutError } from "./timeout.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -22,9 +23,12 @@ export interface UploadOptions {
   timeoutMs?: number;
 }
 
-/** The object's URL; each path segment is encoded, the slashes between them kept. */
+/**
+ * The object's URL; each path segment is encoded, the slashes between them kept. A key that is not canonical
+ * (object_key.ts) throws ObjectKeyError before any request: Storage would resolve its dot segments.
+ */
 export function objectUrl(supabaseUrl: string, bucket: string, path: string): string {
-  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  const encoded = canonicalObjectKey(path).split("/").map(encodeURIComponent).join("/");
   return `${supabaseUrl.replace(/\/+$/, "")}/storage/v1/object/${encodeURIComponent(bucket)}/${encoded}`;
 }
 

@@ -6,6 +6,7 @@
  * Errors name the object and the HTTP status, never a key or the upstream body.
  */
 import { type Env, requireEnv } from "./env.ts";
+import { canonicalObjectKey } from "./object_key.ts";
 import { StorageError } from "./storage.ts";
 import { fetchWithTimeout, textWithTimeout, TimeoutError, withTimeout } from "./timeout.ts";
 
@@ -22,8 +23,9 @@ function storageBase(env: Env): string {
   return `${requireEnv(env, "SUPABASE_URL").replace(/\/+$/, "")}/storage/v1`;
 }
 
+/** Refuses (ObjectKeyError) a key that is not canonical before any request is made. */
 function objectPath(bucket: string, path: string): string {
-  return `${encodeURIComponent(bucket)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+  return `${encodeURIComponent(bucket)}/${canonicalObjectKey(path).split("/").map(encodeURIComponent).join("/")}`;
 }
 
 function serviceHeaders(env: Env): Record<string, string> {

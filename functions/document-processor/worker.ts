@@ -14,12 +14,15 @@ import { embeddingDimension, readEmbeddingConfig } from "../_shared/embeddings.t
 import { type Env, envInt } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
 import type { Logger } from "../_shared/log.ts";
+import { canonicalObjectKey, ObjectKeyError } from "../_shared/object_key.ts";
 import { SpendBudgetExceeded } from "../_shared/spend.ts";
 import { StorageError } from "../_shared/storage.ts";
 import { downloadObject } from "../_shared/storage_objects.ts";
 import { embedWithinBudget, meteredVision, SOURCE } from "./budget.ts";
 import { chunkText } from "./chunk.ts";
 import { extractText, UnprocessableDocument } from "./extract.ts";
+import { readImageCaps } from "./image_caps.ts";
+import { readInflateCaps } from "./inflate.ts";
 import {
   claimJob,
   completeJob,
@@ -122,7 +125,8 @@ async function processJob(
       return { outcome: "reused_duplicate", detail: original };
     }
     const vision = meteredVision(readVisionConfig(env), db, doc.user_id);
-    const extracted = await extractText(vision, doc.mime_type ?? "application/octet-stream", bytes);
+    const caps = { inflate: readInflateCaps(env), image: readImageCaps(env) };
+    const extracted = await extractText(vision, caps, doc.mime_type ?? "application/octet-stream", bytes);
     // PostgreSQL text cannot hold NUL.
     const text = extracted.text.replaceAll("\0", "").trim();
     const summary = text ? await summarize(env, db, doc.user_id, text, log) : null;
@@ -172,10 +176,15 @@ async function download(env: Env, doc: DocumentToProcess): Promise<Uint8Array> {
     return await downloadObject(
       env,
       "documents",
-      doc.file_path,
+      canonicalObjectKey(doc.file_path, doc.user_id),
       envInt(env, "STORAGE_TIMEOUT_MS", 30_000, 100, 120_000),
     );
   } catch (error) {
+    if (error instanceof ObjectKeyError) {
+      throw new UnprocessableDocument(
+        `the stored file path ${error.problem}; delete the document and upload the file again`,
+      );
+    }
     if (error instanceof StorageError && (error.status === 400 || error.status === 404)) {
       throw new UnprocessableDocument(`the file ${doc.file_path} is not in Storage (deleted, or never uploaded)`);
     }

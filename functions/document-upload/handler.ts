@@ -128,8 +128,9 @@ function titleFrom(fileName: string): string {
   return (stem || fileName).slice(0, 500);
 }
 
-// Storage keys accept a limited set of characters; the original name stays in documents.file_name.
-function storageSafe(fileName: string): string {
-  const safe = fileName.normalize("NFKD").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "");
-  return (safe || "file").slice(0, 120);
+// Storage keys accept a limited set of characters; the original name stays in documents.file_name. A name of
+// only dots would be a dot segment, which no canonical key holds (object_key.ts).
+export function storageSafe(fileName: string): string {
+  const safe = fileName.normalize("NFKD").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 120);
+  return safe === "" || safe === "." || safe === ".." ? "file" : safe;
 }

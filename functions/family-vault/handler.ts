@@ -10,6 +10,7 @@ import { type Env, envInt, envString, requireEnv } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
 import { createUserFunction, type EdgeFunction, type UserRequestContext } from "../_shared/function.ts";
 import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
+import { canonicalObjectKey, ObjectKeyError } from "../_shared/object_key.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { createSignedUrl, StorageError } from "../_shared/storage.ts";
 import { parseBody } from "../_shared/validation.ts";
@@ -89,10 +90,21 @@ async function downloadUrl(ctx: UserRequestContext, db: Database, documentId: st
   requireEnv(env, "SUPABASE_SERVICE_ROLE_KEY");
   const document = await db.asCaller(ctx.user, (tx) => vaults.readableDocument(tx, documentId));
   try {
-    const url = await createSignedUrl(env, bucket, document.file_path, ttl);
+    // The stored path is the owner's data: only a canonical key inside the document owner's folder is signed.
+    const path = canonicalObjectKey(document.file_path, document.user_id);
+    const url = await createSignedUrl(env, bucket, path, ttl);
     const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
     return { document_id: document.id, file_name: document.file_name, url, expires_in: ttl, expires_at: expiresAt };
   } catch (error) {
+    if (error instanceof ObjectKeyError) {
+      ctx.log.warn("refused to sign a stored path that is not canonical", { document_id: documentId });
+      throw new HttpError(
+        409,
+        "file_path_not_canonical",
+        `Document ${documentId}'s stored file path ${error.problem}, so it is not signed; its owner deletes the ` +
+          "document and uploads the file again",
+      );
+    }
     if (!(error instanceof StorageError)) throw error;
     ctx.log.warn("signed url failed", { document_id: documentId, status: error.status });
     if (error.status === 404) {

@@ -195,7 +195,8 @@ export async function listDocuments(tx: Tx, vaultId: string): Promise<Row[]> {
 
 /** The document's object path, if the caller may read it now (their own, or shared into one of their vaults). */
 export async function readableDocument(tx: Tx, documentId: string): Promise<Row> {
-  const [document] = await tx`select id, file_path, file_name from public.documents where id = ${documentId}`;
+  const [document] = await tx`
+    select id, user_id, file_path, file_name from public.documents where id = ${documentId}`;
   if (!document) {
     throw notFound(
       "document_not_found",

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from ops.backup.errors import BackupError
 from ops.backup.layout import legacy_storage_object_key, storage_object_key, storage_prefix
 from ops.backup.upload import DEFAULT_PART_SIZE
+from ops.object_keys import object_key_problem
 from ops.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source:
     stack would otherwise put that stack's files back under this one."""
     for name, entry in index.items():
         bucket, key = str(entry.get("bucket")), str(entry.get("key"))
+        _refuse_noncanonical(source, name, key)
         expected = storage_object_key(stack, bucket, key, str(entry.get("etag")))
         allowed = {expected, legacy_storage_object_key(stack, bucket, key)}
         if entry.get("backup_key") not in allowed or name != f"{bucket}/{key}":
@@ -110,13 +112,26 @@ def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source:
                               "backup of this stack")
 
 
+def _refuse_noncanonical(source: str, name: str, key: str) -> None:
+    """A restore writes each entry's key back into Storage, which resolves '..': only canonical keys go back."""
+    problem = object_key_problem(key)
+    if problem is not None:
+        raise BackupError(f"{source}: entry {name!r}: its object key {problem}, so it could land in another "
+                          "user's folder; nothing was put back. Use another backup of this stack")
+
+
 def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str) -> StorageCopyReport:
-    """Copy every source object whose version has no complete copy in the backup bucket yet."""
+    """Copy every source object whose version has no complete copy in the backup bucket yet. An object whose key
+    is not canonical (ops/object_keys.py) is left out and named in a warning: no restore may write it back."""
     already = _existing_sizes(s3, backup_bucket, storage_prefix(stack))
     index: dict[str, dict[str, Any]] = {}
     to_copy: list[StoredObject] = []
     for bucket in source.buckets():
         for obj in source.objects(bucket):
+            problem = object_key_problem(obj.key)
+            if problem is not None:
+                log.warning("storage: %s/%r left out of the backup: its key %s", obj.bucket, obj.key, problem)
+                continue
             target = storage_object_key(stack, obj.bucket, obj.key, obj.etag)
             index[f"{obj.bucket}/{obj.key}"] = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag,
                                                 "size": obj.size, "backup_key": target}
@@ -139,6 +154,8 @@ def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str)
 def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str,
                      target: ObjectStore) -> int:
     """Put every object of a backup's index back into the target store; returns how many were copied."""
+    for name, entry in index.items():
+        _refuse_noncanonical("the storage index", name, str(entry.get("key")))
     present: dict[tuple[str, str], int] = {}
     for bucket in sorted({entry["bucket"] for entry in index.values()}):
         present.update({(o.bucket, o.key): o.size for o in _safe_objects(target, bucket)})
