@@ -1,16 +1,23 @@
 /**
  * A document's text, by its type: OCR for images (images:annotate) and PDFs (files:annotate), the XML of a Word
- * .docx (a zip; read with fflate), UTF-8 for plain text. Legacy Word .doc (a binary format Vision does not read)
- * is refused for good: the owner converts it to .docx or PDF.
+ * .docx (a zip, inflated as a stream under caps: inflate.ts), UTF-8 for plain text. Legacy Word .doc (a binary
+ * format Vision does not read) is refused for good: the owner converts it to .docx or PDF.
+ *
+ * What decompresses, and where: a .docx is inflated here, capped. An image is decoded by Vision, not here: its
+ * pixel count (from its header) is capped before it is sent. A PDF's streams are never inflated here (Vision
+ * reads the file as uploaded; OCR_MAX_PDF_PAGES caps the pages asked for). Other archives (xlsx, pptx, zip) are
+ * refused before a byte of them is inflated.
  */
-import { unzipSync } from "npm:fflate@0.8.2";
+import { UnprocessableDocument } from "./errors.ts";
+import { checkImagePixels, type ImageCaps } from "./image_caps.ts";
+import { type InflateCaps, inflateZipEntry } from "./inflate.ts";
 import { ocrImage, ocrPdf, type VisionConfig } from "./vision.ts";
 
-export class UnprocessableDocument extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnprocessableDocument";
-  }
+export { UnprocessableDocument };
+
+export interface ExtractCaps {
+  inflate: InflateCaps;
+  image: ImageCaps;
 }
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/bmp"]);
@@ -22,13 +29,21 @@ export interface Extracted {
   pages?: number;
 }
 
-export async function extractText(vision: VisionConfig, mimeType: string, bytes: Uint8Array): Promise<Extracted> {
-  if (IMAGE_TYPES.has(mimeType)) return { text: await ocrImage(vision, bytes), method: "ocr_image" };
+export async function extractText(
+  vision: VisionConfig,
+  caps: ExtractCaps,
+  mimeType: string,
+  bytes: Uint8Array,
+): Promise<Extracted> {
+  if (IMAGE_TYPES.has(mimeType)) {
+    checkImagePixels(bytes, caps.image);
+    return { text: await ocrImage(vision, bytes), method: "ocr_image" };
+  }
   if (mimeType === "application/pdf") {
     const { text, pages } = await ocrPdf(vision, bytes);
     return { text, pages, method: "ocr_pdf" };
   }
-  if (mimeType === DOCX) return { text: docxText(bytes), method: "docx" };
+  if (mimeType === DOCX) return { text: docxText(bytes, caps.inflate), method: "docx" };
   if (mimeType.startsWith("text/") || mimeType === "application/json") {
     return { text: new TextDecoder("utf-8", { fatal: false }).decode(bytes), method: "plain_text" };
   }
@@ -40,15 +55,12 @@ export async function extractText(vision: VisionConfig, mimeType: string, bytes:
   throw new UnprocessableDocument(`${mimeType} files cannot be read for text`);
 }
 
-function docxText(bytes: Uint8Array): string {
-  let xml: Uint8Array | undefined;
-  try {
-    xml = unzipSync(bytes, { filter: (file) => file.name === "word/document.xml" })["word/document.xml"];
-  } catch {
-    throw new UnprocessableDocument("the .docx file is not a valid Word document (it is not a readable zip)");
-  }
-  if (!xml) throw new UnprocessableDocument("the .docx file has no word/document.xml; it is not a Word document");
-  const text = new TextDecoder().decode(xml)
+function docxText(bytes: Uint8Array, caps: InflateCaps): string {
+  const chunks = inflateZipEntry(bytes, "word/document.xml", caps);
+  if (!chunks) throw new UnprocessableDocument("the .docx file has no word/document.xml; it is not a Word document");
+  const decoder = new TextDecoder();
+  const xml = chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode();
+  const text = xml
     .replace(/<\/w:p>/g, "\n")
     .replace(/<w:tab\/>/g, "\t")
     .replace(/<w:br\/>/g, "\n")
