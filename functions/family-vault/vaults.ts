@@ -82,12 +82,14 @@ export async function invite(
   return { invitation: open, created: false, vaultName: vault.name };
 }
 
-/** The open invitations addressed to the caller's confirmed sign-in address. */
+/**
+ * The open invitations addressed to the caller's confirmed sign-in address, without who sent them: the invitee
+ * reads them only through private.my_family_invitations (migration 20261207145205), never the table.
+ */
 export async function myInvitations(tx: Tx): Promise<Row[]> {
   return await tx`
-    select ${tx(INVITATION_COLUMNS)} from public.family_invitations
-    where email = private.my_confirmed_email() and status = 'pending' and expires_at > now()
-    order by created_at`;
+    select id, vault_id, vault_name, email, role, status, expires_at, created_at
+    from private.my_family_invitations()`;
 }
 
 export async function acceptInvitation(tx: Tx, invitationId: string): Promise<Row> {

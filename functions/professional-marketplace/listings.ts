@@ -2,7 +2,7 @@
  * The directory. Search runs as the caller, anon included: row-level security shows verified, active listings
  * to everyone (and a professional their own), so the function cannot show more than the policy allows.
  */
-import type { Caller } from "../_shared/auth.ts";
+import type { Caller, SignedInUser } from "../_shared/auth.ts";
 import type { Database } from "../_shared/db.ts";
 import { HttpError } from "../_shared/errors.ts";
 
@@ -66,14 +66,18 @@ export async function createListing(db: Database, caller: Caller, fields: Record
   }
 }
 
-/** The database drops is_verified when the name or profession changes (migration 20261201400200). */
-export async function updateListing(db: Database, caller: Caller, fields: Record<string, unknown>) {
+/**
+ * The database drops is_verified when the name or profession changes (migration 20261201400200). No WHERE: the
+ * update policy lets a signed-in caller change only their own listing, and user_id is not readable
+ * (20261207145205).
+ */
+export async function updateListing(db: Database, caller: SignedInUser, fields: Record<string, unknown>) {
   if (Object.keys(fields).length === 0) {
     throw new HttpError(400, "invalid_request", "Invalid request: body: name at least one field to change");
   }
   const rows = await db.asCaller(caller, (tx) =>
     tx`
-      update public.professionals set ${tx(fields)} where user_id = ${caller.userId}
+      update public.professionals set ${tx(fields)}
       returning ${tx(LISTING_COLUMNS)}`);
   if (rows.length === 0) throw new HttpError(404, "listing_not_found", "You have no listing; create one first");
   return rows[0];

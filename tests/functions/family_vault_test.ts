@@ -149,6 +149,7 @@ Deno.test("an invitation is accepted only by the confirmed owner of its address,
 
   const mine = await s.call(invitee, { action: "list_invitations" });
   assert.deepEqual(mine.body.invitations.map((i: Loose) => [i.id, i.vault_name]), [[invitationId, "Family"]]);
+  assert.ok(!("invited_by" in mine.body.invitations[0]), "the invitee does not learn the inviter's account id");
   assert.deepEqual((await s.call(stranger, { action: "list_invitations" })).body.invitations, []);
 
   const stolen = await s.call(stranger, { action: "accept_invitation", invitation_id: invitationId });
