@@ -5,10 +5,12 @@
 -- (encoded dots or slashes, or double encoding), no control character, at most 1024 characters. The same rule
 -- is functions/_shared/object_key.ts (every sign, download, upload) and ops/object_keys.py (backups, restores).
 --
--- Rows written before this migration are not rewritten and do not stop the deploy: each one that breaks the
--- rule is listed in private.noncanonical_object_keys (with the reason) and announced by a WARNING in the deploy
--- log; a table with such rows keeps its constraint NOT VALID (new and changed rows are still checked), and a
--- document among them is marked failed so nothing processes it. docs/runbooks.md says what the operator does.
+-- The rule is a trigger on each key column rather than a CHECK: it judges a key whenever it is written, for every
+-- role, and a row written before this migration stays updatable (a CHECK left NOT VALID would refuse every later
+-- update of it, the worker's "failed" included). Those rows are not rewritten and do not stop the deploy: each
+-- one that breaks the rule is listed in private.noncanonical_object_keys (with the reason) and announced by a
+-- WARNING in the deploy log, and a document among them is marked failed so nothing processes it; the functions
+-- refuse their keys all the same. docs/runbooks.md says what the operator does.
 
 -- ---------------------------------------------------------------- the rule
 -- Null when `p_key` is a canonical key of `p_owner`'s folder, else what is wrong with it (for the quarantine).
@@ -40,23 +42,12 @@ as $$
   select private.object_key_problem(p_key, p_owner) is null
 $$;
 
-create or replace function private.are_canonical_object_keys(p_keys text[], p_owner uuid)
-returns boolean
-language sql
-immutable
-set search_path = ''
-as $$
-  select not exists (select 1 from unnest(p_keys) k where not private.is_canonical_object_key(k, p_owner))
-$$;
-
--- Pure functions of their arguments: every role that writes the tables (and Storage's roles) evaluates them in
--- the constraints and policies below.
+-- Pure functions of their arguments: every role that writes the tables evaluates them in the triggers and
+-- policies below.
 revoke all on function private.object_key_problem(text, uuid) from public, anon;
 revoke all on function private.is_canonical_object_key(text, uuid) from public, anon;
-revoke all on function private.are_canonical_object_keys(text[], uuid) from public, anon;
 grant execute on function private.object_key_problem(text, uuid) to authenticated, service_role;
 grant execute on function private.is_canonical_object_key(text, uuid) to authenticated, service_role;
-grant execute on function private.are_canonical_object_keys(text[], uuid) to authenticated, service_role;
 
 -- ---------------------------------------------------------------- what was already there
 create table if not exists private.noncanonical_object_keys (
@@ -92,37 +83,63 @@ set status = 'failed', processing_error = 'The file path is not canonical; delet
 from private.noncanonical_object_keys n
 where n.table_name = 'documents' and n.row_id = d.id and d.status <> 'failed';
 
--- ---------------------------------------------------------------- the constraints
-alter table public.documents drop constraint if exists documents_file_path_canonical;
-alter table public.documents add constraint documents_file_path_canonical
-  check (private.is_canonical_object_key(file_path, user_id)) not valid;
-alter table public.automation_jobs drop constraint if exists automation_jobs_result_path_canonical;
-alter table public.automation_jobs add constraint automation_jobs_result_path_canonical
-  check (result_path is null or private.is_canonical_object_key(result_path, user_id)) not valid;
-alter table public.support_tickets drop constraint if exists support_tickets_attachment_paths_canonical;
-alter table public.support_tickets add constraint support_tickets_attachment_paths_canonical
-  check (private.are_canonical_object_keys(attachment_paths, user_id)) not valid;
+-- ---------------------------------------------------------------- the rule on every write
+-- Refuses (SQLSTATE 23514, named like a constraint: <table>_<column>_canonical) a row whose key is not canonical.
+create or replace function private.require_canonical_object_keys()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_column text;
+  v_key text;
+  v_problem text;
+begin
+  if tg_table_name = 'documents' then
+    v_column := 'file_path';
+    v_key := new.file_path;
+    v_problem := private.object_key_problem(new.file_path, new.user_id);
+  elsif tg_table_name = 'automation_jobs' then
+    v_column := 'result_path';
+    v_key := new.result_path;
+    v_problem := case when new.result_path is not null then private.object_key_problem(new.result_path, new.user_id) end;
+  elsif tg_table_name = 'support_tickets' then
+    v_column := 'attachment_paths';
+    select k, private.object_key_problem(k, new.user_id) into v_key, v_problem
+    from unnest(new.attachment_paths) k where not private.is_canonical_object_key(k, new.user_id) limit 1;
+  end if;
+  if v_problem is not null then
+    raise exception '%_%_canonical: the object key % %', tg_table_name, v_column, quote_literal(v_key), v_problem
+      using errcode = '23514', constraint = format('%s_%s_canonical', tg_table_name, v_column),
+            hint = 'Store keys as ''<owner id>/<name>...'' with no empty, "." or ".." segment, backslash or '
+                   || 'percent-escape.';
+  end if;
+  return new;
+end
+$$;
+revoke all on function private.require_canonical_object_keys() from public, anon, authenticated;
+
+create or replace trigger documents_file_path_canonical
+  before insert or update of file_path, user_id on public.documents
+  for each row execute function private.require_canonical_object_keys();
+create or replace trigger automation_jobs_result_path_canonical
+  before insert or update of result_path, user_id on public.automation_jobs
+  for each row execute function private.require_canonical_object_keys();
+create or replace trigger support_tickets_attachment_paths_canonical
+  before insert or update of attachment_paths, user_id on public.support_tickets
+  for each row execute function private.require_canonical_object_keys();
 
 do $$
 declare
   v_table text;
-  v_constraint text;
   v_count integer;
 begin
-  for v_table, v_constraint in values
-    ('documents', 'documents_file_path_canonical'),
-    ('automation_jobs', 'automation_jobs_result_path_canonical'),
-    ('support_tickets', 'support_tickets_attachment_paths_canonical')
+  for v_table, v_count in
+    select n.table_name, count(*) from private.noncanonical_object_keys n group by n.table_name order by 1
   loop
-    select count(*) into v_count from private.noncanonical_object_keys n where n.table_name = v_table;
-    if v_count = 0 then
-      execute format('alter table public.%I validate constraint %I', v_table, v_constraint);
-    else
-      raise warning '% rows of public.% hold object keys that are not canonical; constraint % stays NOT VALID',
-        v_count, v_table, v_constraint
-        using hint = 'They are listed in private.noncanonical_object_keys; see docs/runbooks.md, '
-                     '"Object keys that are not canonical".';
-    end if;
+    raise warning '% rows of public.% hold object keys that are not canonical', v_count, v_table
+      using hint = 'They are listed in private.noncanonical_object_keys; see docs/runbooks.md, '
+                   '"Object keys that are not canonical".';
   end loop;
 end
 $$;

@@ -8,6 +8,7 @@ import { createHandler, NAME } from "../../functions/family-vault/handler.ts";
 import { canonicalObjectKey, ObjectKeyError, objectKeyProblem } from "../../functions/_shared/object_key.ts";
 import { createSignedUrl, uploadObject } from "../../functions/_shared/storage.ts";
 import { createSignedUploadUrl, downloadObject } from "../../functions/_shared/storage_objects.ts";
+import { startDocumentsWorld } from "./support/documents_world.ts";
 import { startFakeStorageSigning } from "./support/fake_storage_signing.ts";
 import { TEST_SERVICE_ROLE_KEY } from "./support/env.ts";
 import { request, startWorld, type TestUser, type TestWorld } from "./support/world.ts";
@@ -128,23 +129,38 @@ Deno.test("hole 1: a path stored before the rule is neither signed by family-vau
     assert.deepEqual(vault.storage.signed, [], "nothing was signed");
   } finally {
     await world.sql`delete from public.documents where id = ${documentId}`;
-    await world.sql`alter table public.documents validate constraint documents_file_path_canonical`;
   }
 });
 
-/**
- * A row as an older deploy could have stored it: the constraint is set aside for the insert and put back NOT
- * VALID (as the migration leaves a table with such rows); the caller deletes the row and validates again.
- */
-async function legacyDocument(world: TestWorld, userId: string, path: string): Promise<string> {
+Deno.test("hole 1: the document worker does not download a path stored before the rule, and dead-letters it", async () => {
+  await using docs = await startDocumentsWorld();
+  const [owner, attacker] = [await docs.createUser(), await docs.createUser()];
+  const passport = await docs.upload(owner, { fileName: "passport.png", mimeType: "image/png", text: "P<OWNER" });
+  const documentId = await legacyDocument(docs, attacker.id, `${attacker.id}/../${passport.file_path}`, "image/png");
+  try {
+    await docs.sql`insert into public.processing_queue (document_id) values (${documentId})`;
+    const downloadsBefore = docs.storage.downloads.length;
+    const run = await docs.process(documentId);
+    assert.equal(run.dead_lettered, 1, JSON.stringify(run));
+    const [after] = await docs.sql`
+      select status, processing_error, extracted_text from public.documents where id = ${documentId}`;
+    assert.equal(after.status, "failed");
+    assert.equal(after.extracted_text, null, "the owner's text was not copied into the attacker's document");
+    assert.match(after.processing_error, /stored file path holds a "\." or "\.\." segment/);
+    assert.equal(docs.storage.downloads.length, downloadsBefore, "Storage was not asked for the file");
+  } finally {
+    await docs.sql`delete from public.documents where id = ${documentId}`;
+  }
+});
+
+/** A row as an older deploy could have stored it: the rule's trigger is set aside for this one insert. */
+async function legacyDocument(world: TestWorld, userId: string, path: string, mimeType = "application/pdf") {
   return await world.sql.begin(async (tx) => {
-    await tx`alter table public.documents drop constraint documents_file_path_canonical`;
+    await tx`alter table public.documents disable trigger documents_file_path_canonical`;
     const [row] = await tx`
-      insert into public.documents (user_id, title, file_name, file_path)
-      values (${userId}, 'Mine', 'passport.pdf', ${path}) returning id`;
-    await tx`
-      alter table public.documents add constraint documents_file_path_canonical
-        check (private.is_canonical_object_key(file_path, user_id)) not valid`;
+      insert into public.documents (user_id, title, file_name, file_path, mime_type)
+      values (${userId}, 'Mine', 'passport.pdf', ${path}, ${mimeType}) returning id`;
+    await tx`alter table public.documents enable trigger documents_file_path_canonical`;
     return row.id as string;
   });
 }
