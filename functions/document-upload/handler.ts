@@ -14,6 +14,7 @@ import { createDatabase } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
 import { HttpError } from "../_shared/errors.ts";
 import { createUserFunction, type EdgeFunction, type UserRequestContext } from "../_shared/function.ts";
+import { canonicalObjectKey } from "../_shared/object_key.ts";
 import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { StorageError } from "../_shared/storage.ts";
@@ -94,7 +95,7 @@ async function register(
   });
   let upload;
   try {
-    upload = await createSignedUploadUrl(env, BUCKET, document.file_path);
+    upload = await createSignedUploadUrl(env, BUCKET, canonicalObjectKey(document.file_path, ctx.user.userId));
   } catch (error) {
     await deleteDocument(db, ctx.user, document.id);
     if (error instanceof StorageError) {

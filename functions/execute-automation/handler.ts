@@ -16,6 +16,7 @@ import { createDatabase, type Database, type Tx } from "../_shared/db.ts";
 import { type Env, envInt, requireEnv, requireSecureUrl } from "../_shared/env.ts";
 import { HttpError, notFound } from "../_shared/errors.ts";
 import { createUserFunction, type EdgeFunction, type UserRequestContext } from "../_shared/function.ts";
+import { canonicalObjectKey } from "../_shared/object_key.ts";
 import { enforceRateLimit, rateLimitHeaders, type RateLimitStatus } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { StorageError, uploadObject } from "../_shared/storage.ts";
@@ -131,7 +132,7 @@ async function run(
   log.info("automation job running");
   try {
     const result = await runOnService(settings, job.id, serviceBody(job, workflow, userId, input));
-    const path = `${userId}/${job.id}.json`;
+    const path = canonicalObjectKey(`${userId}/${job.id}.json`, userId);
     await uploadObject(ctx.env, RESULTS_BUCKET, path, result.text, { contentType: "application/json" });
     const succeeded = await markSucceeded(db, job.id, path, result);
     log.info("automation job succeeded", { result_path: path });
