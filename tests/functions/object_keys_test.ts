@@ -4,6 +4,7 @@
  * for its download URL; the URL's dot segments collapse and Storage signs the owner's object.
  */
 import assert from "node:assert/strict";
+import { storageSafe } from "../../functions/document-upload/handler.ts";
 import { createHandler, NAME } from "../../functions/family-vault/handler.ts";
 import { canonicalObjectKey, ObjectKeyError, objectKeyProblem } from "../../functions/_shared/object_key.ts";
 import { createSignedUrl, uploadObject } from "../../functions/_shared/storage.ts";
@@ -43,6 +44,14 @@ Deno.test("object keys: every non-canonical shape is refused with its reason, ca
   for (const key of [`${OWNER}/doc.pdf`, `${OWNER}/a b/#1 ?.pdf`, `${OWNER}/...hidden`, `${OWNER}/50% off.pdf`]) {
     assert.equal(canonicalObjectKey(key, OWNER), key);
   }
+});
+
+Deno.test("document-upload never makes a dot segment out of a file name", () => {
+  for (const name of [".", "..", "/..", "..\\", "%2e%2e"]) {
+    const segment = storageSafe(name);
+    assert.equal(objectKeyProblem(`${OWNER}/${crypto.randomUUID()}/${segment}`, OWNER), null, `${name} -> ${segment}`);
+  }
+  assert.equal(storageSafe("Lease 2024 (signed).pdf"), "Lease_2024_signed_.pdf");
 });
 
 Deno.test("the shared Storage calls refuse a non-canonical key before any request is made", async () => {
