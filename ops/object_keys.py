@@ -1,6 +1,6 @@
 """Canonical Storage object keys, the rule the operator CLI holds every key it copies by.
 
-The same rule as the database's private.object_key_problem (migration 20261207143925) and the functions'
+The same rule as the database's private.object_key_problem (migration 20261207154841) and the functions'
 functions/_shared/object_key.ts: '<owner id>/<segment>[/<segment>...]' with no empty, '.' or '..' segment, no
 backslash, no percent-escape, no control character, at most 1024 characters. Storage resolves dot segments and
 decodes escapes, so a key like '<own id>/../<other id>/x' written back by a restore would land in another user's

@@ -1,7 +1,7 @@
 /**
  * Canonical object keys: the one rule every place that signs, downloads, uploads, copies or deletes a Storage
  * object by a key applies before it asks Storage (the same rule as private.object_key_problem in migration
- * 20261207143925, and ops/object_keys.py). A key read from a row is data a user may have written: Storage
+ * 20261207154841, and ops/object_keys.py). A key read from a row is data a user may have written: Storage
  * collapses '..' and decodes escapes, so '<own id>/../<owner id>/doc.pdf' would name another user's object.
  *
  * Canonical: '<owner id>/<segment>[/<segment>...]', no empty, '.' or '..' segment, no backslash, no

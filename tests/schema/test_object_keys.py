@@ -1,4 +1,4 @@
-"""Issue 20, hole 1: object keys stored in rows are canonical (migration 20261207143925).
+"""Issue 20, hole 1: object keys stored in rows are canonical (migration 20261207154841).
 
 A removed family member inserted their own document with file_path '<own id>/../<owner id>/<doc>/passport.pdf':
 the first segment was theirs, so the old check let it through, and the backend signed the owner's object."""
@@ -16,7 +16,7 @@ from tests.schema.conftest import MIGRATIONS_DIR, apply_migrations_before
 from tests.schema.sessions import acting_as, new_user
 from tests.schema.world import insert
 
-MIGRATION = "20261207143925_canonical_object_keys.sql"
+MIGRATION = "20261207154841_canonical_object_keys.sql"
 
 
 def bad_keys(own: str, other: str) -> dict[str, str]:
