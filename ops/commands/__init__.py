@@ -12,4 +12,5 @@ COMMAND_MODULES: list[str] = [
     "check_site",
     "restore_pitr",
     "scrape_metrics",
+    "storage",
 ]
