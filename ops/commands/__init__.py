@@ -13,4 +13,5 @@ COMMAND_MODULES: list[str] = [
     "restore_pitr",
     "scrape_metrics",
     "storage",
+    "account",
 ]

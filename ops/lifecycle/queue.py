@@ -9,6 +9,7 @@ A key that is not canonical is never sent: it stays on the list with its problem
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -34,18 +35,20 @@ class DrainResult:
 
 
 def drain(database_url: str, storage: StorageApi, *, batch_size: int = DEFAULT_BATCH_SIZE,
-          prefix: str | None = None) -> DrainResult:
-    """Empties the list (or its entries under `prefix`), batch by batch."""
+          prefix: str | None = None, account: uuid.UUID | None = None) -> DrainResult:
+    """Empties the list (or its entries under `prefix`), batch by batch. With `account`, each batch also adds
+    what it removed to that erasure's count, in the batch's transaction (so a killed run loses no count)."""
     total = DrainResult()
     with psycopg.connect(database_url, autocommit=True) as conn:
         while True:
-            batch = _drain_batch(conn, storage, batch_size, prefix)
+            batch = _drain_batch(conn, storage, batch_size, prefix, account)
             total.add(batch)
             if batch.removed + batch.absent + batch.blocked == 0:
                 return total
 
 
-def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int, prefix: str | None) -> DrainResult:
+def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int, prefix: str | None,
+                 account: uuid.UUID | None) -> DrainResult:
     result = DrainResult()
     with conn.transaction():
         rows = conn.execute(
@@ -70,4 +73,7 @@ def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int,
             result.absent += len(set(names) - removed)
             conn.execute("delete from private.storage_deletions where bucket_id = %s and name = any(%s)",
                          (bucket, names))
+        if account is not None and result.removed:
+            conn.execute("update private.account_deletions set objects_removed = objects_removed + %s "
+                         "where user_id = %s", (result.removed, account))
     return result

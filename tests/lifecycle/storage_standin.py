@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class StorageStandIn:
     removed: list[tuple[str, str]] = field(default_factory=list)  # (bucket, name), in removal order
     violations: list[str] = field(default_factory=list)
     fail_after: int | None = None
+    delay_seconds: float = 0.0  # each removal takes this long (a run can be killed in the middle)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remove(self, bucket: str, body: object) -> tuple[int, object]:
@@ -42,6 +44,7 @@ class StorageStandIn:
                 or not body["prefixes"] or not all(isinstance(p, str) for p in body["prefixes"]):
             self.violations.append(f"DELETE {bucket}: body outside the route's schema: {body!r}")
             return 400, {"statusCode": "400", "error": "Bad Request", "message": "body/prefixes must be an array"}
+        time.sleep(self.delay_seconds)
         with self.lock:
             if self.fail_after is not None and self.calls >= self.fail_after:
                 return 500, {"statusCode": "500", "error": "Internal", "message": "backend unavailable"}
