@@ -10,12 +10,15 @@ export interface TokenOptions {
   expiresInSeconds?: number;
   secret?: string;
   email?: string;
+  /** Supabase Auth's authentication method references: when and how the session signed in. */
+  amr?: { method: string; timestamp: number }[];
 }
 
 export async function mintToken(options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const claims: jose.JWTPayload = { role: options.role ?? "authenticated", aud: "authenticated" };
   if (options.email) claims.email = options.email;
+  if (options.amr) claims.amr = options.amr;
   const jwt = new jose.SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer("supabase")
