@@ -21,7 +21,9 @@ config = load_stack_config()
 # The local stack names its database; stacks with a Supabase project connect through its pooler.
 database_url: pulumi.Input[str] | None = config.database.local_url
 if database_url is not None:
-    database = Database("platform-db", DatabaseArgs.from_config(config.database, pulumi.Output.secret(database_url)))
+    database = Database(
+        "platform-db", DatabaseArgs.from_config(config.database, pulumi.Output.secret(database_url), config.retention)
+    )
     pulumi.export("appliedMigrations", database.applied_count)
     # The local stack has no Storage service: its buckets are rows in storage.buckets.
     LocalStorage(
@@ -36,7 +38,7 @@ if config.supabase.enabled:
     supabase = SupabaseProject("supabase", SupabaseProjectArgs.from_config(config))
     # The migrations reach the project through its session pooler (the direct host is IPv6-only).
     supabase_database = Database(
-        "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string)
+        "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string, config.retention)
     )
     pulumi.export("appliedMigrations", supabase_database.applied_count)
     # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.

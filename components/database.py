@@ -10,7 +10,9 @@ from pulumi.dynamic import Resource
 
 import dbmigrate
 from providers.migrations import MigrationsProvider
+from providers.retention_policies import RetentionPoliciesProvider
 from stackconfig.database import DatabaseConfig
+from stackconfig.retention import RetentionConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,11 +24,14 @@ class DatabaseArgs:
     lock_timeout_seconds: int = 30
     allow_out_of_order: bool = False
     accept_changed_versions: tuple[str, ...] = field(default_factory=tuple)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @classmethod
-    def from_config(cls, database: DatabaseConfig, connection: pulumi.Input[str]) -> DatabaseArgs:
-        """From the stack's `database` section and where to connect."""
+    def from_config(cls, database: DatabaseConfig, connection: pulumi.Input[str],
+                    retention: RetentionConfig | None = None) -> DatabaseArgs:
+        """From the stack's `database` (and `retention`) sections and where to connect."""
         return cls(
+            retention=retention or RetentionConfig(),
             connection=connection,
             migrations_dir=database.migrations_dir,
             lock_timeout_seconds=database.lock_timeout_seconds,
@@ -41,6 +46,11 @@ class SchemaMigrations(Resource, module="database", name="SchemaMigrations"):
 
     def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(MigrationsProvider(), name, {**props, "applied": None, "appliedCount": None}, opts)
+
+
+class RetentionPolicies(Resource, module="database", name="RetentionPolicies"):
+    def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(RetentionPoliciesProvider(), name, props, opts)
 
 
 class Database(pulumi.ComponentResource):
@@ -66,6 +76,12 @@ class Database(pulumi.ComponentResource):
                 "acceptChangedVersions": list(args.accept_changed_versions),
             },
             pulumi.ResourceOptions(parent=self),
+        )
+        # The stack's retention periods, in the table the daily retention job reads (after the migration made it).
+        self.retention = RetentionPolicies(
+            f"{name}-retention",
+            {"connection": pulumi.Output.secret(args.connection), "policies": args.retention.policies()},
+            pulumi.ResourceOptions(parent=self, depends_on=[self.migrations]),
         )
         self.applied_count = self.migrations.appliedCount
         self.register_outputs({"appliedCount": self.applied_count})

@@ -17,6 +17,7 @@ from stackconfig.aws import (
 from stackconfig.base import SECTION_CONFIG
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
+from stackconfig.retention import RetentionConfig
 from stackconfig.storage import StorageBuckets
 from stackconfig.stripe import SIGNING_SECRET_NAME, StripeWebhookConfig
 from stackconfig.supabase import (
@@ -43,6 +44,7 @@ class StackConfig(BaseModel):
     feature_flags: FeatureFlags
     database: DatabaseConfig
     storage_buckets: StorageBuckets
+    retention: RetentionConfig = RetentionConfig()
     aws: AwsConfig
     frontend: FrontendConfig
     storage_cdn: StorageCdnConfig

@@ -14,4 +14,5 @@ COMMAND_MODULES: list[str] = [
     "scrape_metrics",
     "storage",
     "account",
+    "retention",
 ]
