@@ -36,6 +36,7 @@ class StorageStandIn:
     removed: list[tuple[str, str]] = field(default_factory=list)  # (bucket, name), in removal order
     violations: list[str] = field(default_factory=list)
     fail_after: int | None = None
+    record_removed: bool = True
     delay_seconds: float = 0.0  # each removal takes this long (a run can be killed in the middle)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,7 +55,8 @@ class StorageStandIn:
                     "delete from storage.objects where bucket_id = %s and name = any(%s) "
                     "returning name, bucket_id, id::text, owner::text, metadata",
                     (bucket, body["prefixes"])).fetchall()
-            self.removed.extend((bucket, row[0]) for row in rows)
+            if self.record_removed:
+                self.removed.extend((bucket, row[0]) for row in rows)
         return 200, [{"name": n, "bucket_id": b, "id": i, "owner": o, "metadata": m} for n, b, i, o, m in rows]
 
 
