@@ -43,6 +43,10 @@ GUIDE_FUNCTION_SECRETS = (
 )  # fmt: skip
 
 
+# Secrets of the guides that nothing here reads: accepting them would suggest a protection that does not exist.
+UNUSED_FUNCTION_SECRETS = frozenset({"ENCRYPTION_KEY"})
+
+
 class SupabaseProjectConfig(BaseModel):
     """Key `supabase`: the project this stack owns. No organizationSlug: no Supabase project (the local stack)."""
 
@@ -224,6 +228,12 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
     if bad:
         raise ValueError(
             f"invalid secret names {', '.join(sorted(bad))}: letters, digits and _, not starting with SUPABASE_"
+        )
+    unused = sorted(name for name in secrets if name.upper() in UNUSED_FUNCTION_SECRETS)
+    if unused:
+        raise ValueError(
+            f"{', '.join(unused)}: nothing in the platform reads it; users' credentials are not stored, so there is "
+            "nothing to encrypt (docs/data.md). Remove it from functionSecrets"
         )
     empty = [name for name, value in secrets.items() if not value.get_secret_value()]
     if empty:
