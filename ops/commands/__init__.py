@@ -15,4 +15,5 @@ COMMAND_MODULES: list[str] = [
     "storage",
     "account",
     "retention",
+    "export",
 ]

@@ -38,7 +38,7 @@ class BucketReport:
 @dataclass
 class SweepReport:
     dry_run: bool
-    documents: Counter[str] = field(default_factory=Counter)  # reason -> document rows (to be) removed
+    documents: Counter[str] = field(default_factory=Counter)  # reason -> document (or export) rows (to be) removed
     buckets: dict[str, BucketReport] = field(default_factory=dict)
     drained: DrainResult = field(default_factory=DrainResult)
 
@@ -86,7 +86,12 @@ def sweep(database_url: str, storage: StorageApi | None, *, dry_run: bool = Fals
     with psycopg.connect(database_url, autocommit=True) as conn:
         for reason, rule in DOCUMENT_RULES.items():
             report.documents[reason] = _documents(conn, reason, rule, params, batch_size, dry_run)
-        if not dry_run:
+        if dry_run:
+            report.documents["export_expired"] = int(conn.execute(
+                "select count(*) from private.data_exports where expires_at < now()").fetchone()[0])
+        else:
+            report.documents["export_expired"] = int(conn.execute(
+                "select private.expire_data_exports()").fetchone()[0])
             assert storage is not None
             report.drained.add(drain(database_url, storage, batch_size=batch_size))
         names = buckets or [row[0] for row in conn.execute("select id from storage.buckets order by id")]

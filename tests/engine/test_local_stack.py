@@ -13,7 +13,7 @@ from ops.engine import open_stack
 from tests.engine.helpers import run
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails"}
+BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails", "exports"}
 # Idempotent on purpose: the refresh test deletes its history row and the next `up` runs it again.
 EXTRA = ("29991231000000_extra_probe.sql", "create table if not exists public.extra_probe (id int);\n")
 

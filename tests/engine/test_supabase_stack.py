@@ -15,7 +15,7 @@ from tests.conftest import dbname_of
 from tests.engine.helpers import run
 from tests.engine.supabase_stack import PROJECT_ROOT, SECRETS, secret_values, supabase_stack
 
-BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails"}
+BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails", "exports"}
 CHANGED_FUNCTION = "health-check"
 
 

@@ -51,6 +51,9 @@ def build_account_world(conn: psycopg.Connection, objects_per_bucket: int = 2) -
     # An invitation to the person's e-mail into the bystander's vault.
     bystanders_vault = insert(conn, "family_vaults", owner_id=bystander, name="Bystander's vault")
     insert(conn, "family_invitations", vault_id=bystanders_vault, invited_by=bystander, email=email)
+    conn.execute("insert into private.data_exports (user_id, status, object_name, requested_at, expires_at) "
+                 "values (%s, 'ready', %s, now() - interval '2 days', now() + interval '5 days')",
+                 (person, f"{person}/exports/0.bin"))
     stripe_sub = conn.execute("select provider_subscription_id from public.subscriptions where id = %s",
                               (world["subscription"],)).fetchone()[0]
     razorpay_sub = f"sub_{uuid.uuid4().hex[:14]}"

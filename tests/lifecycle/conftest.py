@@ -12,7 +12,7 @@ from ops.lifecycle.storage_api import StorageApi
 from tests.lifecycle.storage_standin import SERVICE_KEY, StorageStandIn, storage_standin
 from tests.schema.conftest import migrated_copy, migrated_template  # noqa: F401 (fixtures used by name)
 
-BUCKETS = ("avatars", "automation-results", "ticket-attachments", "documents", "thumbnails")
+BUCKETS = ("avatars", "automation-results", "ticket-attachments", "documents", "thumbnails", "exports")
 
 
 @pytest.fixture

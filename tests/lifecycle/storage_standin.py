@@ -5,7 +5,12 @@
     400 {"statusCode": "400", "error": ..., "message": ...}         a body outside the route's schema
 
 Like the real service it removes the storage.objects rows of the test database (so the storage quota trigger
-runs), and records each name it removed, so a test can see that nothing was removed twice and count calls.
+runs), and records each name it removed, so a test can see that nothing was removed twice and count calls. For
+exports it also serves the two routes they use, from the same contract:
+
+    GET  /storage/v1/object/authenticated/<bucket>/<name>   the bytes (400 {"statusCode": "404"} when absent)
+    POST /storage/v1/object/<bucket>/<name>   x-upsert: true   -> {"Key": "<bucket>/<name>"}; the storage.objects
+         row is written with metadata.size, so the quota trigger counts (or refuses) it as Storage's write does
 `fail_after` makes it answer 500 once that many calls have succeeded (a Storage outage mid-run).
 """
 
@@ -39,6 +44,19 @@ class StorageStandIn:
     record_removed: bool = True
     delay_seconds: float = 0.0  # each removal takes this long (a run can be killed in the middle)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    blobs: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (bucket, name) -> bytes written or seeded
+
+    def write(self, bucket: str, name: str, data: bytes, content_type: str) -> tuple[int, object]:
+        metadata = json.dumps({"size": len(data), "mimetype": content_type})
+        try:
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                conn.execute("insert into storage.objects (bucket_id, name, metadata) values (%s, %s, %s) "
+                             "on conflict (bucket_id, name) do update set metadata = excluded.metadata",
+                             (bucket, name, metadata))
+        except psycopg.Error as exc:
+            return 400, {"statusCode": "500", "error": "DatabaseError", "message": str(exc.diag.message_primary)}
+        self.blobs[(bucket, name)] = data
+        return 200, {"Key": f"{bucket}/{name}"}
 
     def remove(self, bucket: str, body: object) -> tuple[int, object]:
         if not isinstance(body, dict) or set(body) != {"prefixes"} or not isinstance(body["prefixes"], list) \
@@ -67,6 +85,37 @@ def storage_standin(database_url: str) -> Iterator[StorageStandIn]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_: object) -> None:
             pass
+
+        def _authorized(self) -> bool:
+            ok = (self.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
+                  and self.headers.get("apikey") == SERVICE_KEY)
+            if not ok:
+                standin.violations.append(f"{self.command} {self.path} without the service-role key")
+            return ok
+
+        def do_GET(self) -> None:
+            path = unquote(self.path.split("?", 1)[0])
+            route = PREFIX + "authenticated/"
+            if not self._authorized() or not path.startswith(route):
+                return self._answer(400, {"statusCode": "403", "error": "Unauthorized", "message": "invalid"})
+            bucket, _, name = path[len(route):].partition("/")
+            data = standin.blobs.get((bucket, name))
+            if data is None:
+                return self._answer(400, {"statusCode": "404", "error": "not_found", "message": "Object not found"})
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            path = unquote(self.path.split("?", 1)[0])
+            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not self._authorized() or not path.startswith(PREFIX):
+                return self._answer(400, {"statusCode": "403", "error": "Unauthorized", "message": "invalid"})
+            bucket, _, name = path[len(PREFIX):].partition("/")
+            if self.headers.get("x-upsert") != "true" and (bucket, name) in standin.blobs:
+                return self._answer(400, {"statusCode": "409", "error": "Duplicate", "message": "already exists"})
+            self._answer(*standin.write(bucket, name, data, self.headers.get("Content-Type") or ""))
 
         def do_DELETE(self) -> None:
             path = unquote(self.path.split("?", 1)[0])

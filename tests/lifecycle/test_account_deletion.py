@@ -83,7 +83,7 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
                                  (people.world["vault"],)).fetchone()[0]
         rating = conn.execute("select review_count from public.professionals where id = %s",
                               (people.world["pro_listing"],)).fetchone()[0]
-    assert erasure.erasure_id and erasure.objects_removed == 5 * 2 + 4
+    assert erasure.erasure_id and erasure.objects_removed == 6 * 2 + 4
     assert erasure.subscriptions_canceled == 2, "Stripe's and Razorpay's subscriptions; the order renews nothing"
     assert razorpay.cancel_calls == [people.razorpay_subscription]
     assert people.person not in record and people.email not in record
@@ -162,7 +162,7 @@ def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothi
         assert conn.execute("select count(*) from public.profiles where id = %s", (people.person,)).fetchone()[0] == 1
         left = conn.execute("select count(*) from storage.objects where name like %s",
                             (f"{people.person}/%",)).fetchone()[0]
-    assert 0 < left < 14, "killed halfway: some objects removed, some left"
+    assert 0 < left < 16, "killed halfway: some objects removed, some left"
 
     storage.delay_seconds = 0
     erasure = delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person))
@@ -172,6 +172,6 @@ def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothi
         assert conn.execute("select count(*) from storage.objects where name like %s",
                             (f"{people.bystander}/%",)).fetchone()[0] == bystander_objects
     removed = [name for _, name in storage.removed]
-    assert len(removed) == len(set(removed)) == 14, "every object of the person removed exactly once"
-    assert erasure.objects_removed == 14
+    assert len(removed) == len(set(removed)) == 16, "every object of the person removed exactly once"
+    assert erasure.objects_removed == 16
     assert razorpay.cancel_calls == [people.razorpay_subscription], "cancelled once, not again by the rerun"

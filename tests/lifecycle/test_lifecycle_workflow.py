@@ -8,15 +8,15 @@ from ops.cli import build_parser
 from tests.ops.test_workflows import load
 
 
-def test_the_daily_workflow_sweeps_then_finishes_requested_erasures_for_each_stack():
+def test_the_daily_workflow_sweeps_then_finishes_requested_erasures_and_exports_for_each_stack():
     workflow = load("data-lifecycle.yml")
     assert workflow["on"]["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"], "daily"
     job = workflow["jobs"]["lifecycle"]
     assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["staging", "prod"]
     steps = [step for step in job["steps"] if str(step.get("run", "")).startswith(".venv/bin/python -m ops")]
     parsed = [build_parser().parse_args(shlex.split(step["run"])[3:]) for step in steps]
-    assert [(p.command, getattr(p, "storage_command", None) or getattr(p, "account_command", None))
-            for p in parsed] == [("storage", "sweep"), ("account", "process-requests")]
+    assert [(p.command, getattr(p, f"{p.command}_command")) for p in parsed] == [
+        ("storage", "sweep"), ("account", "process-requests"), ("export", "process-requests")]
     assert parsed[0].publish_metrics and not parsed[0].dry_run
     for step in steps:
         assert {"DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= set(step["env"])

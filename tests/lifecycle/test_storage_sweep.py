@@ -58,7 +58,7 @@ def test_failed_and_unconfirmed_documents_and_rows_without_files_go_after_their_
         ids = {str(row[0]) for row in conn.execute("select id from public.documents")}
         assert old_missing not in ids and new_missing in ids
         assert storage_used(conn, user) == 3000
-    assert report.documents == {"failed_document": 1, "unconfirmed_upload": 1, "missing_object": 1}
+    assert +report.documents == {"failed_document": 1, "unconfirmed_upload": 1, "missing_object": 1}
     assert {name for _, name in storage.removed} >= {old_failed, old_unconfirmed}
 
 

@@ -17,7 +17,10 @@ GUIDE_BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documen
 
 def test_default_buckets_are_both_guides_buckets_with_their_limits():
     buckets = {b.id: b for b in validate_config({}, stack_file="Pulumi.local.yaml").storage_buckets}
-    assert set(buckets) == GUIDE_BUCKETS
+    # And the archives people ask for (issue 26, docs/data.md): private, zip only.
+    assert set(buckets) == GUIDE_BUCKETS | {"exports"}
+    assert buckets["exports"].allowed_mime_types == ("application/zip",) or \
+        list(buckets["exports"].allowed_mime_types) == ["application/zip"]
     assert [b for b in buckets.values() if b.public] == [buckets["avatars"]]
     # Guide 002's limits and types.
     assert buckets["documents"].file_size_limit == 52428800
@@ -137,6 +140,6 @@ def test_component_declares_one_bucket_resource_per_configured_bucket():
 
     program()
     dynamic = [(name, inputs) for typ, name, inputs in created if typ == "pulumi-python:dynamic/storage:LocalBucket"]
-    assert {name for name, _ in dynamic} == {f"local-storage-{bucket}" for bucket in GUIDE_BUCKETS}
+    assert {name for name, _ in dynamic} == {f"local-storage-{bucket}" for bucket in GUIDE_BUCKETS | {"exports"}}
     avatars = next(inputs for name, inputs in dynamic if name == "local-storage-avatars")
     assert avatars["public"] is True and avatars["fileSizeLimit"] == 5242880
