@@ -1,5 +1,5 @@
 """The dynamic provider that writes the stack's `retention` section into private.retention_policies, which the
-daily pg_cron job (private.enforce_retention, migration 20261207144048) and `ops retention run` follow.
+daily pg_cron job (private.enforce_retention, migration 20261207154502) and `ops retention run` follow.
 
 Props (inputs), as every CRUD call receives them:
   connection    the PostgreSQL URL; a Pulumi secret (it holds the password)

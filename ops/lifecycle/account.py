@@ -1,6 +1,6 @@
 """Erasing an account: every row, every object, the provider's subscription, in steps a rerun finishes.
 
-The steps and their SQL are described in sql/migrations/20261207144047_account_deletion.sql. Each step commits
+The steps and their SQL are described in sql/migrations/20261207154501_account_deletion.sql. Each step commits
 what it finished before the next starts: a subscription is marked canceled here only after the provider agreed,
 an object leaves the to-do list only after Storage removed it, and the rows go in one last transaction that the
 database refuses while an object of the account remains. A run killed anywhere is finished by the next run,

@@ -54,6 +54,13 @@ def build_account_world(conn: psycopg.Connection, objects_per_bucket: int = 2) -
     conn.execute("insert into private.data_exports (user_id, status, object_name, requested_at, expires_at) "
                  "values (%s, 'ready', %s, now() - interval '2 days', now() + interval '5 days')",
                  (person, f"{person}/exports/0.bin"))
+    conn.execute("insert into private.tier_downgrades (user_id, from_tier, to_tier, lapsed_at) "
+                 "values (%s, 'premium', 'free', now() - interval '40 days')", (person,))
+    # Spend reserved today: the append-only ledger keeps it 40 days, except through an erasure.
+    conn.execute("insert into private.spend_ledger (user_id, unit, day, quantity, source) "
+                 "values (%s, 'translation_characters', current_date, 10, 'translation-service')", (person,))
+    conn.execute("insert into private.spend_ledger (user_id, unit, day, quantity, source) "
+                 "values (%s, 'translation_characters', current_date, 10, 'translation-service')", (bystander,))
     stripe_sub = conn.execute("select provider_subscription_id from public.subscriptions where id = %s",
                               (world["subscription"],)).fetchone()[0]
     razorpay_sub = f"sub_{uuid.uuid4().hex[:14]}"

@@ -81,8 +81,10 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
                                  (people.handed_vault, people.heir)).fetchone()
         dissolved = conn.execute("select count(*) from public.family_vaults where id = %s",
                                  (people.world["vault"],)).fetchone()[0]
-        rating = conn.execute("select review_count from public.professionals where id = %s",
+        rating = conn.execute("select rating from public.professionals where id = %s",
                               (people.world["pro_listing"],)).fetchone()[0]
+        reviews = conn.execute("select count(*) from public.professional_reviews where professional_id = %s",
+                               (people.world["pro_listing"],)).fetchone()[0]
     assert erasure.erasure_id and erasure.objects_removed == 6 * 2 + 4
     assert erasure.subscriptions_canceled == 2, "Stripe's and Razorpay's subscriptions; the order renews nothing"
     assert razorpay.cancel_calls == [people.razorpay_subscription]
@@ -90,7 +92,7 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
     assert '"vaults_handed_over":1' in record.replace(" ", "") and '"vaults_dissolved":1' in record.replace(" ", "")
     assert handed == (people.heir,) and heir_role == ("owner",)
     assert dissolved == 0
-    assert rating == 0, "the person's review went with their booking and the listing's count followed"
+    assert reviews == 0 and rating is None, "the person's review went with their booking, and from the rating"
     assert sorted(name for bucket, name in storage.removed) == sorted(set(name for _, name in storage.removed))
 
 

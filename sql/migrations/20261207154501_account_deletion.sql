@@ -148,6 +148,10 @@ begin
     delete from public.family_invitations where lower(email) = lower(v_email);
   end if;
   delete from public.analytics_events where user_id = p_user;
+  -- The spend ledger keeps no foreign key (its rows outlive deletions elsewhere for 40 days); an erasure is the
+  -- one exception its guard allows (migration 20261207154505).
+  perform set_config('lifecycle.erasing_account_id', v_id, true);
+  delete from private.spend_ledger where user_id = p_user;
   delete from public.webhook_events
   where strpos(payload::text, v_id) > 0 or (v_email is not null and strpos(lower(payload::text), lower(v_email)) > 0);
 
