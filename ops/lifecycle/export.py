@@ -26,8 +26,8 @@ import psycopg
 from psycopg import sql
 
 from ops.lifecycle.errors import LifecycleError
-from ops.lifecycle.object_keys import object_key_problem
 from ops.lifecycle.storage_api import StorageApi, StorageWriteRefused, download_to, upload_file
+from ops.object_keys import object_key_problem
 
 EXPORT_BUCKET = "exports"
 ARCHIVE_DAYS = 7
@@ -124,7 +124,7 @@ def _write_archive(conn: psycopg.Connection, storage: StorageApi, user_id: uuid.
                     entry.write((b",\n" if index else b"\n") + json.dumps(row).encode())
                 entry.write(b"\n]\n")
         for bucket, name, _ in files:
-            if object_key_problem(name, user_id):
+            if object_key_problem(name, str(user_id)):
                 continue  # never fetched: Storage would resolve such a key to another object
             with zf.open(f"files/{bucket}/{name}", "w", force_zip64=True) as entry:
                 download_to(storage, bucket, name, entry)

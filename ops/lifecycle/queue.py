@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ops.lifecycle.object_keys import object_key_problem
 from ops.lifecycle.storage_api import StorageApi
+from ops.object_keys import object_key_problem
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 1000
