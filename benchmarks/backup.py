@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ops.backup import BackupSettings, run_backup
 from ops.backup.pgtools import PgClient
+from ops.backup.restore import fetch_verified, restore_database
 from ops.localdb import LocalDatabase, free_tcp_port
-from ops.restore import fetch_verified, restore_database
 
 MIB = 1024 * 1024
 FILL = """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -11,8 +10,7 @@ from pulumi.dynamic import Resource
 import dbmigrate
 from providers.migrations import MigrationsProvider
 from stackconfig.database import DatabaseConfig
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from stackconfig.paths import PROJECT_ROOT
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,8 +22,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_policy import policy_document, service_trust_policy
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py publishes here
 HANDLER = "ops.metrics.lambda_handler.handler"
 RUNTIME = "python3.11"

@@ -17,7 +17,6 @@ Outputs add:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pulumi.dynamic import (
@@ -32,8 +31,8 @@ from pulumi.dynamic import (
 
 import dbmigrate
 from dbmigrate.connection import describe_target
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENGINE_INPUTS = ("migrationsDir", "lockTimeoutSeconds", "allowOutOfOrder", "acceptChangedVersions")
 
 

@@ -19,9 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from stackconfig.errors import ConfigError
 from stackconfig.model import StackConfig
+from stackconfig.paths import PROJECT_ROOT
 from stackconfig.placeholders import placeholder_keys
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @cache

@@ -14,8 +14,8 @@ import pytest
 
 from ops.commands.local import local_port
 from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError, free_tcp_port, postgres_bin_dir
-from ops.postgres_cpu import cpu_flags, extension_libraries, missing_instruction_sets, required_instruction_sets
-from ops.vector_smoke import EXPECTED_NEAREST
+from ops.localdb.postgres_cpu import cpu_flags, extension_libraries, missing_instruction_sets, required_instruction_sets
+from ops.localdb.vector_smoke import EXPECTED_NEAREST
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

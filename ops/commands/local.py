@@ -22,11 +22,11 @@ import yaml
 
 from ops.exit_codes import EXIT_FAILED, EXIT_OK
 from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError
+from stackconfig.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from ops.engine import PulumiCli
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = PROJECT_ROOT / ".local"
 LOCAL_STACK_FILE = PROJECT_ROOT / "Pulumi.local.yaml"
 DEFAULT_PORT = 5432

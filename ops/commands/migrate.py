@@ -10,8 +10,7 @@ from pathlib import Path
 
 import dbmigrate
 from ops.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from stackconfig.paths import PROJECT_ROOT
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -21,11 +21,11 @@ from ops.backup.cli_support import (
 )
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
+from ops.backup.restore import compare_with_manifest, fetch_verified, load_manifest, restore_database
 from ops.backup.storage import check_index_belongs, copy_from_backup, read_index
 from ops.backup.table_restore import restore_tables
 from ops.commands.backup import storage_source
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
-from ops.restore import compare_with_manifest, fetch_verified, load_manifest, restore_database
 
 
 def register(subparsers: Any) -> None:

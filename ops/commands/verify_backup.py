@@ -22,10 +22,10 @@ from ops.backup.cli_support import (
     terminate_as_interrupt,
 )
 from ops.backup.layout import STAMP_FORMAT
+from ops.backup.restore import compare_with_manifest, fetch_verified, restore_database
 from ops.backup.scratch import scratch_database
 from ops.backup.storage import check_index_belongs, read_index, verify_copies
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
-from ops.restore import compare_with_manifest, fetch_verified, restore_database
 
 
 def register(subparsers: Any) -> None:

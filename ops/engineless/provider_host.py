@@ -24,7 +24,8 @@ from pulumi.dynamic.dynamic import ResourceProvider, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from stackconfig.paths import PROJECT_ROOT
+
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
 

@@ -27,11 +27,11 @@ from pathlib import Path
 from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
 from providers.supabase.import_graph import ImportMap, module_graph
+from stackconfig.paths import PROJECT_ROOT
 
 SHARED_DIR = "_shared"
 SETTINGS_FILE = "function.json"
 SLUG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.port_owner import describe_port_owner, port_is_free
-from ops.postgres_cpu import describe_missing, missing_instruction_sets
-from ops.vector_smoke import EXPECTED_NEAREST, SMOKE_SQL
+from ops.localdb.port_owner import describe_port_owner, port_is_free
+from ops.localdb.postgres_cpu import describe_missing, missing_instruction_sets
+from ops.localdb.vector_smoke import EXPECTED_NEAREST, SMOKE_SQL
+from stackconfig.paths import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_SQL = PROJECT_ROOT / "sql" / "local" / "supabase_bootstrap.sql"
 BOOTSTRAP_SUPERUSER = "supabase_admin"
 UNPRIVILEGED_USER = "nobody"
@@ -75,7 +75,7 @@ def postgres_bin_dir() -> Path:
 
 
 def check_cpu(bin_dir: Path) -> None:
-    """Refuse binaries whose extensions need instructions this CPU lacks (ops/postgres_cpu.py)."""
+    """Refuse binaries whose extensions need instructions this CPU lacks (ops/localdb/postgres_cpu.py)."""
     try:
         missing = missing_instruction_sets(bin_dir)
     except FileNotFoundError:
@@ -175,7 +175,7 @@ class LocalDatabase:
         ])
 
     def smoke_check(self) -> None:
-        """Run the vector workload (ops/vector_smoke.py); a server that cannot, fails here with its reason."""
+        """Run the vector workload (ops/localdb/vector_smoke.py); a server that cannot, fails here with its reason."""
         result = self._run(
             [self._bin("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url, "-c", SMOKE_SQL],
             check=False,
