@@ -9,17 +9,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, BackupSettings, run_backup
-from ops.backup.cli_support import (
+from ops.backup.upload import MIB
+from ops.commands.support import (
     add_location_arguments,
     fail,
     missing_location,
     pg_client,
     s3_client,
+    storage_store,
     terminate_as_interrupt,
+    usage_error,
 )
-from ops.backup.storage import S3ObjectStore
-from ops.backup.upload import MIB
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.exit_codes import EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -42,27 +43,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def storage_source(args: argparse.Namespace) -> S3ObjectStore | None:
-    if not args.storage_endpoint_url:
-        return None
-    client = s3_client(args.storage_endpoint_url, args.storage_region,
-                       aws_access_key_id=os.environ.get("STORAGE_S3_ACCESS_KEY_ID"),
-                       aws_secret_access_key=os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY"),
-                       # Supabase's session-token authentication (the scheduled job's credentials).
-                       aws_session_token=os.environ.get("STORAGE_S3_SESSION_TOKEN"))
-    return S3ObjectStore(client, tuple(args.storage_bucket))
-
-
 def run(args: argparse.Namespace) -> int:
     problem = missing_location(args) or (None if args.database_url else
                                          "--database-url is required (or set $DATABASE_URL)")
     if problem or not 5 <= args.part_size_mib <= 512:
-        print(f"usage error: {problem or '--part-size-mib must be between 5 and 512'}")
-        return EXIT_USAGE
+        return usage_error(problem or "--part-size-mib must be between 5 and 512")
     settings = BackupSettings(
         database_url=args.database_url, stack=args.stack, bucket=args.bucket,
         s3=s3_client(args.endpoint_url, args.region), pg=pg_client(args),
-        storage_source=storage_source(args), part_size=args.part_size_mib * MIB)
+        storage_source=storage_store(args), part_size=args.part_size_mib * MIB)
     try:
         with terminate_as_interrupt():
             location, manifest = run_backup(settings)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ops.backup.cli_support import fail
-from ops.commands.publish_frontend import read_outputs
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, read_outputs, usage_error
+from ops.exit_codes import EXIT_OK
 from ops.publish.site_checks import DEFAULT_ROUTES, check_site
 
 
@@ -37,11 +36,9 @@ def run(args: argparse.Namespace) -> int:
         functions_url = outputs.get("functionsUrl")
         health_url = health_url or (f"{str(functions_url).rstrip('/')}/health-check" if functions_url else None)
     if not isinstance(frontend_url, str) or not frontend_url.startswith(("https://", "http://")):
-        print("usage error: --frontend-url (or --outputs with a frontendUrl output) is required")
-        return EXIT_USAGE
+        return usage_error("--frontend-url (or --outputs with a frontendUrl output) is required")
     if args.attempts < 1:
-        print("usage error: --attempts must be at least 1")
-        return EXIT_USAGE
+        return usage_error("--attempts must be at least 1")
     results = check_site(frontend_url, health_url, tuple(args.route or DEFAULT_ROUTES), attempts=args.attempts,
                          wait_seconds=args.wait_seconds)
     for result in results:

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops.exit_codes import EXIT_FAILED, EXIT_OK
+from ops.commands.support import fail
+from ops.exit_codes import EXIT_OK
 from ops.frontend_env import FrontendEnvError, Overrides, build_env, parse_outputs, render, write_atomically
 
 
@@ -32,16 +33,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = sys.stdin.read() if args.outputs == "-" else Path(args.outputs).read_text()
     except OSError as exc:
-        print(f"error: cannot read {source}: {exc.strerror}; pass the file `pulumi stack output --json` wrote",
-              file=sys.stderr)
-        return EXIT_FAILED
+        return fail(f"cannot read {source}: {exc.strerror}; pass the file `pulumi stack output --json` wrote")
     try:
         pairs = build_env(parse_outputs(text, source),
                           Overrides(app_name=args.app_name, app_version=args.app_version, app_env=args.app_env))
         content = render(pairs)
     except FrontendEnvError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(str(exc))
     if args.stdout:
         sys.stdout.write(content)
     else:

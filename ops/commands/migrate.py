@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import dbmigrate
-from ops.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, usage_error
+from ops.exit_codes import EXIT_OK
 from stackconfig.paths import PROJECT_ROOT
 
 
@@ -32,8 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.database_url:
-        print("migrate: give --database-url or set DATABASE_URL", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error("give --database-url or set DATABASE_URL")
     options = dbmigrate.MigrationOptions(
         lock_timeout_seconds=args.lock_timeout,
         allow_out_of_order=args.allow_out_of_order,
@@ -44,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         files = dbmigrate.load_files(args.migrations_dir)
         report = dbmigrate.apply(args.database_url, files, options)
     except dbmigrate.MigrationError as exc:
-        print(f"migrate: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(str(exc))
     plan = report.plan
     if args.status:
         for row in plan.applied:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +12,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.backup.cli_support import fail, s3_client, terminate_as_interrupt
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, read_outputs, s3_client, terminate_as_interrupt, usage_error
+from ops.exit_codes import EXIT_OK
 from ops.publish import BuildError, publish, scan_build
 from ops.publish.run import DEFAULT_GRACE
 
@@ -55,12 +53,10 @@ def run(args: argparse.Namespace) -> int:
         distribution_id = distribution_id or outputs.get(DISTRIBUTION_OUTPUT)
     for option, value in (("--bucket", bucket), ("--distribution-id", distribution_id)):
         if not isinstance(value, str) or not value:
-            print(f"usage error: {option} is required (or --outputs with the stack's outputs; a stack without "
-                  "frontend.enabled has no frontend to publish)")
-            return EXIT_USAGE
+            return usage_error(f"{option} is required (or --outputs with the stack's outputs; a stack without "
+                               "frontend.enabled has no frontend to publish)")
     if args.keep_hours < 0:
-        print("usage error: --keep-hours must be zero or more")
-        return EXIT_USAGE
+        return usage_error("--keep-hours must be zero or more")
     assert isinstance(bucket, str) and isinstance(distribution_id, str)
     s3 = s3_client(args.endpoint_url, args.region)
     cloudfront = boto3.client("cloudfront", endpoint_url=args.endpoint_url, region_name="us-east-1",
@@ -90,17 +86,3 @@ def run(args: argparse.Namespace) -> int:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def read_outputs(source: str) -> dict[str, Any]:
-    where = "standard input" if source == "-" else source
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text()
-        outputs = json.loads(text)
-    except OSError as exc:
-        raise ValueError(f"cannot read {where}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where} is not JSON ({exc.msg}); pass `pulumi stack output --json`") from None
-    if not isinstance(outputs, dict):
-        raise ValueError(f"{where} is not a JSON object of stack outputs; pass `pulumi stack output --json`")
-    return outputs

@@ -11,21 +11,22 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, resolve_backup
-from ops.backup.cli_support import (
-    add_location_arguments,
-    fail,
-    missing_location,
-    pg_client,
-    s3_client,
-    terminate_as_interrupt,
-)
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
 from ops.backup.restore import compare_with_manifest, fetch_verified, load_manifest, restore_database
 from ops.backup.storage import check_index_belongs, copy_from_backup, read_index
 from ops.backup.table_restore import restore_tables
-from ops.commands.backup import storage_source
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import (
+    add_location_arguments,
+    fail,
+    missing_location,
+    pg_client,
+    s3_client,
+    storage_store,
+    terminate_as_interrupt,
+    usage_error,
+)
+from ops.exit_codes import EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -65,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if not problem and args.clean and args.table:
         problem = "--clean applies to full restores only; --table already replaces just that table's rows"
     if problem:
-        print(f"usage error: {problem}")
-        return EXIT_USAGE
+        return usage_error(problem)
     s3 = s3_client(args.endpoint_url, args.region)
     try:
         with terminate_as_interrupt():
@@ -108,7 +108,7 @@ def _restore_storage(args: argparse.Namespace, s3: Any, manifest: Manifest) -> N
     if manifest.storage is None:
         print("storage: this backup holds no storage objects (it was made without --storage-endpoint-url)")
         return
-    target = storage_source(args)
+    target = storage_store(args)
     assert target is not None
     index = read_index(s3, args.bucket, manifest.storage.index_key)
     check_index_belongs(index, manifest.stack, source=f"s3://{args.bucket}/{manifest.storage.index_key}")

@@ -12,8 +12,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ops.backup.cli_support import fail
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, usage_error
+from ops.exit_codes import EXIT_OK
 from providers.supabase.client import DEFAULT_API_URL, ManagementClient, resolve_token
 from providers.supabase.errors import SupabaseError
 from providers.supabase.pitr import ADDON_TYPE
@@ -42,11 +42,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         moment = parse_moment(args.target)
     except ValueError as exc:
-        print(f"usage error: --to {args.target!r}: {exc}")
-        return EXIT_USAGE
+        return usage_error(f"--to {args.target!r}: {exc}")
     if args.confirm != args.project_ref:
-        print(f"usage error: pass --confirm {args.project_ref} to overwrite that project's database")
-        return EXIT_USAGE
+        return usage_error(f"pass --confirm {args.project_ref} to overwrite that project's database")
     now = datetime.now(UTC)
     if moment > now:
         return fail(f"{moment.isoformat()} is in the future; pick a moment before now ({now:%Y-%m-%dT%H:%M:%SZ})")

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.backup.cli_support import fail
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, usage_error
+from ops.exit_codes import EXIT_OK
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
@@ -39,11 +39,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     key, token = os.environ.get("SUPABASE_SERVICE_ROLE_KEY"), os.environ.get(LOGS_TOKEN_VARIABLE)
     if not args.stack or not (args.metrics_url or args.project_ref):
-        print("usage error: give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
-        return EXIT_USAGE
+        return usage_error("give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
     if (args.metrics_url and not key) or (args.project_ref and not token):
-        print(f"usage error: --metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
-        return EXIT_USAGE
+        return usage_error(f"--metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
     cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url, region_name=args.region)
     values: dict[str, float] = {}
     try:

@@ -13,19 +13,20 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.backup import BackupError, resolve_backup
-from ops.backup.cli_support import (
+from ops.backup.layout import STAMP_FORMAT
+from ops.backup.restore import compare_with_manifest, fetch_verified, restore_database
+from ops.backup.scratch import scratch_database
+from ops.backup.storage import check_index_belongs, read_index, verify_copies
+from ops.commands.support import (
     add_location_arguments,
     fail,
     missing_location,
     pg_client,
     s3_client,
     terminate_as_interrupt,
+    usage_error,
 )
-from ops.backup.layout import STAMP_FORMAT
-from ops.backup.restore import compare_with_manifest, fetch_verified, restore_database
-from ops.backup.scratch import scratch_database
-from ops.backup.storage import check_index_belongs, read_index, verify_copies
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.exit_codes import EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -47,8 +48,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     problem = missing_location(args)
     if problem:
-        print(f"usage error: {problem}")
-        return EXIT_USAGE
+        return usage_error(problem)
     s3 = s3_client(args.endpoint_url, args.region)
     try:
         with terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="ops-verify-") as work:
