@@ -21,12 +21,12 @@ config = load_stack_config()
 # The local stack names its database; stacks with a Supabase project connect through its pooler.
 database_url: pulumi.Input[str] | None = config.database.local_url
 if database_url is not None:
-    database = Database("platform-db", DatabaseArgs.from_config(config.database, pulumi.Output.secret(database_url)))
+    database = Database("platform-db", DatabaseArgs.from_config(config, pulumi.Output.secret(database_url)))
     pulumi.export("appliedMigrations", database.applied_count)
     # The local stack has no Storage service: its buckets are rows in storage.buckets.
     LocalStorage(
         "local-storage",
-        LocalStorageArgs(connection=pulumi.Output.secret(database_url), buckets=config.storage_buckets),
+        LocalStorageArgs.from_config(config, pulumi.Output.secret(database_url)),
         pulumi.ResourceOptions(depends_on=[database]),
     )
 
@@ -36,17 +36,17 @@ if config.supabase.enabled:
     supabase = SupabaseProject("supabase", SupabaseProjectArgs.from_config(config))
     # The migrations reach the project through its session pooler (the direct host is IPv6-only).
     supabase_database = Database(
-        "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string)
+        "platform-db", DatabaseArgs.from_config(config, supabase.pooler_connection_string)
     )
     pulumi.export("appliedMigrations", supabase_database.applied_count)
     # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.
     FunctionSchedules(
         "function-schedules",
-        FunctionSchedulesArgs(
+        FunctionSchedulesArgs.from_config(
+            config,
             connection=supabase.pooler_connection_string,
             functions_url=supabase.functions_url,
             service_role_key=supabase.service_role_key,
-            functions_dir=config.supabase.functions_dir,
         ),
         pulumi.ResourceOptions(depends_on=[supabase_database, supabase]),
     )
@@ -59,14 +59,7 @@ if config.supabase.enabled:
     # Stripe's webhook endpoint for subscription-manager; its signing secret goes into the function's secrets.
     if config.stripe_webhook.enabled:
         stripe_webhook = StripeWebhook(
-            "stripe-webhook",
-            StripeWebhookArgs(
-                project_ref=supabase.ref,
-                functions_url=supabase.functions_url,
-                events=config.stripe_webhook.events,
-                api_url=config.stripe_webhook.api_url,
-                management_api_url=config.supabase.management_api_url,
-            ),
+            "stripe-webhook", StripeWebhookArgs.from_config(config, supabase.ref, supabase.functions_url)
         )
         pulumi.export("stripeWebhookEndpointId", stripe_webhook.endpoint_id)
 

@@ -19,6 +19,7 @@ from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, Supaba
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
 from stackconfig.aws import AlertsConfig, AwsSections
+from stackconfig.model import StackConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +65,8 @@ def _log_signals(alerts: AlertsConfig, supabase: SupabaseInputs) -> LogSignalsAr
     )
 
 
-def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
-    """`config` is the StackConfig; only its AWS sections are read."""
+def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlatform:
+    """Only the config's AWS sections are read."""
     sections = AwsSections.of(config)
     outputs: dict[str, pulumi.Input[str] | None] = dict.fromkeys(
         ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket", "alertsTopicArn")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi.dynamic import Resource
 
 import dbmigrate
-from providers.migrations import MigrationsProvider
-from stackconfig.database import DatabaseConfig
+from providers.migrations import SchemaMigrations, SchemaMigrationsArgs
+from stackconfig.model import StackConfig
 from stackconfig.paths import PROJECT_ROOT
 
 
@@ -22,23 +21,15 @@ class DatabaseArgs:
     accept_changed_versions: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_config(cls, database: DatabaseConfig, connection: pulumi.Input[str]) -> DatabaseArgs:
+    def from_config(cls, config: StackConfig, connection: pulumi.Input[str]) -> DatabaseArgs:
         """From the stack's `database` section and where to connect."""
         return cls(
             connection=connection,
-            migrations_dir=database.migrations_dir,
-            lock_timeout_seconds=database.lock_timeout_seconds,
-            allow_out_of_order=database.allow_out_of_order,
-            accept_changed_versions=database.accept_changed_versions,
+            migrations_dir=config.database.migrations_dir,
+            lock_timeout_seconds=config.database.lock_timeout_seconds,
+            allow_out_of_order=config.database.allow_out_of_order,
+            accept_changed_versions=config.database.accept_changed_versions,
         )
-
-
-class SchemaMigrations(Resource, module="database", name="SchemaMigrations"):
-    applied: pulumi.Output[list[dict[str, str]]]
-    appliedCount: pulumi.Output[int]
-
-    def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(MigrationsProvider(), name, {**props, "applied": None, "appliedCount": None}, opts)
 
 
 class Database(pulumi.ComponentResource):
@@ -54,15 +45,14 @@ class Database(pulumi.ComponentResource):
         dbmigrate.parse_all(files)
         self.migrations = SchemaMigrations(
             f"{name}-migrations",
-            {
-                # Forced secret where it enters: the URL carries the database password.
-                "connection": pulumi.Output.secret(args.connection),
-                "migrationsDir": args.migrations_dir,
-                "migrations": [{"version": f.version, "name": f.name, "checksum": f.checksum} for f in files],
-                "lockTimeoutSeconds": args.lock_timeout_seconds,
-                "allowOutOfOrder": args.allow_out_of_order,
-                "acceptChangedVersions": list(args.accept_changed_versions),
-            },
+            SchemaMigrationsArgs(
+                connection=args.connection,
+                migrations_dir=args.migrations_dir,
+                migrations=files,
+                lock_timeout_seconds=args.lock_timeout_seconds,
+                allow_out_of_order=args.allow_out_of_order,
+                accept_changed_versions=args.accept_changed_versions,
+            ),
             pulumi.ResourceOptions(parent=self),
         )
         self.applied_count = self.migrations.appliedCount

@@ -15,6 +15,7 @@ import pulumi
 
 from providers.stripe.webhook_endpoint import StripeWebhookEndpoint, StripeWebhookEndpointArgs
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
+from stackconfig.model import StackConfig
 from stackconfig.stripe import SIGNING_SECRET_NAME
 
 __all__ = ["StripeWebhook", "StripeWebhookArgs"]
@@ -29,6 +30,19 @@ class StripeWebhookArgs:
     events: Sequence[str]
     api_url: str = "https://api.stripe.com"
     management_api_url: pulumi.Input[str] = "https://api.supabase.com"
+
+    @classmethod
+    def from_config(
+        cls, config: StackConfig, project_ref: pulumi.Input[str], functions_url: pulumi.Input[str]
+    ) -> StripeWebhookArgs:
+        """The stack's `stripeWebhook` section, for the project at `project_ref`."""
+        return cls(
+            project_ref=project_ref,
+            functions_url=functions_url,
+            events=config.stripe_webhook.events,
+            api_url=config.stripe_webhook.api_url,
+            management_api_url=config.supabase.management_api_url,
+        )
 
 
 class StripeWebhook(pulumi.ComponentResource):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pydantic import SecretStr
 
 from components.dns import SupabaseDomainRecords, TxtRecord
 from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
@@ -28,14 +29,15 @@ from providers.supabase.function_bundle import (
     collect_files,
     content_hash,
     discover_functions,
-    read_settings,
+    read_manifest,
     referenced_names,
 )
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
-from stackconfig.storage import StorageBucket as BucketConfig
+from stackconfig.model import StackConfig
+from stackconfig.storage import BucketConfig
 from stackconfig.supabase import (
     GUIDE_FUNCTION_SECRETS,
     CustomDomainConfig,
@@ -69,10 +71,10 @@ class SupabaseProjectArgs:
     provisioned_secrets: Sequence[str] = ()
 
     @classmethod
-    def from_config(cls, config: Any) -> SupabaseProjectArgs:
+    def from_config(cls, config: StackConfig) -> SupabaseProjectArgs:
         """From a validated StackConfig; secret values go straight into Pulumi secrets."""
 
-        def secret(value: Any) -> pulumi.Output[str] | None:
+        def secret(value: SecretStr | None) -> pulumi.Output[str] | None:
             return None if value is None else pulumi.Output.secret(value.get_secret_value())
 
         auth_secrets = {name: secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
@@ -242,7 +244,7 @@ class SupabaseProject(pulumi.ComponentResource):
             )
         deployed: dict[str, EdgeFunction] = {}
         for slug, files in bundles.items():
-            settings = read_settings(functions_dir, slug)
+            settings = read_manifest(functions_dir, slug)
             override = args.functions.get(slug)
             verify_jwt = override.verify_jwt if override and override.verify_jwt is not None else settings.verify_jwt
             digest = content_hash(files, settings.entrypoint, verify_jwt, settings.import_map)

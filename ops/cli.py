@@ -9,7 +9,6 @@ import sys
 
 from ops.commands import COMMAND_MODULES
 
-
 DESCRIPTION = """\
 The operator's tool for the AI platform's stacks: the work that runs outside `pulumi up`.
 Apply migrations by hand, run the local stack's PostgreSQL and deploy the local stack, back up a

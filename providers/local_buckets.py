@@ -15,9 +15,12 @@ Outputs: the same props, as storage.buckets holds them after the call.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -146,3 +149,29 @@ def _connect(url: str) -> psycopg.Connection:
             f"cannot connect to the local database {describe_target(url)} to manage storage buckets: "
             f"{reason}. Start it with `python -m ops local-db start`, or fix database.localUrl"
         ) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalBucketArgs:
+    connection: pulumi.Input[str]  # made a secret here: a database URL may carry a password
+    bucket_id: str
+    public: bool
+    file_size_limit: int
+    allowed_mime_types: Sequence[str] = ()
+
+
+class LocalBucket(pulumi.dynamic.Resource, module="storage", name="LocalBucket"):
+    bucketId: pulumi.Output[str]
+    public: pulumi.Output[bool]
+    fileSizeLimit: pulumi.Output[int]
+    allowedMimeTypes: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: LocalBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": pulumi.Output.secret(args.connection),
+            "bucketId": args.bucket_id,
+            "public": args.public,
+            "fileSizeLimit": args.file_size_limit,
+            "allowedMimeTypes": list(args.allowed_mime_types),
+        }
+        super().__init__(LocalBucketProvider(), name, props, opts)

@@ -17,8 +17,11 @@ Outputs add:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -123,3 +126,31 @@ def _timeout(props: dict[str, Any]) -> float:
 def _resource_id(connection: str) -> str:
     # Names the database without its password; ids are stored in plain text.
     return f"migrations:{describe_target(connection)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaMigrationsArgs:
+    connection: pulumi.Input[str]  # made a secret here: the URL carries the database password
+    migrations_dir: str
+    migrations: Sequence[dbmigrate.MigrationFile]  # what the program read: a preview lists what an apply runs
+    lock_timeout_seconds: int = 30
+    allow_out_of_order: bool = False
+    accept_changed_versions: Sequence[str] = field(default_factory=tuple)
+
+
+class SchemaMigrations(pulumi.dynamic.Resource, module="database", name="SchemaMigrations"):
+    applied: pulumi.Output[list[dict[str, str]]]
+    appliedCount: pulumi.Output[int]
+
+    def __init__(self, name: str, args: SchemaMigrationsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": pulumi.Output.secret(args.connection),
+            "migrationsDir": args.migrations_dir,
+            "migrations": [{"version": f.version, "name": f.name, "checksum": f.checksum} for f in args.migrations],
+            "lockTimeoutSeconds": args.lock_timeout_seconds,
+            "allowOutOfOrder": args.allow_out_of_order,
+            "acceptChangedVersions": list(args.accept_changed_versions),
+            "applied": None,
+            "appliedCount": None,
+        }
+        super().__init__(MigrationsProvider(), name, props, opts)

@@ -231,7 +231,8 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
     return secrets
 
 
-FunctionSecrets = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
+# Key `functionSecrets` (the resource that sets them is providers/supabase/function_secrets.py's FunctionSecrets).
+FunctionSecretsConfig = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
 
 
 # A name is secret-looking when one of its _-separated words is one of these (MAX_TOKENS, a count, is not: TOKEN
@@ -271,5 +272,5 @@ def _function_setting_names(settings: dict[str, str]) -> dict[str, str]:
 
 
 # Plain settings the functions read from their environment (AI_PROVIDER_FALLBACK_ORDER, SUPPORT_EMAIL_TO, ...).
-FunctionSettings = Annotated[dict[str, str], AfterValidator(_function_setting_names)]
+FunctionSettingsConfig = Annotated[dict[str, str], AfterValidator(_function_setting_names)]
 FunctionsConfig = dict[Annotated[str, Field(pattern=FUNCTION_NAME_PATTERN)], FunctionConfig]

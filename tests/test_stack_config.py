@@ -6,9 +6,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from ops.engineless.program import PROJECT_ROOT, run_program
+from ops.engineless.program import run_program
 from stackconfig import ConfigError, StackConfig, validate_config
 from stackconfig.loader import declared_keys
+from stackconfig.paths import PROJECT_ROOT
 
 
 @pytest.mark.parametrize("stack", ["local", "staging", "prod"])
@@ -110,3 +111,18 @@ def test_placeholders_are_found_only_as_whole_names():
     found = placeholder_keys({"a": "https://app.example.com/x", "b": ["ops@example.org"], "c": "myexample.com",
                               "d": {"e": "example-organisation"}, "f": "example-org/repo"})
     assert found == ["a", "b[0]", "f"]
+
+
+def test_a_local_database_url_is_refused_beside_a_supabase_project():
+    # Both would build a Database("platform-db"): refused before anything is created, naming both keys.
+    config = {
+        "supabase": {"organizationSlug": "example-org", "projectName": "ai-platform-staging"},
+        "database": {"localUrl": "postgresql://postgres@127.0.0.1:54322/postgres"},
+    }
+    with pytest.raises(ConfigError) as raised:
+        validate_config(config, stack_file="Pulumi.staging.yaml")
+    message = str(raised.value)
+    assert "database.localUrl" in message and "supabase.organizationSlug" in message
+    assert "Pulumi.staging.yaml" in message
+    validate_config({"database": config["database"]}, stack_file="Pulumi.local.yaml")  # the local stack's way
+    validate_config({"supabase": config["supabase"]}, stack_file="Pulumi.staging.yaml")  # staging's way

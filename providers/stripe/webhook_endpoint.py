@@ -35,11 +35,8 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
 
-from providers.supabase.base import changed_keys, diff_result
-from providers.supabase.base import is_unknown as _is_unknown_marker
-from providers.supabase.errors import Redactor
+from providers.base import Redactor, changed_keys, diff_result, is_unknown
 from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.stripe.com"
@@ -72,14 +69,6 @@ def resolve_key(configured: str | None) -> str:
         )
     return key
 
-
-def is_unknown(value: Any) -> bool:
-    """Unknown during preview: the host hands check an Unknown object, diff the marker string."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, list | tuple):
-        return any(is_unknown(item) for item in value)
-    return _is_unknown_marker(value)
 
 
 def _is_secure_url(value: str) -> bool:

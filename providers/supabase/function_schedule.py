@@ -21,9 +21,11 @@ Outputs add:
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pulumi
 from psycopg import sql
 from pulumi.dynamic import (
     CheckFailure,
@@ -180,3 +182,37 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
             row = conn.execute("select cron.schedule(%s, %s, %s)", (job_name(slug), props["schedule"], command)).fetchone()
     assert row is not None
     return {**props, "scheduled": True, "skippedReason": None, "jobId": int(row[0])}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionScheduleArgs:
+    connection: pulumi.Input[str]  # a secret: the URL holds the database password
+    slug: str
+    schedule: str
+    function_url: pulumi.Input[str]
+    key: pulumi.Input[str]  # a secret: the service role's key
+    key_digest: pulumi.Input[str]
+    timeout_milliseconds: int
+
+
+# A database resource (it runs SQL on the project, not the Management API), typed like the migrations.
+class FunctionSchedule(pulumi.dynamic.Resource, module="database", name="FunctionSchedule"):
+    scheduled: pulumi.Output[bool]
+    skippedReason: pulumi.Output[str | None]
+    jobId: pulumi.Output[int | None]
+
+    def __init__(self, name: str, args: FunctionScheduleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": args.connection,
+            "slug": args.slug,
+            "schedule": args.schedule,
+            "functionUrl": args.function_url,
+            "key": args.key,
+            "keyDigest": args.key_digest,
+            "timeoutMilliseconds": args.timeout_milliseconds,
+            "scheduled": None,
+            "skippedReason": None,
+            "jobId": None,
+        }
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["key", "keyDigest", "connection"])
+        super().__init__(FunctionScheduleProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))

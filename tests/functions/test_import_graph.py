@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from providers.supabase.errors import SupabaseError
-from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_settings
+from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_manifest
 from providers.supabase.import_graph import specifiers
 from tests.conftest import PROJECT_ROOT
 from tests.functions.deno import DENO
@@ -28,7 +28,7 @@ def deno_local_modules(root: Path, entrypoint: str) -> list[str]:
 
 @pytest.mark.parametrize("name", discover_functions(FUNCTIONS))
 def test_bundle_is_the_module_graph_deno_loads(name):
-    entrypoint = f"{name}/{read_settings(FUNCTIONS, name).entrypoint}"
+    entrypoint = f"{name}/{read_manifest(FUNCTIONS, name).entrypoint}"
     bundled = [path for path, _ in collect_files(FUNCTIONS, name)]
     assert bundled == deno_local_modules(FUNCTIONS, entrypoint)
 
@@ -44,7 +44,7 @@ def test_a_shared_module_change_redeploys_only_the_functions_that_import_it():
         result = {}
         for name, files in graphs.items():
             edited = [(p, changed if p == shared and changed is not None else c) for p, c in sorted(files.items())]
-            settings = read_settings(FUNCTIONS, name)
+            settings = read_manifest(FUNCTIONS, name)
             result[name] = content_hash(edited, settings.entrypoint, settings.verify_jwt, settings.import_map)
         return result
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from components.local_storage import LocalStorage, LocalStorageArgs
 from providers.local_buckets import LocalBucketProvider
 from stackconfig.loader import validate_config
-from stackconfig.storage import StorageBucket
+from stackconfig.storage import BucketConfig
 from tests.harness.provider_host import ProviderError, ProviderHost, Secret, Unknown
 
 GUIDE_BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails"}
@@ -38,7 +38,7 @@ def test_default_buckets_are_both_guides_buckets_with_their_limits():
 )
 def test_a_bad_bucket_is_refused_naming_the_field(bucket, complaint):
     with pytest.raises(ValidationError, match=complaint):
-        StorageBucket.model_validate(bucket)
+        BucketConfig.model_validate(bucket)
 
 
 def test_duplicate_bucket_ids_are_refused_with_the_stack_file_named():

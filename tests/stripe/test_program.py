@@ -59,7 +59,7 @@ def test_the_signing_secret_goes_into_the_function_secrets_as_a_secret_only():
     signing = program.named("stripe-webhook-signing-secret")
     assert signing.inputs["secrets"] == {"STRIPE_WEBHOOK_SECRET": SIGNING_SECRET}
     assert "secrets" in signing.secret_inputs
-    # The config's FunctionSecrets does not manage the name (it would delete it on the next up).
+    # The config's functionSecrets do not manage the name (it would delete it on the next up).
     assert "STRIPE_WEBHOOK_SECRET" not in program.named("supabase-function-secrets").inputs["secrets"]
     plain = json.dumps({k: v for k, v in program.outputs.items() if k not in program.secret_outputs}, default=str)
     assert SIGNING_SECRET not in plain

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 from providers.supabase.edge_function import EdgeFunctionProvider
-from providers.supabase.function_bundle import collect_files, content_hash, read_settings
+from providers.supabase.function_bundle import collect_files, content_hash, read_manifest
 from tests.supabase.helpers import checked, ready_project
 
 
 def props_for(fake, ref: str, root: Path, slug: str) -> dict:
-    settings = read_settings(root, slug)
+    settings = read_manifest(root, slug)
     return {
         "managementApiUrl": fake.url, "projectRef": ref, "slug": slug, "functionsDir": str(root),
         "entrypoint": settings.entrypoint, "verifyJwt": settings.verify_jwt, "importMap": settings.import_map,

@@ -14,7 +14,7 @@ import pytest
 
 from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
-from providers.supabase.function_bundle import read_settings
+from providers.supabase.function_bundle import read_manifest
 from providers.supabase.function_schedule import FunctionScheduleProvider
 from tests.harness.provider_host import ProviderHost, Secret
 
@@ -149,7 +149,7 @@ def test_function_json_schedule_is_read_and_a_bad_one_names_the_file(tmp_path):
     folder.mkdir()
     (folder / "index.ts").write_text("Deno.serve(() => new Response());\n")
     (folder / "function.json").write_text('{"verify_jwt": true, "schedule": "*/10 * * * *"}')
-    assert read_settings(tmp_path, "worker").schedule == "*/10 * * * *"
+    assert read_manifest(tmp_path, "worker").schedule == "*/10 * * * *"
     (folder / "function.json").write_text('{"schedule": "every 10 minutes"}')
     with pytest.raises(SupabaseError, match=r"functions/worker/function.json: schedule 'every 10 minutes' has 3 "):
-        read_settings(tmp_path, "worker")
+        read_manifest(tmp_path, "worker")
