@@ -37,21 +37,11 @@ from pulumi.dynamic import (
 )
 
 from providers.base import Redactor, changed_keys, diff_result, is_unknown
+from stackconfig.stripe import STRIPE_EVENTS
 from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.stripe.com"
 KEY_VARIABLE = "STRIPE_SECRET_KEY"
-# The events functions/subscription-manager handles (its STRIPE_EVENTS): guide 002's four, and the status changes,
-# refunds and disputes that move a tier (docs/payments.md).
-STRIPE_EVENTS = (
-    "charge.dispute.created",
-    "charge.refunded",
-    "checkout.session.completed",
-    "customer.subscription.deleted",
-    "customer.subscription.updated",
-    "invoice.payment_failed",
-    "invoice.payment_succeeded",
-)
 EVENT_NAME = re.compile(r"^(\*|[a-z_]+(\.[a-z_]+)+)$")
 MANAGED_BY = {"managed_by": "pulumi"}
 
