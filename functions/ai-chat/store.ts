@@ -58,7 +58,12 @@ export interface Exchange {
 export async function saveExchange(db: Database, user: SignedInUser, exchange: Exchange) {
   try {
     return await db.asCaller(user, async (tx) => {
-      const insert = async (role: "user" | "assistant", content: string, documentId: string | null, metadata: unknown) => {
+      const insert = async (
+        role: "user" | "assistant",
+        content: string,
+        documentId: string | null,
+        metadata: unknown,
+      ) => {
         const { id, content: saved, document_id, created_at } = await insertMessage(tx, {
           conversationId: exchange.conversationId,
           userId: user.userId,
@@ -72,11 +77,11 @@ export async function saveExchange(db: Database, user: SignedInUser, exchange: E
         });
         return { id, role, content: saved, document_id, created_at };
       };
-      const [question] = await insert("user", exchange.message, null, { request_id: exchange.metadata.request_id });
+      const question = await insert("user", exchange.message, null, { request_id: exchange.metadata.request_id });
       await tx`update public.conversations set updated_at = now() where id = ${exchange.conversationId}`;
       // Replies are the backend's to write (users may write only their own `user` messages).
       await becomeServiceRole(tx);
-      const [answer] = await insert("assistant", exchange.reply, exchange.citedDocumentId, exchange.metadata);
+      const answer = await insert("assistant", exchange.reply, exchange.citedDocumentId, exchange.metadata);
       const tokens = (exchange.usage.inputTokens ?? 0) + (exchange.usage.outputTokens ?? 0);
       await tx`
         insert into public.usage_metrics (user_id, action, metric_type, quantity, cost_usd, metadata)
