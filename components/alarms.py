@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
@@ -193,7 +194,8 @@ class Alarms(pulumi.ComponentResource):
             )
         return topic
 
-    def _alarm(self, resource_name: str, *, region: str, topic: aws.sns.Topic, **metric: object) -> None:
+    def _alarm(self, resource_name: str, *, region: str, topic: aws.sns.Topic, **metric: Any) -> None:
+        # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
         aws.cloudwatch.MetricAlarm(
             resource_name,
             region=region,
@@ -201,7 +203,7 @@ class Alarms(pulumi.ComponentResource):
             # Operators hear when it is over, too.
             ok_actions=[topic.arn],
             opts=pulumi.ResourceOptions(parent=self),
-            **metric,  # type: ignore[arg-type]
+            **metric,
         )
 
 

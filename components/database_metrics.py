@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import prometheus_client
 import pulumi
@@ -206,7 +207,8 @@ class DatabaseMetrics(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
         )
 
-    def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: object) -> None:
+    def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: Any) -> None:
+        # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
         aws.cloudwatch.MetricAlarm(
             resource_name, alarm_actions=[topic_arn], ok_actions=[topic_arn],
-            opts=pulumi.ResourceOptions(parent=self), **metric)  # type: ignore[arg-type]
+            opts=pulumi.ResourceOptions(parent=self), **metric)

@@ -4,6 +4,7 @@ Access Control), with SPA fallback, long-lived hashed assets, an uncached index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -115,7 +116,7 @@ class Frontend(pulumi.ComponentResource):
         assets_headers = self._headers_policy(f"{name}-assets-headers", csp, ASSETS_CACHE_CONTROL)
         html_headers = self._headers_policy(f"{name}-html-headers", csp, HTML_CACHE_CONTROL)
 
-        behaviour = {
+        behaviour: dict[str, Any] = {  # what both cache behaviours share
             "target_origin_id": ORIGIN_ID,
             "viewer_protocol_policy": "redirect-to-https",
             "allowed_methods": ["GET", "HEAD", "OPTIONS"],

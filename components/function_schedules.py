@@ -63,7 +63,8 @@ class FunctionSchedules(pulumi.ComponentResource):
         # Forced secret where they enter: the URL holds the database password, the key is the service role's.
         connection = pulumi.Output.secret(args.connection)
         key = pulumi.Output.secret(args.service_role_key)
-        digest = pulumi.Output.secret(key.apply(lambda k: hashlib.sha256(k.encode()).hexdigest()))
+        digest: pulumi.Input[str] = key.apply(lambda k: hashlib.sha256(k.encode()).hexdigest())
+        digest = pulumi.Output.secret(digest)
         self.schedules: Sequence[FunctionSchedule] = [
             FunctionSchedule(
                 f"{name}-{slug}",
@@ -71,7 +72,7 @@ class FunctionSchedules(pulumi.ComponentResource):
                     connection=connection,
                     slug=slug,
                     schedule=schedule,
-                    function_url=pulumi.Output.from_input(args.functions_url).apply(lambda u, s=slug: f"{u}/{s}"),
+                    function_url=pulumi.Output.concat(args.functions_url, "/", slug),
                     key=key,
                     key_digest=digest,
                     timeout_milliseconds=args.timeout_ms,

@@ -62,11 +62,12 @@ class StripeWebhook(pulumi.ComponentResource):
             child,
         )
         # The signing secret, known only once the endpoint exists, into the function's environment.
+        signing_secret: pulumi.Input[str] = self.endpoint.secret
         self.signing_secret = FunctionSecrets(
             f"{name}-signing-secret",
             FunctionSecretsArgs(
                 project_ref=args.project_ref,
-                secrets=pulumi.Output.secret(self.endpoint.secret).apply(lambda secret: {SIGNING_SECRET_NAME: secret}),
+                secrets=pulumi.Output.secret(signing_secret).apply(lambda secret: {SIGNING_SECRET_NAME: secret}),
                 management_api_url=args.management_api_url,
             ),
             child,

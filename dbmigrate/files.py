@@ -108,4 +108,4 @@ def _line_of(raw: bytes, offset: int) -> int:
 
 def _is_deprecated_init(name: str) -> bool:
     match = _DEPRECATED_INIT.search(name)
-    return bool(match) and int(match[1]) < _LAST_DEPRECATED_INIT
+    return match is not None and int(match[1]) < _LAST_DEPRECATED_INIT

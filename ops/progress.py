@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import IO, BinaryIO
+from typing import IO, Protocol
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -89,10 +89,16 @@ class Progress:
         self._stream.flush()
 
 
+class Readable(Protocol):
+    """What the uploads read from: a binary file, a pipe, or a CountingReader around one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class CountingReader:
     """A binary stream that reports every byte read to a Progress."""
 
-    def __init__(self, stream: BinaryIO, progress: Progress) -> None:
+    def __init__(self, stream: Readable, progress: Progress) -> None:
         self._stream = stream
         self._progress = progress
 

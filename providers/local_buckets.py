@@ -103,9 +103,8 @@ class LocalBucketProvider(ResourceProvider):
         with _connect(props["connection"]) as conn, conn.transaction():
             # Locks the bucket row, so no object can be added between the count and the delete.
             conn.execute("select 1 from storage.buckets where id = %s for update", (id_,))
-            count = conn.execute(
-                "select count(*) from storage.objects where bucket_id = %s", (id_,)
-            ).fetchone()[0]
+            row = conn.execute("select count(*) from storage.objects where bucket_id = %s", (id_,)).fetchone()
+            count = row[0] if row is not None else 0  # count(*) always answers one row
             if count:
                 raise BucketNotEmpty(
                     f"storage bucket {id_!r} still holds {count} object(s), so it was not deleted; "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
@@ -45,7 +46,7 @@ def load_stack_config() -> StackConfig:
 
 
 def validate_config(
-    raw: Mapping[str, Any], *, secret_keys: set[str] = frozenset(), stack_file: str  # type: ignore[assignment]
+    raw: Mapping[str, Any], *, secret_keys: AbstractSet[str] = frozenset(), stack_file: str
 ) -> StackConfig:
     declared = declared_keys()
     raw = dict(raw)

@@ -12,11 +12,22 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ops.backup.errors import BackupError
 from ops.localdb import LocalDatabaseError, postgres_bin_dir
+
+
+def scalar(db: psycopg.Connection, query: str | sql.SQL | sql.Composed, params: list[Any] | None = None) -> Any:
+    """The first column of the first row of a query that always returns one (count(*), show, a function)."""
+    row = db.execute(query, params).fetchone()
+    if row is None:
+        raise BackupError(f"the database returned no row for {query if isinstance(query, str) else 'a query'}")
+    return row[0]
 
 
 @dataclass(frozen=True)

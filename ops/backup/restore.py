@@ -23,7 +23,7 @@ from ops.backup import dbstats
 from ops.backup.errors import BackupError, BackupIntegrityError, RestoreRefused
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 from ops.backup.toc import parse_entry, restore_list
 from ops.progress import Progress
 
@@ -149,12 +149,10 @@ def compare_with_manifest(target_url: str, manifest: Manifest, tables: list[str]
         for table in tables if tables is not None else sorted(manifest.row_counts):
             expected = manifest.row_counts[table]
             schema, _, name = table.partition(".")
-            if db.execute("select to_regclass(%s)", [sql.Identifier(schema, name).as_string(db)]
-                          ).fetchone()[0] is None:  # type: ignore[index]
+            if scalar(db, "select to_regclass(%s)", [sql.Identifier(schema, name).as_string(db)]) is None:
                 problems.append(f"{table} is missing (the backup has {expected} rows)")
                 continue
-            actual = int(db.execute(sql.SQL("select count(*) from only {}").format(
-                sql.Identifier(schema, name))).fetchone()[0])  # type: ignore[index]
+            actual = int(scalar(db, sql.SQL("select count(*) from only {}").format(sql.Identifier(schema, name))))
             if actual != expected:
                 problems.append(f"{table} has {actual} rows, the backup has {expected}")
     return problems
@@ -165,11 +163,11 @@ def _refuse_non_empty_target(db: psycopg.Connection, manifest: Manifest) -> None
     for table in sorted(manifest.row_counts):
         schema, _, name = table.partition(".")
         ident = sql.Identifier(schema, name)
-        if db.execute("select to_regclass(%s)", [ident.as_string(db)]).fetchone()[0] is None:  # type: ignore[index]
+        if scalar(db, "select to_regclass(%s)", [ident.as_string(db)]) is None:
             continue
         if schema not in manifest.data_only_schemas:
             in_the_way.append(f"{table} exists")
-        elif db.execute(sql.SQL("select exists (select 1 from {})").format(ident)).fetchone()[0]:  # type: ignore[index]
+        elif scalar(db, sql.SQL("select exists (select 1 from {})").format(ident)):
             in_the_way.append(f"{table} has rows")
     if in_the_way:
         shown = "; ".join(in_the_way[:8]) + ("; ..." if len(in_the_way) > 8 else "")

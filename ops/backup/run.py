@@ -23,7 +23,7 @@ from ops.backup import dbstats
 from ops.backup.errors import BackupError
 from ops.backup.layout import BackupLocation, check_stack_name, utc_stamp
 from ops.backup.manifest import Manifest, StorageSummary
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 from ops.backup.storage import ObjectStore, copy_to_backup
 from ops.backup.upload import DEFAULT_PART_SIZE, MultipartStreamUpload
 from ops.progress import CountingReader, Progress
@@ -76,7 +76,7 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
     with psycopg.connect(connection.psycopg_conninfo, autocommit=False) as db:
         db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         db.read_only = True
-        snapshot = str(db.execute("select pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        snapshot = str(scalar(db, "select pg_export_snapshot()"))
         facts: dict[str, Any] = {"server_version": dbstats.server_version(db),
                                  "newest_migration": dbstats.newest_migration(db)}
         with tempfile.TemporaryFile() as stderr:
@@ -90,7 +90,7 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
                     assert dump.stdout is not None
                     # The dump's size is known only at its end: bytes and rate, no time left.
                     progress = Progress(f"dump to s3://{settings.bucket}/{location.dump_key}")
-                    sent = upload.send(CountingReader(dump.stdout, progress))  # type: ignore[arg-type]
+                    sent = upload.send(CountingReader(dump.stdout, progress))
                     progress.finish()
                     exit_code = dump.wait()
                     if exit_code != 0:

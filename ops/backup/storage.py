@@ -11,6 +11,7 @@ so each run copies only what changed since the last one, and its index has the d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -184,7 +185,7 @@ def verify_copies(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str)
             continue
         digest, size = hashlib.md5(usedforsecurity=False), 0
         with closing(body):
-            for chunk in iter(lambda b=body: b.read(1024 * 1024), b""):
+            for chunk in iter(functools.partial(body.read, 1024 * 1024), b""):
                 digest.update(chunk)
                 size += len(chunk)
                 progress.advance(len(chunk))

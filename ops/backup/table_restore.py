@@ -21,7 +21,7 @@ from psycopg import sql
 
 from ops.backup.errors import BackupError, RestoreRefused
 from ops.backup.manifest import Manifest
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 
 _COPY_CHUNK = 1024 * 1024
 STAGING = "ops_restore_staging"
@@ -220,7 +220,7 @@ def _refuse_if_referenced(db: psycopg.Connection, schema: str, table: str, keys:
                                                                     for x in child_cols),
                  pcols=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(x)) for x in parent_cols),
                  t=sql.Identifier(schema, table), s=STAGING_ID, m=_match(keys))
-        count = int(db.execute(query).fetchone()[0])  # type: ignore[index]
+        count = int(scalar(db, query))
         if count:
             raise RestoreRefused(
                 f"replacing {schema}.{table} would delete rows that {count} row(s) of {child} reference "
@@ -238,13 +238,13 @@ def _pause_triggers(db: psycopg.Connection, schema: str, table: str) -> list[str
     return names
 
 
-def _execute(db: psycopg.Connection, statement: sql.Composable) -> int:
+def _execute(db: psycopg.Connection, statement: sql.Composed) -> int:
     cursor = db.execute(statement)
     return max(0, cursor.rowcount)
 
 
 def _count(db: psycopg.Connection, target: sql.Composable) -> int:
-    return int(db.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0])  # type: ignore[index]
+    return int(scalar(db, sql.SQL("select count(*) from {}").format(target)))
 
 
 def _idents(names: list[str]) -> sql.Composable:

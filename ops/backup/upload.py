@@ -14,9 +14,10 @@ import queue
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 
 from ops.backup.errors import BackupError
+from ops.progress import Readable
 
 MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 8 * MIB
@@ -55,7 +56,7 @@ class MultipartStreamUpload:
         if not self._completed:
             self.abort()
 
-    def send(self, stream: BinaryIO) -> UploadResult:
+    def send(self, stream: Readable) -> UploadResult:
         """Read `stream` to its end, uploading it part by part. Does not complete the upload."""
         digest = hashlib.sha256()
         size = 0
@@ -138,7 +139,7 @@ class MultipartStreamUpload:
                 self._failure = exc
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: Readable, size: int) -> bytes:
     """Up to `size` bytes: pipes return short reads, and a part must be full unless it is the last."""
     first = stream.read(size)
     if not first or len(first) == size:  # buffered pipes fill the request: no copy needed

@@ -64,6 +64,14 @@ class ProgramRun:
 NewResource = Callable[[Registered], tuple[str, dict[str, Any]]]
 
 
+class RegisteredArgs(pulumi_mocks.MockResourceArgs):
+    """Pulumi's mock arguments, with the whole registration (parent, options) the mocks may answer from."""
+
+    def __init__(self, registered: Registered, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.registered = registered
+
+
 class PlainMocks(pulumi_mocks.Mocks):
     """Answers every registration with its inputs as outputs and a made-up id; calls (invokes) with {}."""
 
@@ -73,9 +81,9 @@ class PlainMocks(pulumi_mocks.Mocks):
         self._call = call
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        registered: Registered = args.registered  # type: ignore[attr-defined]
         if self._new_resource is not None:
-            return self._new_resource(registered)
+            assert isinstance(args, RegisteredArgs), "registrations reach the mocks through RecordingMonitor"
+            return self._new_resource(args.registered)
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -123,16 +131,18 @@ def _register_with(monitor: RecordingMonitor, request: Any, registered: Register
     can see secrecy and options. (Registrations run on several threads at once, so nothing global is patched.)"""
     from pulumi.runtime.proto import resource_pb2
 
-    args = pulumi_mocks.MockResourceArgs(
+    args = RegisteredArgs(
+        registered,
         typ=request.type, name=request.name, inputs=dict(registered.inputs), provider=request.provider,
         resource_id=request.importId, custom=request.custom or False,
     )
-    args.registered = registered  # type: ignore[attr-defined]
     id_, state = monitor.mocks.new_resource(args)
     state_proto = _sync_await(rpc.serialize_properties(state, {}))
-    monitor.resources[registered.urn] = pulumi_mocks.MockMonitor.ResourceRegistration(registered.urn, id_, state)
+    # A component has no id; Pulumi's own MockMonitor stores the None the same way.
+    registration = pulumi_mocks.MockMonitor.ResourceRegistration(registered.urn, id_, state)  # type: ignore[arg-type]
+    monitor.resources[registered.urn] = registration
     registered.outputs = dict(state)
-    return resource_pb2.RegisterResourceResponse(urn=registered.urn, id=id_, object=state_proto)
+    return resource_pb2.RegisterResourceResponse(urn=registered.urn, id=id_ or "", object=state_proto)
 
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
@@ -187,8 +197,7 @@ def run_program(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"),
-                                                               run_name="__main__")))
+            _sync_await(run_pulumi_func(_run_main))
             outputs, secret_outputs = _stack_outputs()
     finally:
         logging.getLogger().removeHandler(handler)
@@ -245,3 +254,7 @@ def _with_secret_markers(struct: Any) -> dict[str, Any]:
                 not _is_secret(values.get(key)):
             values[key] = {rpc._special_sig_key: rpc._special_secret_sig, "value": values.get(key)}
     return values
+
+
+def _run_main() -> None:
+    runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")

@@ -5,6 +5,7 @@ distribution or invalidation takes a minute to reach every edge."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -63,13 +64,19 @@ def check_site(frontend_url: str, health_url: str | None, routes: tuple[str, ...
         pages.append(get(f"{base}/"))
         return _home(pages[-1])
 
+    def asset_check(path: str) -> CheckResult:
+        return _asset(path, get(f"{base}{path}"))
+
+    def route_check(route: str, index: bytes) -> CheckResult:
+        return _route(route, get(f"{base}{route}"), index)
+
     results = [retried(home_page)]
     if results[0].ok:
         index = pages[-1].body
         for asset in sorted(set(_ASSET.findall(index.decode(errors="replace")))):
-            results.append(retried(lambda a=asset: _asset(a, get(f"{base}{a}"))))
+            results.append(retried(functools.partial(asset_check, asset)))
         for route in routes:
-            results.append(retried(lambda r=route: _route(r, get(f"{base}{r}"), index)))
+            results.append(retried(functools.partial(route_check, route, index)))
     if health_url:
         results.append(retried(lambda: _health(get(health_url))))
     return results
