@@ -42,7 +42,7 @@ def load_workflow(path: Path) -> dict[str, Any]:
 
 
 def trigger_subjects(repository: str, on: Any) -> list[str]:
-    events = {on: None} if isinstance(on, str) else {e: None for e in on} if isinstance(on, list) else dict(on)
+    events = {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else dict(on)
     subjects: list[str] = []
     for event, settings in events.items():
         if event in ("pull_request", "pull_request_target"):
