@@ -129,7 +129,7 @@ def aws_call(args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
 
 class AwsMocks(PlainMocks):
     # Built from the SDK's own MockResourceArgs, so it does not depend on the recorder's per-call attachment.
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return aws_resource(args.typ, args.name, dict(args.inputs))
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -171,7 +171,7 @@ def supabase_resource(kind: str, name: str, inputs: dict[str, Any]) -> tuple[str
 class WholeProgramMocks(AwsMocks):
     """The whole program (__main__.py): AWS resources as in AwsMocks, Supabase's project and domain answered."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         answered = supabase_resource(args.typ, args.name, dict(args.inputs))
         if answered is not None:
             return answered

@@ -94,7 +94,7 @@ def test_the_frontend_environment_is_written_from_the_programs_own_outputs():
 class FirstPreviewMocks(WholeProgramMocks):
     """`pulumi preview` of a stack that does not exist yet: every output of a dynamic resource is unknown."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if not args.typ.startswith("pulumi-python:dynamic/"):
             return super().new_resource(args)
         inputs = dict(args.inputs)

@@ -21,7 +21,7 @@ SIGNING_SECRET = "whsec_from_stripe_at_creation_0123"
 
 
 class StripeMocks(ProjectMocks):
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if args.typ != ENDPOINT_TYPE:
             return super().new_resource(args)
         return "we_mock", {**dict(args.inputs), "endpointId": "we_mock", "status": "enabled", "secret": SIGNING_SECRET}

@@ -20,7 +20,7 @@ SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "STRIPE_WEBHOOK_SECRET": "wh
 class ProjectMocks(WholeProgramMocks):
     """The whole program's mocks, with the project's outputs these tests look for."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if args.typ != PROJECT_TYPE:
             return super().new_resource(args)
         return f"{args.name}-id", {
