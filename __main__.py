@@ -21,14 +21,12 @@ config = load_stack_config()
 # The local stack names its database; stacks with a Supabase project connect through its pooler.
 database_url: pulumi.Input[str] | None = config.database.local_url
 if database_url is not None:
-    database = Database(
-        "platform-db", DatabaseArgs.from_config(config.database, pulumi.Output.secret(database_url), config.retention)
-    )
+    database = Database("platform-db", DatabaseArgs.from_config(config, pulumi.Output.secret(database_url)))
     pulumi.export("appliedMigrations", database.applied_count)
     # The local stack has no Storage service: its buckets are rows in storage.buckets.
     LocalStorage(
         "local-storage",
-        LocalStorageArgs(connection=pulumi.Output.secret(database_url), buckets=config.storage_buckets),
+        LocalStorageArgs.from_config(config, pulumi.Output.secret(database_url)),
         pulumi.ResourceOptions(depends_on=[database]),
     )
 
@@ -37,18 +35,16 @@ if database_url is not None:
 if config.supabase.enabled:
     supabase = SupabaseProject("supabase", SupabaseProjectArgs.from_config(config))
     # The migrations reach the project through its session pooler (the direct host is IPv6-only).
-    supabase_database = Database(
-        "platform-db", DatabaseArgs.from_config(config.database, supabase.pooler_connection_string, config.retention)
-    )
+    supabase_database = Database("platform-db", DatabaseArgs.from_config(config, supabase.pooler_connection_string))
     pulumi.export("appliedMigrations", supabase_database.applied_count)
     # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.
     FunctionSchedules(
         "function-schedules",
-        FunctionSchedulesArgs(
+        FunctionSchedulesArgs.from_config(
+            config,
             connection=supabase.pooler_connection_string,
             functions_url=supabase.functions_url,
             service_role_key=supabase.service_role_key,
-            functions_dir=config.supabase.functions_dir,
         ),
         pulumi.ResourceOptions(depends_on=[supabase_database, supabase]),
     )
@@ -61,14 +57,7 @@ if config.supabase.enabled:
     # Stripe's webhook endpoint for subscription-manager; its signing secret goes into the function's secrets.
     if config.stripe_webhook.enabled:
         stripe_webhook = StripeWebhook(
-            "stripe-webhook",
-            StripeWebhookArgs(
-                project_ref=supabase.ref,
-                functions_url=supabase.functions_url,
-                events=config.stripe_webhook.events,
-                api_url=config.stripe_webhook.api_url,
-                management_api_url=config.supabase.management_api_url,
-            ),
+            "stripe-webhook", StripeWebhookArgs.from_config(config, supabase.ref, supabase.functions_url)
         )
         pulumi.export("stripeWebhookEndpointId", stripe_webhook.endpoint_id)
 
@@ -88,8 +77,11 @@ if config.supabase.enabled:
             # Function error rate and failed sign-ins: the logs endpoint, with a token that may only read.
             project_ref=supabase.ref,
             management_api_url=config.supabase.management_api_url,
-            logs_access_token=(pulumi.Output.secret(config.supabase_logs_access_token.get_secret_value())
-                               if config.supabase_logs_access_token else None),
+            logs_access_token=(
+                pulumi.Output.secret(config.supabase_logs_access_token.get_secret_value())
+                if config.supabase_logs_access_token
+                else None
+            ),
             # The nightly backup reads Storage through its S3 endpoint with the service-role key as session token.
             storage_s3=StorageS3Access(
                 endpoint_url=supabase.url.apply(lambda url: f"{url}/storage/v1/s3"),

@@ -53,7 +53,9 @@ def check(path: Path) -> list[str]:
     for job, step, script in run_scripts(workflow):
         result = subprocess.run(
             [shellcheck_binary(), "--norc", "--shell=bash", f"--exclude={EXCLUDED}", "--format=gcc", "-"],
-            input=EXPRESSION.sub(placeholder, script), capture_output=True, text=True,
+            input=EXPRESSION.sub(placeholder, script),
+            capture_output=True,
+            text=True,
         )
         findings += [f"{path}: job {job}, {step}: {line.removeprefix('-:')}" for line in result.stdout.splitlines()]
     return findings

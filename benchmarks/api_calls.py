@@ -94,8 +94,12 @@ def whole_folders(functions_dir: Path, name: str) -> list[tuple[str, bytes]]:
     for folder in (functions_dir / name, functions_dir / "_shared"):
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(functions_dir)
-            if path.is_file() and not any(part.startswith(".") for part in relative.parts) \
-                    and path.name != "function.json" and not path.name.endswith(_TEST_SUFFIXES):
+            if (
+                path.is_file()
+                and not any(part.startswith(".") for part in relative.parts)
+                and path.name != "function.json"
+                and not path.name.endswith(_TEST_SUFFIXES)
+            ):
                 files.append((relative.as_posix(), path.read_bytes()))
     return files
 
@@ -108,8 +112,10 @@ def print_upload_sizes(functions_dir: Path, fake: FakeSupabase) -> None:
         sent = deployed[name].files if name in deployed else dict(collect_files(functions_dir, name))
         folder = whole_folders(functions_dir, name)
         sent_bytes, folder_bytes = sum(map(len, sent.values())), sum(len(c) for _, c in folder)
-        print(f"  {name:24s} {len(sent):11d} {sent_bytes:9d} {len(folder):12d} {folder_bytes:9d} "
-              f"{sent_bytes / folder_bytes:6.2f}")
+        print(
+            f"  {name:24s} {len(sent):11d} {sent_bytes:9d} {len(folder):12d} {folder_bytes:9d} "
+            f"{sent_bytes / folder_bytes:6.2f}"
+        )
 
 
 def main() -> int:
@@ -132,7 +138,9 @@ def main() -> int:
                 "functionsDir": str(functions_dir),
             },
             # Only Supabase's calls are counted: the AWS parts (which expect an https project URL) stay off.
-            **{part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")},
+            **{
+                part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")
+            },
             "functionSecrets": Secret({"OPENAI_API_KEY": "sk-bench", "STRIPE_SECRET_KEY": "sk_live_bench"}),
             "authSecrets": Secret({"smtpPass": "bench-smtp-pass"}),
         }
@@ -156,20 +164,26 @@ def main() -> int:
 
             shared_ok, shared_line = True, f"{SHARED_MODULE} absent: shared-module step skipped"
             if (functions_dir / SHARED_MODULE).is_file():
-                importers = sorted(name for name in discover_functions(functions_dir)
-                                   if SHARED_MODULE in dict(collect_files(functions_dir, name)))
+                importers = sorted(
+                    name
+                    for name in discover_functions(functions_dir)
+                    if SHARED_MODULE in dict(collect_files(functions_dir, name))
+                )
                 module = functions_dir / SHARED_MODULE
                 module.write_text(module.read_text() + "// a new price table\n")
                 mark = len(fake.calls)
                 actions = deploy(host, state, overrides)
                 shared = report(f"deploy after changing functions/{SHARED_MODULE}", fake, mark, actions)
-                redeployed = sorted(a.split()[1].split("-fn-", 1)[1] for a in actions
-                                    if not a.startswith("same") and "-fn-" in a)
+                redeployed = sorted(
+                    a.split()[1].split("-fn-", 1)[1] for a in actions if not a.startswith("same") and "-fn-" in a
+                )
                 shared_deploys = shared.get("POST v1-deploy-a-function", 0)
                 shared_ok = redeployed == importers and shared_deploys == len(importers)
-                shared_line = (f"shared-module change deploy calls {shared_deploys} for {', '.join(redeployed)} "
-                               f"(want {len(importers)}: {', '.join(importers)}, of "
-                               f"{len(discover_functions(functions_dir))} functions)")
+                shared_line = (
+                    f"shared-module change deploy calls {shared_deploys} for {', '.join(redeployed)} "
+                    f"(want {len(importers)}: {', '.join(importers)}, of "
+                    f"{len(discover_functions(functions_dir))} functions)"
+                )
             print_upload_sizes(functions_dir, fake)
         deploys = one.get("POST v1-deploy-a-function", 0)
         other_writes = sum(n for k, n in one.items() if k.split()[0] in WRITE_METHODS) - deploys

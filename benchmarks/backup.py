@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ops.backup import BackupSettings, run_backup
 from ops.backup.pgtools import PgClient
+from ops.backup.restore import fetch_verified, restore_database
 from ops.localdb import LocalDatabase, free_tcp_port
-from ops.restore import fetch_verified, restore_database
 
 MIB = 1024 * 1024
 FILL = """
@@ -68,8 +68,11 @@ class RssSampler:
 
 def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     port = free_tcp_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     for _ in range(100):
@@ -93,8 +96,7 @@ def make_database(cluster: LocalDatabase, name: str, rows: int) -> str:
 
 def plain_dump_seconds(url: str, target: Path) -> tuple[float, int]:
     started = time.perf_counter()
-    subprocess.run([PgClient().path("pg_dump"), "--format=custom", f"--file={target}", f"--dbname={url}"],
-                   check=True)
+    subprocess.run([PgClient().path("pg_dump"), "--format=custom", f"--file={target}", f"--dbname={url}"], check=True)
     return time.perf_counter() - started, target.stat().st_size
 
 
@@ -148,10 +150,14 @@ def main() -> None:
         print(f"ops backup to S3 (4N):                  {backup_s:.2f} s, {backup_bytes / MIB / backup_s:.1f} MiB/s")
         print(f"throughput ratio backup/plain:          {plain_s / backup_s:.2f} (target >= 0.8)")
         for label, (_, size, traced, rss) in (("N ", small_mem), ("4N", large_mem)):
-            print(f"peak memory of the backup, {label} ({size / MIB:6.1f} MiB dump): "
-                  f"python heap {traced / MIB:5.1f} MiB, RSS growth {rss / MIB:5.1f} MiB")
-        print(f"restore of the 4N backup: {restore_s:.2f} s (download + SHA-256 check {fetched_s:.2f} s, "
-              f"pg_restore {restore_s - fetched_s:.2f} s)")
+            print(
+                f"peak memory of the backup, {label} ({size / MIB:6.1f} MiB dump): "
+                f"python heap {traced / MIB:5.1f} MiB, RSS growth {rss / MIB:5.1f} MiB"
+            )
+        print(
+            f"restore of the 4N backup: {restore_s:.2f} s (download + SHA-256 check {fetched_s:.2f} s, "
+            f"pg_restore {restore_s - fetched_s:.2f} s)"
+        )
     finally:
         server.terminate()
         server.wait()

@@ -32,24 +32,35 @@ SIZES = ("BENCH_DOCS", "BENCH_CHUNKS", "BENCH_SEARCHES")
 
 def run(database_url: str) -> dict:
     env = deno_env(database_url) | {name: os.environ[name] for name in SIZES if name in os.environ}
-    command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join([*ALLOWED_ENV, *SIZES])}",
-               "--allow-read=functions,tests/functions,benchmarks", "--no-prompt", "benchmarks/documents_bench.ts"]
+    command = [
+        str(DENO),
+        "run",
+        "--allow-net=127.0.0.1,localhost",
+        f"--allow-env={','.join([*ALLOWED_ENV, *SIZES])}",
+        "--allow-read=functions,tests/functions,benchmarks",
+        "--no-prompt",
+        "benchmarks/documents_bench.ts",
+    ]
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1200)
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):
-            return json.loads(line[len(MARKER):])
+            return json.loads(line[len(MARKER) :])
     raise SystemExit(f"the benchmark failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def report(result: dict) -> None:
     print(f"document-processor, {result['docs']} documents per round (stand-ins answer at once)")
-    print(f"{'workers':>8} {'seconds':>8} {'docs/min':>9} {'vs 1':>6} {'vision calls':>13} {'distinct':>9} "
-          f"{'retried':>8}  per worker")
+    print(
+        f"{'workers':>8} {'seconds':>8} {'docs/min':>9} {'vs 1':>6} {'vision calls':>13} {'distinct':>9} "
+        f"{'retried':>8}  per worker"
+    )
     one = result["workers"]["1"]["per_minute"]
     for workers, row in result["workers"].items():
-        print(f"{workers:>8} {row['seconds']:>8} {row['per_minute']:>9} {row['per_minute'] / one:>5.2f}x "
-              f"{row['vision_calls']:>13} {row['distinct_documents']:>9} {row['jobs_with_more_than_one_attempt']:>8}"
-              f"  {row['per_worker']}")
+        print(
+            f"{workers:>8} {row['seconds']:>8} {row['per_minute']:>9} {row['per_minute'] / one:>5.2f}x "
+            f"{row['vision_calls']:>13} {row['distinct_documents']:>9} {row['jobs_with_more_than_one_attempt']:>8}"
+            f"  {row['per_worker']}"
+        )
         twice = row["processed_results"] != row["distinct_documents"] or row["vision_calls"] != result["docs"]
         if twice or row["completed"] != result["docs"]:
             print(f"         !! {workers} workers: a document was processed twice or not at all")

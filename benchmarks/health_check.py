@@ -45,7 +45,11 @@ CLIENTS = 10
 THROUGHPUT_SECONDS = 3.0
 HANG_REQUESTS = 3
 ROUTE53_BUDGET_MS = 2000
-MEASURED = {"baseline": "guide 7.5 (baseline)", "no_cache": "health-check, no cache", "cached": "health-check, cache 10 s"}
+MEASURED = {
+    "baseline": "guide 7.5 (baseline)",
+    "no_cache": "health-check, no cache",
+    "cached": "health-check, cache 10 s",
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def sequential_latencies(urls: dict[str, str]) -> Sequential:
             get(urls[name])
     result = Sequential({name: [] for name in names}, {name: set() for name in names}, [])
     for i in range(SEQUENTIAL_REQUESTS):
-        for name in names[i % 3:] + names[:i % 3]:
+        for name in names[i % 3 :] + names[: i % 3]:
             answer = get(urls[name])
             result.latencies[name].append(answer.ms)
             if is_healthy(answer):
@@ -140,8 +144,11 @@ def throughput(url: str) -> tuple[float, list[float], int]:
 
 def print_latency(sequential: Sequential) -> None:
     latencies = sequential.latencies
-    base = {"p50": statistics.median(latencies["baseline"]), "p95": percentile(latencies["baseline"], 0.95),
-            "max": max(latencies["baseline"])}
+    base = {
+        "p50": statistics.median(latencies["baseline"]),
+        "p95": percentile(latencies["baseline"], 0.95),
+        "max": max(latencies["baseline"]),
+    }
     print(f"\nlatency, {SEQUENTIAL_REQUESTS} sequential GETs each (new connection per request), ms:")
     print(f"  {'':26} {'p50':>7} {'p95':>7} {'max':>7}   {'p50 x':>6} {'p95 x':>6} {'max x':>6}")
     for name, label in MEASURED.items():
@@ -159,8 +166,10 @@ def print_throughput(results: dict[str, tuple[float, list[float], int]]) -> None
     print(f"  {'':26} {'req/s':>7} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} {'errors':>7}")
     for name, label in MEASURED.items():
         rate, latencies, errors = results[name]
-        print(f"  {label:26} {rate:7.0f} {rate / base_rate:7.2f} {statistics.median(latencies):7.2f} "
-              f"{percentile(latencies, 0.95):7.2f} {errors:7d}")
+        print(
+            f"  {label:26} {rate:7.0f} {rate / base_rate:7.2f} {statistics.median(latencies):7.2f} "
+            f"{percentile(latencies, 0.95):7.2f} {errors:7d}"
+        )
 
 
 def print_hang(answers: list[Answer]) -> None:
@@ -169,11 +178,15 @@ def print_hang(answers: list[Answer]) -> None:
     deadline = re.search(r"timed out after (\d+) ms", openai.get("error", ""))
     deadline_ms = int(deadline.group(1)) if deadline else None
     times = ", ".join(f"{a.ms:.0f}" for a in answers)
-    print(f"\nOpenAI hangs (no cache), {len(answers)} requests: {times} ms; answer HTTP {answers[-1].status} "
-          f"{reports[-1]['status']}, openai {openai['status']} ({openai.get('error')})")
-    print(f"  per-check deadline {deadline_ms} ms -> worst request overshoots it by "
-          f"{max(a.ms for a in answers) - (deadline_ms or 0):.0f} ms; Route53 budget {ROUTE53_BUDGET_MS} ms, "
-          f"headroom {ROUTE53_BUDGET_MS - max(a.ms for a in answers):.0f} ms")
+    print(
+        f"\nOpenAI hangs (no cache), {len(answers)} requests: {times} ms; answer HTTP {answers[-1].status} "
+        f"{reports[-1]['status']}, openai {openai['status']} ({openai.get('error')})"
+    )
+    print(
+        f"  per-check deadline {deadline_ms} ms -> worst request overshoots it by "
+        f"{max(a.ms for a in answers) - (deadline_ms or 0):.0f} ms; Route53 budget {ROUTE53_BUDGET_MS} ms, "
+        f"headroom {ROUTE53_BUDGET_MS - max(a.ms for a in answers):.0f} ms"
+    )
 
 
 def main() -> None:
@@ -186,17 +199,24 @@ def main() -> None:
         cluster.init()
         cluster.create_database("health_bench")
         dbmigrate.apply(cluster.url(dbname="health_bench"), MIGRATIONS_DIR)
-        process, urls = start_script(SERVER_SCRIPT, "functions,tests/functions,benchmarks",
-                                     cluster.tcp_url(dbname="health_bench"), work / "server.log", READY_MARKER,
-                                     START_TIMEOUT_SECONDS)
+        process, urls = start_script(
+            SERVER_SCRIPT,
+            "functions,tests/functions,benchmarks",
+            cluster.tcp_url(dbname="health_bench"),
+            work / "server.log",
+            READY_MARKER,
+            START_TIMEOUT_SECONDS,
+        )
         began = time.perf_counter()
 
         sequential = sequential_latencies(urls)
         rates = {name: throughput(urls[name]) for name in MEASURED}
         hangs = [get(urls["openai_hangs"]) for _ in range(HANG_REQUESTS)]
 
-        print(f"health-check vs guide 000 section 7.5, Deno on loopback, checks against fakes and PostgreSQL "
-              f"(measured in {time.perf_counter() - began:.0f} s)")
+        print(
+            f"health-check vs guide 000 section 7.5, Deno on loopback, checks against fakes and PostgreSQL "
+            f"(measured in {time.perf_counter() - began:.0f} s)"
+        )
         print_latency(sequential)
         print_throughput(rates)
         print_hang(hangs)

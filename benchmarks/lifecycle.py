@@ -57,33 +57,45 @@ def seed_bucket(url: str, objects: int) -> None:
     """`objects` documents objects over 100 users: even ones owned by a document row, odd ones orphans."""
     with psycopg.connect(url, autocommit=True) as conn:
         users = [new_user(conn) for _ in range(100)]
-        conn.execute(f"""
+        conn.execute(
+            f"""
             insert into storage.objects (bucket_id, name, metadata, created_at)
             select 'documents', (%(users)s::uuid[])[1 + n %% 100] || '/o' || n || '/f.pdf', {METADATA},
                    now() - interval '2 days'
-            from generate_series(1, %(n)s) n""", {"users": users, "n": objects})
-        conn.execute("""
+            from generate_series(1, %(n)s) n""",
+            {"users": users, "n": objects},
+        )
+        conn.execute(
+            """
             insert into public.documents (user_id, title, file_name, file_path, file_size, status)
             select (%(users)s::uuid[])[1 + n %% 100], 'd', 'f.pdf',
                    (%(users)s::uuid[])[1 + n %% 100] || '/o' || n || '/f.pdf', 1000, 'completed'
-            from generate_series(2, %(n)s, 2) n""", {"users": users, "n": objects})
+            from generate_series(2, %(n)s, 2) n""",
+            {"users": users, "n": objects},
+        )
         conn.execute("analyze")
 
 
 def seed_account(url: str, documents: int) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         user = new_user(conn)
-        conn.execute(f"""
+        conn.execute(
+            f"""
             insert into storage.objects (bucket_id, name, metadata)
             select 'documents', %(u)s::text || '/d' || n || '/f.pdf', {METADATA} from generate_series(1, %(n)s) n
             union all
             select 'thumbnails', %(u)s::text || '/d' || n || '/f.pdf/256.webp', {METADATA}
             from generate_series(1, %(n)s) n
-        """, {"u": user, "n": documents})
-        conn.execute("""
+        """,
+            {"u": user, "n": documents},
+        )
+        conn.execute(
+            """
             insert into public.documents (user_id, title, file_name, file_path, file_size, status)
             select %(u)s::uuid, 'd', 'f.pdf', %(u)s::text || '/d' || n || '/f.pdf', 1000, 'completed'
-            from generate_series(1, %(n)s) n""", {"u": user, "n": documents})
+            from generate_series(1, %(n)s) n""",
+            {"u": user, "n": documents},
+        )
         conn.execute("analyze")
     return user
 
@@ -107,8 +119,10 @@ def report(what: str, unit: str, big: tuple[float, int, int], small: tuple[float
     print(f"{what}")
     print(f"  time   {bt:8.2f} s vs {st:6.3f} s baseline; per {unit} ratio {bt / scale / st:5.2f} (target <= 2)")
     print(f"  calls  {bc:8d}   vs {sc:6d}   baseline (Storage DELETE calls, 1,000 names each)")
-    print(f"  memory {bm / 2**20:8.2f} MiB vs {sm / 2**20:6.2f} MiB baseline; ratio {bm / sm:5.2f} "
-          f"(the data grew {scale}x)")
+    print(
+        f"  memory {bm / 2**20:8.2f} MiB vs {sm / 2**20:6.2f} MiB baseline; ratio {bm / sm:5.2f} "
+        f"(the data grew {scale}x)"
+    )
 
 
 def main() -> None:
@@ -123,7 +137,10 @@ def main() -> None:
         big = measure(lambda api: sweep(urls["sweep_big"], api), urls["sweep_big"])
         small = measure(lambda api: sweep(urls["sweep_small"], api), urls["sweep_small"])
         report("storage sweep, 100,000 objects (50,000 orphans) vs 1,000", "object", big, small, 100)
-        users = {"acct_big": seed_account(urls["acct_big"], 10_000), "acct_small": seed_account(urls["acct_small"], 100)}
+        users = {
+            "acct_big": seed_account(urls["acct_big"], 10_000),
+            "acct_small": seed_account(urls["acct_small"], 100),
+        }
 
         def erase(name: str) -> Callable[[StorageApi], Any]:
             return lambda api: delete_account(urls[name], api, PaymentProviders(), uuid.UUID(users[name]))

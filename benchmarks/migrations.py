@@ -41,8 +41,11 @@ def time_psql(url: str) -> float:
     psql = str(postgres_bin_dir() / "psql")
     started = time.perf_counter()
     for path in sorted(MIGRATIONS.glob("*.sql")):
-        subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url, "-f", str(path)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url, "-f", str(path)],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - started
 
 
@@ -65,8 +68,10 @@ def split_figures() -> None:
     check_wall, check_cpu = best_of_3(lambda: parse_migration.__wrapped__(large, source="bench.sql"))
     size = len(large) / 1e6
     print(f"split {size:.1f} MB, CLI statements:     {large_wall:8.2f} s wall, {large_cpu:.2f} s CPU   (target < 2 s)")
-    print(f"ratio to {len(eighth) / 1e6:.1f} MB (linear: ~{len(large) / len(eighth):.0f}):   "
-          f"{large_cpu / eighth_cpu:8.1f}   (CPU; wall {large_wall / eighth_wall:.1f})")
+    print(
+        f"ratio to {len(eighth) / 1e6:.1f} MB (linear: ~{len(large) / len(eighth):.0f}):   "
+        f"{large_cpu / eighth_cpu:8.1f}   (CPU; wall {large_wall / eighth_wall:.1f})"
+    )
     print(f"split + parser check of {size:.1f} MB:   {check_wall:8.2f} s wall, {check_cpu:.2f} s CPU")
 
 

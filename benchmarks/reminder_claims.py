@@ -32,30 +32,40 @@ CLAIM = "select id from private.claim_due_reminders(%s, 300, 1000, 1000)"
 
 def seed(url: str, due: int, not_due: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("insert into auth.users (id, email, email_confirmed_at) "
-                     "select gen_random_uuid(), 'bench' || n || '@example.test', now() from generate_series(1, 50) n")
+        conn.execute(
+            "insert into auth.users (id, email, email_confirmed_at) "
+            "select gen_random_uuid(), 'bench' || n || '@example.test', now() from generate_series(1, 50) n"
+        )
         users = "(select array_agg(id) from public.profiles)"
         # 50 users with 2,000 reminders each would pass the 500-active cap, which guards users, not this seed.
         # The not-due rows are future, completed or sent: what a long-lived table mostly holds.
         conn.execute("alter table public.reminders disable trigger reminders_limit_active")
-        conn.execute(f"""
+        conn.execute(
+            f"""
             insert into public.reminders (user_id, title, remind_at, channel, is_completed, delivery_status)
             select ({users})[1 + n %% 50], 'r' || n,
                    case n %% 3 when 0 then now() + interval '30 days' else now() - interval '3 days' end,
                    'email', n %% 3 = 1, case n %% 3 when 2 then 'sent' else 'pending' end
-            from generate_series(1, %s) n""", (not_due,))
-        conn.execute(f"""
+            from generate_series(1, %s) n""",
+            (not_due,),
+        )
+        conn.execute(
+            f"""
             insert into public.reminders (user_id, title, remind_at, channel)
             select ({users})[1 + n %% 50], 'due' || n, now() - interval '1 minute', 'email'
-            from generate_series(1, %s) n""", (due,))
+            from generate_series(1, %s) n""",
+            (due,),
+        )
         conn.execute("alter table public.reminders enable trigger reminders_limit_active")
         conn.execute("analyze public.reminders")
 
 
 def release_all(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("update public.reminders set delivery_status = 'pending', claim_id = null, claimed_until = null,"
-                     " delivery_attempts = 0 where delivery_status = 'sending'")
+        conn.execute(
+            "update public.reminders set delivery_status = 'pending', claim_id = null, claimed_until = null,"
+            " delivery_attempts = 0 where delivery_status = 'sending'"
+        )
 
 
 def time_claim(url: str) -> float:
@@ -104,13 +114,17 @@ def main() -> None:
         big_time, small_time = time_claim(big), time_claim(small)
         print(f"claim {BATCH} of 1,000 due among 101,000 reminders (median): {big_time * 1000:7.2f} ms")
         print(f"claim {BATCH} of 1,000 due among   1,000 reminders (median): {small_time * 1000:7.2f} ms  (baseline)")
-        print(f"ratio big table / due-only table:                           {big_time / small_time:7.2f}  (target <= 2)")
+        print(
+            f"ratio big table / due-only table:                           {big_time / small_time:7.2f}  (target <= 2)"
+        )
         alone, ids_alone = drain(race, 1)
         together, ids = drain(race, 4)
         twice = len(ids) - len(set(ids))
         print(f"2,000 due, 1 connection:  {len(ids_alone)} claimed in {alone * 1000:7.1f} ms")
-        print(f"2,000 due, 4 connections: {len(ids)} claimed in {together * 1000:7.1f} ms, "
-              f"claimed twice: {twice} (must be 0)")
+        print(
+            f"2,000 due, 4 connections: {len(ids)} claimed in {together * 1000:7.1f} ms, "
+            f"claimed twice: {twice} (must be 0)"
+        )
         print(f"throughput 4 connections / 1 connection: {alone / together:7.2f}")
     finally:
         cluster.destroy()

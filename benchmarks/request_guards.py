@@ -63,12 +63,14 @@ def compare(conn: psycopg.Connection, user: str, calls: int, measured: Timed, ba
 
 def unchecked_rate_limit(conn: psycopg.Connection) -> None:
     """The baseline: private.check_rate_limit's own definition without the known-action check."""
-    definition = conn.execute("select pg_get_functiondef('private.check_rate_limit(uuid, text)'::regprocedure)"
-                              ).fetchone()[0]
+    definition = conn.execute(
+        "select pg_get_functiondef('private.check_rate_limit(uuid, text)'::regprocedure)"
+    ).fetchone()[0]
     start = definition.index(ACTION_CHECK)
     end = definition.index("end if;", start) + len("end if;")
-    baseline = (definition[:start] + definition[end:]).replace("private.check_rate_limit",
-                                                               "private.bench_rate_limit_unchecked", 1)
+    baseline = (definition[:start] + definition[end:]).replace(
+        "private.check_rate_limit", "private.bench_rate_limit_unchecked", 1
+    )
     conn.execute(baseline)
     conn.execute("grant execute on function private.bench_rate_limit_unchecked(uuid, text) to authenticated")
 
@@ -87,8 +89,9 @@ def main() -> None:
             user = str(uuid.uuid4())
             conn.execute("insert into auth.users (id, email) values (%s, 'bench@example.test')", (user,))
             conn.execute("update public.profiles set subscription_tier = 'business' where id = %s", (user,))
-            conversation = conn.execute("insert into public.conversations (user_id) values (%s) returning id",
-                                        (user,)).fetchone()[0]
+            conversation = conn.execute(
+                "insert into public.conversations (user_id) values (%s) returning id", (user,)
+            ).fetchone()[0]
             # Rate limits: as many calls as the business tier allows, so every call is counted and written.
             calls = min(calls, 5000)
 
@@ -96,28 +99,40 @@ def main() -> None:
                 return (user,)
 
             checked, unchecked = compare(
-                conn, user, calls,
+                conn,
+                user,
+                calls,
                 ("authenticated", "select * from private.check_rate_limit(%s, 'ai-chat-message')", by_user),
-                ("authenticated", "select * from private.bench_rate_limit_unchecked(%s, 'ai-chat-message')", by_user))
+                ("authenticated", "select * from private.bench_rate_limit_unchecked(%s, 'ai-chat-message')", by_user),
+            )
             allowance, round_trip = compare(
-                conn, user, calls,
+                conn,
+                user,
+                calls,
                 ("authenticated", "select * from private.ai_model_allowance(%s, 'openai', 'gpt-4o')", by_user),
-                ("authenticated", "select 1 where %s::uuid is not null", by_user))
-            insert = ("insert into public.messages (conversation_id, user_id, role, content) "
-                      "values (%s, %s, 'user', %s)")
+                ("authenticated", "select 1 where %s::uuid is not null", by_user),
+            )
+            insert = "insert into public.messages (conversation_id, user_id, role, content) values (%s, %s, 'user', %s)"
 
             def message(n: int) -> tuple:
                 return (conversation, user, f"message {n}")
 
-            guarded, unguarded = compare(conn, user, calls, ("authenticated", insert, message),
-                                         ("service_role", insert, message))
+            guarded, unguarded = compare(
+                conn, user, calls, ("authenticated", insert, message), ("service_role", insert, message)
+            )
         print(f"{calls} calls each, in {ROUNDS} alternating rounds; median per call:")
-        print(f"  check_rate_limit, known actions only  {checked:.3f} ms   without the check {unchecked:.3f} ms"
-              f"   ratio {checked / unchecked:.2f}")
-        print(f"  ai_model_allowance                    {allowance:.3f} ms   select 1 round trip {round_trip:.3f} ms"
-              f"   ratio {allowance / round_trip:.2f}")
-        print(f"  user message insert (policy, trigger) {guarded:.3f} ms   as service_role {unguarded:.3f} ms"
-              f"   ratio {guarded / unguarded:.2f}")
+        print(
+            f"  check_rate_limit, known actions only  {checked:.3f} ms   without the check {unchecked:.3f} ms"
+            f"   ratio {checked / unchecked:.2f}"
+        )
+        print(
+            f"  ai_model_allowance                    {allowance:.3f} ms   select 1 round trip {round_trip:.3f} ms"
+            f"   ratio {allowance / round_trip:.2f}"
+        )
+        print(
+            f"  user message insert (policy, trigger) {guarded:.3f} ms   as service_role {unguarded:.3f} ms"
+            f"   ratio {guarded / unguarded:.2f}"
+        )
     finally:
         cluster.destroy()
 

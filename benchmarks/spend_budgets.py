@@ -92,11 +92,14 @@ def main() -> None:
         one_user = throughput(url, shared, calls_each)
         many_users = throughput(url, own, calls_each)
         print(f"{calls} calls each, in {ROUNDS} alternating rounds; median per call:")
-        print(f"  reserve_spend     {reserve:.3f} ms   check_rate_limit {rate_limit:.3f} ms   "
-              f"ratio {reserve / rate_limit:.2f}")
+        print(
+            f"  reserve_spend     {reserve:.3f} ms   check_rate_limit {rate_limit:.3f} ms   "
+            f"ratio {reserve / rate_limit:.2f}"
+        )
         print(f"{args.workers} connections, {calls_each} reservations each:")
-        print(f"  one user and unit {one_user:.0f}/s   a user each {many_users:.0f}/s   "
-              f"ratio {one_user / many_users:.2f}")
+        print(
+            f"  one user and unit {one_user:.0f}/s   a user each {many_users:.0f}/s   ratio {one_user / many_users:.2f}"
+        )
     finally:
         cluster.destroy()
 

@@ -32,12 +32,14 @@ PAYING_USERS = 1000
 
 def rate_limit_without_refresh(conn: psycopg.Connection) -> None:
     """The baseline: private.check_rate_limit's own definition without the lapsed-profile refresh."""
-    definition = conn.execute("select pg_get_functiondef('private.check_rate_limit(uuid, text)'::regprocedure)"
-                              ).fetchone()[0]
+    definition = conn.execute(
+        "select pg_get_functiondef('private.check_rate_limit(uuid, text)'::regprocedure)"
+    ).fetchone()[0]
     start = definition.index(REFRESH_STEP)
     end = definition.index("end if;", start) + len("end if;")
-    baseline = (definition[:start] + definition[end:]).replace("private.check_rate_limit",
-                                                               "private.bench_rate_limit_no_refresh", 1)
+    baseline = (definition[:start] + definition[end:]).replace(
+        "private.check_rate_limit", "private.bench_rate_limit_no_refresh", 1
+    )
     conn.execute(baseline)
     conn.execute("grant execute on function private.bench_rate_limit_no_refresh(uuid, text) to service_role")
 
@@ -45,8 +47,11 @@ def rate_limit_without_refresh(conn: psycopg.Connection) -> None:
 def paying_user(conn: psycopg.Connection, n: int) -> str:
     user = str(uuid.uuid4())
     conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"bench-{n}@example.test"))
-    conn.execute("select private.apply_subscription_event('razorpay', %s, %s, 'business', 'active', now(), null, "
-                 "now(), now() + interval '1 month', now() + interval '1 month')", (f"order_bench{n:06d}", user))
+    conn.execute(
+        "select private.apply_subscription_event('razorpay', %s, %s, 'business', 'active', now(), null, "
+        "now(), now() + interval '1 month', now() + interval '1 month')",
+        (f"order_bench{n:06d}", user),
+    )
     return user
 
 
@@ -68,24 +73,39 @@ def main() -> None:
                 return (user,)
 
             refreshed, plain = compare(
-                conn, user, calls,
+                conn,
+                user,
+                calls,
                 ("service_role", "select * from private.check_rate_limit(%s, 'ai-chat-message')", by_user),
-                ("service_role", "select * from private.bench_rate_limit_no_refresh(%s, 'ai-chat-message')", by_user))
+                ("service_role", "select * from private.bench_rate_limit_no_refresh(%s, 'ai-chat-message')", by_user),
+            )
             effective, column = compare(
-                conn, user, calls,
+                conn,
+                user,
+                calls,
                 ("service_role", "select private.effective_tier(%s)", by_user),
-                ("service_role", "select subscription_tier from public.profiles where id = %s", by_user))
+                ("service_role", "select subscription_tier from public.profiles where id = %s", by_user),
+            )
             sweep, round_trip = compare(
-                conn, user, 50,
+                conn,
+                user,
+                50,
                 ("service_role", "select private.expire_lapsed_tiers() where %s::uuid is not null", by_user),
-                ("service_role", "select 1 where %s::uuid is not null", by_user))
+                ("service_role", "select 1 where %s::uuid is not null", by_user),
+            )
         print(f"{calls} calls each (the sweep: 50), in alternating rounds; median per call:")
-        print(f"  check_rate_limit with the lapse refresh  {refreshed:.3f} ms   without {plain:.3f} ms"
-              f"   ratio {refreshed / plain:.2f}")
-        print(f"  effective_tier                           {effective:.3f} ms   the column {column:.3f} ms"
-              f"   ratio {effective / column:.2f}")
-        print(f"  expire_lapsed_tiers, {PAYING_USERS} paying, none lapsed {sweep:.3f} ms   select 1 {round_trip:.3f} ms"
-              f"   ratio {sweep / round_trip:.2f}")
+        print(
+            f"  check_rate_limit with the lapse refresh  {refreshed:.3f} ms   without {plain:.3f} ms"
+            f"   ratio {refreshed / plain:.2f}"
+        )
+        print(
+            f"  effective_tier                           {effective:.3f} ms   the column {column:.3f} ms"
+            f"   ratio {effective / column:.2f}"
+        )
+        print(
+            f"  expire_lapsed_tiers, {PAYING_USERS} paying, none lapsed {sweep:.3f} ms   select 1 {round_trip:.3f} ms"
+            f"   ratio {sweep / round_trip:.2f}"
+        )
     finally:
         cluster.destroy()
 

@@ -32,9 +32,16 @@ def main() -> int:
     try:
         cluster.create_database("bench")
         dbmigrate.apply(cluster.url(dbname="bench"), MIGRATIONS_DIR)
-        command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join(ALLOWED_ENV)}",
-                   "--allow-read=functions,tests/functions,benchmarks", "--no-prompt", "benchmarks/webhooks.ts",
-                   *sys.argv[1:]]
+        command = [
+            str(DENO),
+            "run",
+            "--allow-net=127.0.0.1,localhost",
+            f"--allow-env={','.join(ALLOWED_ENV)}",
+            "--allow-read=functions,tests/functions,benchmarks",
+            "--no-prompt",
+            "benchmarks/webhooks.ts",
+            *sys.argv[1:],
+        ]
         return subprocess.run(command, cwd=PROJECT_ROOT, env=deno_env(cluster.tcp_url(dbname="bench"))).returncode
     finally:
         cluster.destroy()

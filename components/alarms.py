@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
@@ -49,7 +50,9 @@ class Alarms(pulumi.ComponentResource):
         self._emails = list(args.emails)
 
         topic = self._topic(name, args.region)
-        global_topic = topic if args.region == GLOBAL_SERVICES_REGION else self._topic(f"{name}-global", GLOBAL_SERVICES_REGION)
+        global_topic = (
+            topic if args.region == GLOBAL_SERVICES_REGION else self._topic(f"{name}-global", GLOBAL_SERVICES_REGION)
+        )
         self.topic_arn = topic.arn
         self.global_topic_arn = global_topic.arn
 
@@ -193,7 +196,8 @@ class Alarms(pulumi.ComponentResource):
             )
         return topic
 
-    def _alarm(self, resource_name: str, *, region: str, topic: aws.sns.Topic, **metric: object) -> None:
+    def _alarm(self, resource_name: str, *, region: str, topic: aws.sns.Topic, **metric: Any) -> None:
+        # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
         aws.cloudwatch.MetricAlarm(
             resource_name,
             region=region,
@@ -201,7 +205,7 @@ class Alarms(pulumi.ComponentResource):
             # Operators hear when it is over, too.
             ok_actions=[topic.arn],
             opts=pulumi.ResourceOptions(parent=self),
-            **metric,  # type: ignore[arg-type]
+            **metric,
         )
 
 

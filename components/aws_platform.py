@@ -19,6 +19,7 @@ from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, Supaba
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
 from stackconfig.aws import AlertsConfig, AwsSections
+from stackconfig.model import StackConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,18 +58,27 @@ def _log_signals(alerts: AlertsConfig, supabase: SupabaseInputs) -> LogSignalsAr
         pulumi.log.info("supabaseLogsAccessToken is not set: no alarms on the function error rate or failed sign-ins")
         return None
     return LogSignalsArgs(
-        management_api_url=supabase.management_api_url, project_ref=supabase.project_ref,
+        management_api_url=supabase.management_api_url,
+        project_ref=supabase.project_ref,
         access_token=supabase.logs_access_token,
         function_error_rate_percent=alerts.function_error_rate_percent,
         failed_sign_ins_per_5_minutes=alerts.failed_sign_ins_per_5_minutes,
     )
 
 
-def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
-    """`config` is the StackConfig; only its AWS sections are read."""
+def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlatform:
+    """Only the config's AWS sections are read."""
     sections = AwsSections.of(config)
     outputs: dict[str, pulumi.Input[str] | None] = dict.fromkeys(
-        ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket", "alertsTopicArn")
+        (
+            "frontendUrl",
+            "frontendBucket",
+            "distributionId",
+            "cdnDomain",
+            "storageCdnUrl",
+            "backupBucket",
+            "alertsTopicArn",
+        )
     )
     if not sections.aws.enabled:
         return AwsPlatform(outputs)
@@ -138,16 +148,14 @@ def build_aws_platform(config: object, supabase: SupabaseInputs) -> AwsPlatform:
         monitored.append(MonitoredDistribution(label="frontend", distribution_id=frontend.distribution_id))
         if site.hostname:
             aliases.append(
-                AliasTarget(hostname=site.hostname, domain_name=frontend.domain_name, hosted_zone_id=frontend.hosted_zone_id)
+                AliasTarget(
+                    hostname=site.hostname, domain_name=frontend.domain_name, hosted_zone_id=frontend.hosted_zone_id
+                )
             )
 
     domain_records = None
     if sections.dns.zone_name and (aliases or supabase.custom_domain is not None):
-        zone_id = (
-            certificate.zone_id
-            if certificate is not None
-            else _zone_id(sections.dns.zone_name, provider)
-        )
+        zone_id = certificate.zone_id if certificate is not None else _zone_id(sections.dns.zone_name, provider)
         domain_records = DomainRecords(
             "domain-records",
             DomainRecordsArgs(zone_id=zone_id, aliases=aliases, supabase_domain=supabase.custom_domain),

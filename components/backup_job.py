@@ -140,19 +140,18 @@ class BackupJob(pulumi.ComponentResource):
                 recovery_window_in_days=7,
                 opts=child,
             )
+            storage_json: pulumi.Input[str] = pulumi.Output.json_dumps(
+                {
+                    "access_key_id": storage.access_key_id,
+                    "secret_access_key": storage.secret_access_key,
+                    "session_token": storage.session_token,
+                }
+            )
             aws.secretsmanager.SecretVersion(
                 f"{name}-storage-s3-value",
                 secret_id=storage_secret.id,
                 # The session token is the service-role key: secret where it enters, like the database URL.
-                secret_string=pulumi.Output.secret(
-                    pulumi.Output.json_dumps(
-                        {
-                            "access_key_id": storage.access_key_id,
-                            "secret_access_key": storage.secret_access_key,
-                            "session_token": storage.session_token,
-                        }
-                    )
-                ),
+                secret_string=pulumi.Output.secret(storage_json),
                 opts=child,
             )
 

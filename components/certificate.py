@@ -46,11 +46,14 @@ class SiteCertificate(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        def validation_option(hostname: str) -> pulumi.Output[aws.acm.outputs.CertificateDomainValidationOption]:
+            return certificate.domain_validation_options.apply(
+                lambda options: next(o for o in options if o.domain_name == hostname)
+            )
+
         validation_fqdns = []
         for index, hostname in enumerate(args.hostnames):
-            option = certificate.domain_validation_options.apply(
-                lambda options, hostname=hostname: next(o for o in options if o.domain_name == hostname)
-            )
+            option = validation_option(hostname)
             record = aws.route53.Record(
                 f"{name}-validation-{index}",
                 zone_id=self.zone_id,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pulumi
-from pulumi.dynamic import Resource
 
 import dbmigrate
-from providers.migrations import MigrationsProvider
-from providers.retention_policies import RetentionPoliciesProvider
-from stackconfig.database import DatabaseConfig
+from providers.migrations import SchemaMigrations, SchemaMigrationsArgs
+from providers.retention_policies import RetentionPolicies, RetentionPoliciesArgs
+from stackconfig.model import StackConfig
+from stackconfig.paths import PROJECT_ROOT
 from stackconfig.retention import RetentionConfig
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,30 +24,16 @@ class DatabaseArgs:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @classmethod
-    def from_config(cls, database: DatabaseConfig, connection: pulumi.Input[str],
-                    retention: RetentionConfig | None = None) -> DatabaseArgs:
-        """From the stack's `database` (and `retention`) sections and where to connect."""
+    def from_config(cls, config: StackConfig, connection: pulumi.Input[str]) -> DatabaseArgs:
+        """From the stack's `database` and `retention` sections and where to connect."""
         return cls(
-            retention=retention or RetentionConfig(),
+            retention=config.retention,
             connection=connection,
-            migrations_dir=database.migrations_dir,
-            lock_timeout_seconds=database.lock_timeout_seconds,
-            allow_out_of_order=database.allow_out_of_order,
-            accept_changed_versions=database.accept_changed_versions,
+            migrations_dir=config.database.migrations_dir,
+            lock_timeout_seconds=config.database.lock_timeout_seconds,
+            allow_out_of_order=config.database.allow_out_of_order,
+            accept_changed_versions=config.database.accept_changed_versions,
         )
-
-
-class SchemaMigrations(Resource, module="database", name="SchemaMigrations"):
-    applied: pulumi.Output[list[dict[str, str]]]
-    appliedCount: pulumi.Output[int]
-
-    def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(MigrationsProvider(), name, {**props, "applied": None, "appliedCount": None}, opts)
-
-
-class RetentionPolicies(Resource, module="database", name="RetentionPolicies"):
-    def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(RetentionPoliciesProvider(), name, props, opts)
 
 
 class Database(pulumi.ComponentResource):
@@ -66,21 +49,20 @@ class Database(pulumi.ComponentResource):
         dbmigrate.parse_all(files)
         self.migrations = SchemaMigrations(
             f"{name}-migrations",
-            {
-                # Forced secret where it enters: the URL carries the database password.
-                "connection": pulumi.Output.secret(args.connection),
-                "migrationsDir": args.migrations_dir,
-                "migrations": [{"version": f.version, "name": f.name, "checksum": f.checksum} for f in files],
-                "lockTimeoutSeconds": args.lock_timeout_seconds,
-                "allowOutOfOrder": args.allow_out_of_order,
-                "acceptChangedVersions": list(args.accept_changed_versions),
-            },
+            SchemaMigrationsArgs(
+                connection=args.connection,
+                migrations_dir=args.migrations_dir,
+                migrations=files,
+                lock_timeout_seconds=args.lock_timeout_seconds,
+                allow_out_of_order=args.allow_out_of_order,
+                accept_changed_versions=args.accept_changed_versions,
+            ),
             pulumi.ResourceOptions(parent=self),
         )
         # The stack's retention periods, in the table the daily retention job reads (after the migration made it).
         self.retention = RetentionPolicies(
             f"{name}-retention",
-            {"connection": pulumi.Output.secret(args.connection), "policies": args.retention.policies()},
+            RetentionPoliciesArgs(connection=args.connection, policies=args.retention.policies()),
             pulumi.ResourceOptions(parent=self, depends_on=[self.migrations]),
         )
         self.applied_count = self.migrations.appliedCount

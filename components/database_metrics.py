@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import prometheus_client
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_policy import policy_document, service_trust_policy
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py publishes here
 HANDLER = "ops.metrics.lambda_handler.handler"
 RUNTIME = "python3.11"
@@ -79,47 +80,91 @@ class DatabaseMetrics(pulumi.ComponentResource):
 
         # The endpoint's password is the service-role key: a secret, read by the function at run time.
         secret = aws.secretsmanager.Secret(
-            f"{name}-key", description=f"Service-role key the {stack} metrics scraper signs in with",
-            recovery_window_in_days=7, opts=child)
+            f"{name}-key",
+            description=f"Service-role key the {stack} metrics scraper signs in with",
+            recovery_window_in_days=7,
+            opts=child,
+        )
         aws.secretsmanager.SecretVersion(
-            f"{name}-key-value", secret_id=secret.id, secret_string=pulumi.Output.secret(args.service_role_key),
-            opts=child)
+            f"{name}-key-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(args.service_role_key),
+            opts=child,
+        )
 
         secret_arns: list[pulumi.Input[str]] = [secret.arn]
         variables: dict[str, pulumi.Input[str]] = {
-            "METRICS_URL": args.metrics_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}
+            "METRICS_URL": args.metrics_url,
+            "STACK": stack,
+            "SERVICE_ROLE_KEY_SECRET": secret.arn,
+        }
         if args.logs is not None:
             token = aws.secretsmanager.Secret(
-                f"{name}-logs-token", recovery_window_in_days=7, opts=child,
-                description=f"Management API token the {stack} metrics scraper reads the project's logs with")
+                f"{name}-logs-token",
+                recovery_window_in_days=7,
+                opts=child,
+                description=f"Management API token the {stack} metrics scraper reads the project's logs with",
+            )
             aws.secretsmanager.SecretVersion(
-                f"{name}-logs-token-value", secret_id=token.id,
-                secret_string=pulumi.Output.secret(args.logs.access_token), opts=child)
+                f"{name}-logs-token-value",
+                secret_id=token.id,
+                secret_string=pulumi.Output.secret(args.logs.access_token),
+                opts=child,
+            )
             secret_arns.append(token.arn)
-            variables |= {"LOGS_TOKEN_SECRET": token.arn, "MANAGEMENT_API_URL": args.logs.management_api_url,
-                          "PROJECT_REF": args.logs.project_ref}
+            variables |= {
+                "LOGS_TOKEN_SECRET": token.arn,
+                "MANAGEMENT_API_URL": args.logs.management_api_url,
+                "PROJECT_REF": args.logs.project_ref,
+            }
 
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days, opts=child)
+            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days, opts=child
+        )
         role = aws.iam.Role(
             f"{name}-role",
             description="Runs the database metrics scraper",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             opts=child,
         )
         # Exactly what a run needs: its logs, its secret, metrics in its own namespace.
         aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.name,
-            policy=policy_document([
-                {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                 "Resource": pulumi.Output.concat(log_group.arn, ":*")},
-                {"Sid": "ReadKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                 "Resource": secret_arns if len(secret_arns) > 1 else secret.arn},
-                {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-                 "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
-            ]),
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "WriteLogs",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": pulumi.Output.concat(log_group.arn, ":*"),
+                    },
+                    {
+                        "Sid": "ReadKey",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": secret_arns if len(secret_arns) > 1 else secret.arn,
+                    },
+                    {
+                        "Sid": "PublishMetrics",
+                        "Effect": "Allow",
+                        "Action": "cloudwatch:PutMetricData",
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
+                    },
+                ]
+            ),
             opts=child,
         )
         function = aws.lambda_.Function(
@@ -138,13 +183,26 @@ class DatabaseMetrics(pulumi.ComponentResource):
         )
 
         scheduler_role = aws.iam.Role(
-            f"{name}-scheduler", description="Lets EventBridge Scheduler start the metrics scraper",
-            assume_role_policy=service_trust_policy("scheduler.amazonaws.com", account_id), opts=child)
+            f"{name}-scheduler",
+            description="Lets EventBridge Scheduler start the metrics scraper",
+            assume_role_policy=service_trust_policy("scheduler.amazonaws.com", account_id),
+            opts=child,
+        )
         aws.iam.RolePolicy(
-            f"{name}-scheduler-policy", role=scheduler_role.name,
-            policy=policy_document([{"Sid": "InvokeScraper", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-                                     "Resource": function.arn}]),
-            opts=child)
+            f"{name}-scheduler-policy",
+            role=scheduler_role.name,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "InvokeScraper",
+                        "Effect": "Allow",
+                        "Action": "lambda:InvokeFunction",
+                        "Resource": function.arn,
+                    }
+                ]
+            ),
+            opts=child,
+        )
         aws.scheduler.Schedule(
             f"{name}-schedule",
             description=f"Scrapes the {stack} database's metrics",
@@ -164,9 +222,15 @@ class DatabaseMetrics(pulumi.ComponentResource):
                 f"{name}-{metric.removesuffix('Utilization').lower()}",
                 args.topic_arn,
                 alarm_description=f"Database {metric} over {threshold:g}% (guide 000 section 10.2)",
-                namespace=NAMESPACE, metric_name=metric, dimensions={"Stack": stack}, statistic="Maximum",
-                period=300, evaluation_periods=periods, datapoints_to_alarm=periods,
-                comparison_operator="GreaterThanThreshold", threshold=threshold,
+                namespace=NAMESPACE,
+                metric_name=metric,
+                dimensions={"Stack": stack},
+                statistic="Maximum",
+                period=300,
+                evaluation_periods=periods,
+                datapoints_to_alarm=periods,
+                comparison_operator="GreaterThanThreshold",
+                threshold=threshold,
                 # The scraper's own alarm below covers silence; a missing point is not a full disk.
                 treat_missing_data="missing",
             )
@@ -176,9 +240,16 @@ class DatabaseMetrics(pulumi.ComponentResource):
             f"{name}-scraper-failing",
             args.topic_arn,
             alarm_description="The database metrics scraper failed in each of its last three runs",
-            namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
-            statistic="Sum", period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            comparison_operator="GreaterThanOrEqualToThreshold", threshold=1, treat_missing_data="notBreaching",
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": function.name},
+            statistic="Sum",
+            period=300,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=1,
+            treat_missing_data="notBreaching",
         )
 
         self.function_name = function.name
@@ -187,26 +258,49 @@ class DatabaseMetrics(pulumi.ComponentResource):
     def _log_signal_alarms(self, name: str, topic_arn: pulumi.Input[str], logs: LogSignalsArgs, stack: str) -> None:
         periods = logs.function_error_rate_periods
         self._alarm(
-            f"{name}-function-errors", topic_arn,
-            alarm_description=(f"Edge functions answered 5xx to over {logs.function_error_rate_percent:g}% of calls "
-                               f"for {periods * 5} minutes (guide 000 section 7.2)"),
-            namespace=NAMESPACE, metric_name="FunctionErrorRate", dimensions={"Stack": stack}, statistic="Maximum",
-            period=300, evaluation_periods=periods, datapoints_to_alarm=periods,
-            comparison_operator="GreaterThanThreshold", threshold=logs.function_error_rate_percent,
+            f"{name}-function-errors",
+            topic_arn,
+            alarm_description=(
+                f"Edge functions answered 5xx to over {logs.function_error_rate_percent:g}% of calls "
+                f"for {periods * 5} minutes (guide 000 section 7.2)"
+            ),
+            namespace=NAMESPACE,
+            metric_name="FunctionErrorRate",
+            dimensions={"Stack": stack},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            comparison_operator="GreaterThanThreshold",
+            threshold=logs.function_error_rate_percent,
             # No calls publish no rate: a quiet night is not an outage (the scraper's own alarm covers silence).
             treat_missing_data="notBreaching",
         )
         self._alarm(
-            f"{name}-failed-sign-ins", topic_arn,
-            alarm_description=(f"Over {logs.failed_sign_ins_per_5_minutes} refused sign-ins in 5 minutes: password "
-                               "guessing or credential stuffing? (guide 000 section 7.2)"),
-            namespace=NAMESPACE, metric_name="FailedSignIns", dimensions={"Stack": stack}, statistic="Sum",
-            period=300, evaluation_periods=1, datapoints_to_alarm=1,
-            comparison_operator="GreaterThanThreshold", threshold=logs.failed_sign_ins_per_5_minutes,
+            f"{name}-failed-sign-ins",
+            topic_arn,
+            alarm_description=(
+                f"Over {logs.failed_sign_ins_per_5_minutes} refused sign-ins in 5 minutes: password "
+                "guessing or credential stuffing? (guide 000 section 7.2)"
+            ),
+            namespace=NAMESPACE,
+            metric_name="FailedSignIns",
+            dimensions={"Stack": stack},
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            comparison_operator="GreaterThanThreshold",
+            threshold=logs.failed_sign_ins_per_5_minutes,
             treat_missing_data="notBreaching",
         )
 
-    def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: object) -> None:
+    def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: Any) -> None:
+        # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
         aws.cloudwatch.MetricAlarm(
-            resource_name, alarm_actions=[topic_arn], ok_actions=[topic_arn],
-            opts=pulumi.ResourceOptions(parent=self), **metric)  # type: ignore[arg-type]
+            resource_name,
+            alarm_actions=[topic_arn],
+            ok_actions=[topic_arn],
+            opts=pulumi.ResourceOptions(parent=self),
+            **metric,
+        )

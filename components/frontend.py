@@ -4,6 +4,7 @@ Access Control), with SPA fallback, long-lived hashed assets, an uncached index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -95,7 +96,9 @@ class Frontend(pulumi.ComponentResource):
             min_ttl=ONE_YEAR_SECONDS,
             default_ttl=ONE_YEAR_SECONDS,
             max_ttl=ONE_YEAR_SECONDS,
-            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(query_strings="none", compressed=True),
+            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(
+                query_strings="none", compressed=True
+            ),
             opts=child,
         )
         html_cache = aws.cloudfront.CachePolicy(
@@ -104,7 +107,9 @@ class Frontend(pulumi.ComponentResource):
             min_ttl=0,
             default_ttl=0,
             max_ttl=0,
-            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(query_strings="none", compressed=False),
+            parameters_in_cache_key_and_forwarded_to_origin=cache_key_without_cookies_or_headers(
+                query_strings="none", compressed=False
+            ),
             opts=child,
         )
 
@@ -115,7 +120,7 @@ class Frontend(pulumi.ComponentResource):
         assets_headers = self._headers_policy(f"{name}-assets-headers", csp, ASSETS_CACHE_CONTROL)
         html_headers = self._headers_policy(f"{name}-html-headers", csp, HTML_CACHE_CONTROL)
 
-        behaviour = {
+        behaviour: dict[str, Any] = {  # what both cache behaviours share
             "target_origin_id": ORIGIN_ID,
             "viewer_protocol_policy": "redirect-to-https",
             "allowed_methods": ["GET", "HEAD", "OPTIONS"],

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-from pulumi.dynamic import Resource
 
-from providers.supabase.function_bundle import discover_functions, read_settings
-from providers.supabase.function_schedule import FunctionScheduleProvider
+from providers.supabase.function_bundle import discover_functions, read_manifest
+from providers.supabase.function_schedule import FunctionSchedule, FunctionScheduleArgs
+from stackconfig.model import StackConfig
 
 # Supabase ends a function after 150 s on the free plan; pg_net waits for it that long at most.
 DEFAULT_TIMEOUT_MS = 150_000
@@ -29,17 +29,21 @@ class FunctionSchedulesArgs:
     functions_dir: str = "functions"
     timeout_ms: int = DEFAULT_TIMEOUT_MS
 
-
-# A database resource (it runs SQL on the project, not the Management API), typed like the migrations.
-class FunctionSchedule(Resource, module="database", name="FunctionSchedule"):
-    scheduled: pulumi.Output[bool]
-    skippedReason: pulumi.Output[str | None]
-    jobId: pulumi.Output[int | None]
-
-    def __init__(self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["key", "keyDigest", "connection"]))
-        super().__init__(
-            FunctionScheduleProvider(), name, {**props, "scheduled": None, "skippedReason": None, "jobId": None}, opts
+    @classmethod
+    def from_config(
+        cls,
+        config: StackConfig,
+        *,
+        connection: pulumi.Input[str],
+        functions_url: pulumi.Input[str],
+        service_role_key: pulumi.Input[str],
+    ) -> FunctionSchedulesArgs:
+        """The functions in the stack's `supabase.functionsDir`, called at `functions_url` with that key."""
+        return cls(
+            connection=connection,
+            functions_url=functions_url,
+            service_role_key=service_role_key,
+            functions_dir=config.supabase.functions_dir,
         )
 
 
@@ -47,7 +51,7 @@ def scheduled_functions(functions_dir: str) -> dict[str, str]:
     """{slug: cron expression} of every function whose function.json has a schedule."""
     schedules = {}
     for slug in discover_functions(functions_dir):
-        schedule = read_settings(functions_dir, slug).schedule
+        schedule = read_manifest(functions_dir, slug).schedule
         if schedule:
             schedules[slug] = schedule
     return schedules
@@ -59,19 +63,20 @@ class FunctionSchedules(pulumi.ComponentResource):
         # Forced secret where they enter: the URL holds the database password, the key is the service role's.
         connection = pulumi.Output.secret(args.connection)
         key = pulumi.Output.secret(args.service_role_key)
-        digest = pulumi.Output.secret(key.apply(lambda k: hashlib.sha256(k.encode()).hexdigest()))
+        digest: pulumi.Input[str] = key.apply(lambda k: hashlib.sha256(k.encode()).hexdigest())
+        digest = pulumi.Output.secret(digest)
         self.schedules: Sequence[FunctionSchedule] = [
             FunctionSchedule(
                 f"{name}-{slug}",
-                {
-                    "connection": connection,
-                    "slug": slug,
-                    "schedule": schedule,
-                    "functionUrl": pulumi.Output.from_input(args.functions_url).apply(lambda u, s=slug: f"{u}/{s}"),
-                    "key": key,
-                    "keyDigest": digest,
-                    "timeoutMilliseconds": args.timeout_ms,
-                },
+                FunctionScheduleArgs(
+                    connection=connection,
+                    slug=slug,
+                    schedule=schedule,
+                    function_url=pulumi.Output.concat(args.functions_url, "/", slug),
+                    key=key,
+                    key_digest=digest,
+                    timeout_milliseconds=args.timeout_ms,
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
             for slug, schedule in scheduled_functions(args.functions_dir).items()

@@ -6,28 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-from pulumi.dynamic import Resource
 
-from providers.local_buckets import LocalBucketProvider
-from stackconfig.storage import StorageBucket
+from providers.local_buckets import LocalBucket, LocalBucketArgs
+from stackconfig.model import StackConfig
+from stackconfig.storage import BucketConfig
 
 
 @dataclass(frozen=True, kw_only=True)
 class LocalStorageArgs:
     connection: pulumi.Input[str]
-    buckets: Sequence[StorageBucket]
+    buckets: Sequence[BucketConfig]
 
-
-class LocalBucket(Resource, module="storage", name="LocalBucket"):
-    bucketId: pulumi.Output[str]
-    public: pulumi.Output[bool]
-    fileSizeLimit: pulumi.Output[int]
-    allowedMimeTypes: pulumi.Output[list[str]]
-
-    def __init__(
-        self, name: str, props: dict[str, object], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(LocalBucketProvider(), name, props, opts)
+    @classmethod
+    def from_config(cls, config: StackConfig, connection: pulumi.Input[str]) -> LocalStorageArgs:
+        """The stack's `storageBuckets`, kept in the database behind `connection`."""
+        return cls(connection=connection, buckets=config.storage_buckets)
 
 
 class LocalStorage(pulumi.ComponentResource):
@@ -38,18 +31,16 @@ class LocalStorage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LocalStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:local_storage:LocalStorage", name, None, opts)
-        # Forced secret where it enters: a database URL may carry a password.
-        connection = pulumi.Output.secret(args.connection)
         self.buckets = [
             LocalBucket(
                 f"{name}-{bucket.id}",
-                {
-                    "connection": connection,
-                    "bucketId": bucket.id,
-                    "public": bucket.public,
-                    "fileSizeLimit": bucket.file_size_limit,
-                    "allowedMimeTypes": list(bucket.allowed_mime_types),
-                },
+                LocalBucketArgs(
+                    connection=args.connection,
+                    bucket_id=bucket.id,
+                    public=bucket.public,
+                    file_size_limit=bucket.file_size_limit,
+                    allowed_mime_types=bucket.allowed_mime_types,
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
             for bucket in args.buckets

@@ -13,7 +13,8 @@ def lock_down_bucket(
     which a bucket policy must wait for (S3 refuses some policies until the block is in place). Encryption is
     SSE-KMS under `kms_key_arn` when given, SSE-S3 otherwise."""
     encryption = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-        sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256", kms_master_key_id=kms_key_arn,
+        sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256",
+        kms_master_key_id=kms_key_arn,
     )
     aws.s3.BucketOwnershipControls(
         f"{name}-ownership",
@@ -34,9 +35,12 @@ def lock_down_bucket(
         f"{name}-encryption",
         bucket=bucket.id,
         # One data key per bucket and period instead of one KMS call per object (or per multipart part).
-        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=encryption, bucket_key_enabled=True,
-        )],
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=encryption,
+                bucket_key_enabled=True,
+            )
+        ],
         opts=opts,
     )
     return public_access

@@ -59,9 +59,7 @@ class StorageCdn(pulumi.ComponentResource):
         # Public objects: the origin's Cache-Control (set per upload) is honoured up to a year.
         public_cache = self._cache_policy(f"{name}-public-cache", 0, args.public_ttl_seconds, ONE_YEAR_SECONDS)
         # Avatars are replaced under the same name: never kept longer than avatarTtlSeconds.
-        avatar_cache = self._cache_policy(
-            f"{name}-avatar-cache", 0, args.avatar_ttl_seconds, args.avatar_ttl_seconds
-        )
+        avatar_cache = self._cache_policy(f"{name}-avatar-cache", 0, args.avatar_ttl_seconds, args.avatar_ttl_seconds)
         # Thumbnails are derived once per document: kept the full month whatever the origin says. Their URLs are
         # signed, and the token is part of the cache key (query strings "all"), so the app gets hits by reusing a
         # signed URL until it expires (createSignedUrl once per expiry window, not per page view).
@@ -177,9 +175,7 @@ class StorageCdn(pulumi.ComponentResource):
         self.hosted_zone_id = distribution.hosted_zone_id
         host = pulumi.Output.from_input(args.hostname) if args.hostname else distribution.domain_name
         self.url = pulumi.Output.concat("https://", host, PUBLIC_OBJECTS)
-        self.register_outputs(
-            {"distributionId": self.distribution_id, "domainName": self.domain_name, "url": self.url}
-        )
+        self.register_outputs({"distributionId": self.distribution_id, "domainName": self.domain_name, "url": self.url})
 
     def _cache_policy(
         self, resource_name: str, min_ttl: int, default_ttl: int, max_ttl: int

@@ -15,6 +15,7 @@ import pulumi
 
 from providers.stripe.webhook_endpoint import StripeWebhookEndpoint, StripeWebhookEndpointArgs
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
+from stackconfig.model import StackConfig
 from stackconfig.stripe import SIGNING_SECRET_NAME
 
 __all__ = ["StripeWebhook", "StripeWebhookArgs"]
@@ -29,6 +30,19 @@ class StripeWebhookArgs:
     events: Sequence[str]
     api_url: str = "https://api.stripe.com"
     management_api_url: pulumi.Input[str] = "https://api.supabase.com"
+
+    @classmethod
+    def from_config(
+        cls, config: StackConfig, project_ref: pulumi.Input[str], functions_url: pulumi.Input[str]
+    ) -> StripeWebhookArgs:
+        """The stack's `stripeWebhook` section, for the project at `project_ref`."""
+        return cls(
+            project_ref=project_ref,
+            functions_url=functions_url,
+            events=config.stripe_webhook.events,
+            api_url=config.stripe_webhook.api_url,
+            management_api_url=config.supabase.management_api_url,
+        )
 
 
 class StripeWebhook(pulumi.ComponentResource):
@@ -48,11 +62,12 @@ class StripeWebhook(pulumi.ComponentResource):
             child,
         )
         # The signing secret, known only once the endpoint exists, into the function's environment.
+        signing_secret: pulumi.Input[str] = self.endpoint.secret
         self.signing_secret = FunctionSecrets(
             f"{name}-signing-secret",
             FunctionSecretsArgs(
                 project_ref=args.project_ref,
-                secrets=pulumi.Output.secret(self.endpoint.secret).apply(lambda secret: {SIGNING_SECRET_NAME: secret}),
+                secrets=pulumi.Output.secret(signing_secret).apply(lambda secret: {SIGNING_SECRET_NAME: secret}),
                 management_api_url=args.management_api_url,
             ),
             child,

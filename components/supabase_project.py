@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pydantic import SecretStr
 
 from components.dns import SupabaseDomainRecords, TxtRecord
 from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
@@ -28,14 +29,15 @@ from providers.supabase.function_bundle import (
     collect_files,
     content_hash,
     discover_functions,
-    read_settings,
+    read_manifest,
     referenced_names,
 )
 from providers.supabase.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
-from stackconfig.storage import StorageBucket as BucketConfig
+from stackconfig.model import StackConfig
+from stackconfig.storage import BucketConfig
 from stackconfig.supabase import (
     GUIDE_FUNCTION_SECRETS,
     CustomDomainConfig,
@@ -69,13 +71,16 @@ class SupabaseProjectArgs:
     provisioned_secrets: Sequence[str] = ()
 
     @classmethod
-    def from_config(cls, config: Any) -> SupabaseProjectArgs:
+    def from_config(cls, config: StackConfig) -> SupabaseProjectArgs:
         """From a validated StackConfig; secret values go straight into Pulumi secrets."""
 
-        def secret(value: Any) -> pulumi.Output[str] | None:
-            return None if value is None else pulumi.Output.secret(value.get_secret_value())
+        def secret(value: SecretStr) -> pulumi.Output[str]:
+            return pulumi.Output.secret(value.get_secret_value())
 
-        auth_secrets = {name: secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
+        def optional_secret(value: SecretStr | None) -> pulumi.Output[str] | None:
+            return None if value is None else secret(value)
+
+        auth_secrets = {name: optional_secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
         return cls(
             project=config.supabase,
             auth=config.supabase_auth,
@@ -83,7 +88,7 @@ class SupabaseProjectArgs:
             functions=config.functions,
             buckets=config.storage_buckets,
             custom_domain=config.supabase_custom_domain,
-            database_password=secret(config.database_password),
+            database_password=optional_secret(config.database_password),
             function_secrets={
                 # Plain settings travel with the secrets: Supabase gives functions one environment, its secrets.
                 "APP_VERSION": config.app_version,
@@ -108,7 +113,7 @@ class SupabaseProject(pulumi.ComponentResource):
         self._name = name
         self._args = args
         config = args.project
-        if not config.enabled:
+        if config.organization_slug is None or config.project_name is None:
             raise ValueError("supabase.organizationSlug is not set: this stack has no Supabase project to build")
         api_url = config.management_api_url
         child = pulumi.ResourceOptions(parent=self)
@@ -242,7 +247,7 @@ class SupabaseProject(pulumi.ComponentResource):
             )
         deployed: dict[str, EdgeFunction] = {}
         for slug, files in bundles.items():
-            settings = read_settings(functions_dir, slug)
+            settings = read_manifest(functions_dir, slug)
             override = args.functions.get(slug)
             verify_jwt = override.verify_jwt if override and override.verify_jwt is not None else settings.verify_jwt
             digest = content_hash(files, settings.entrypoint, verify_jwt, settings.import_map)
@@ -265,18 +270,20 @@ class SupabaseProject(pulumi.ComponentResource):
 
     def custom_domain_records(self) -> SupabaseDomainRecords | None:
         """What the DNS component must create for the custom domain (None without one)."""
-        if self.custom_domain is None:
+        hostname = self._args.custom_domain.hostname
+        if self.custom_domain is None or hostname is None:
             return None
         records = self.custom_domain.dnsRecords
         cname = records.apply(lambda rs: next(r["value"] for r in rs if r["type"] == "CNAME"))
+
+        def txt_field(index: int, field: str) -> pulumi.Output[str]:
+            return records.apply(lambda rs: [r for r in rs if r["type"] == "TXT"][index][field])
+
         txt = [
-            TxtRecord(
-                name=records.apply(lambda rs, i=index: [r for r in rs if r["type"] == "TXT"][i]["name"]),
-                value=records.apply(lambda rs, i=index: [r for r in rs if r["type"] == "TXT"][i]["value"]),
-            )
+            TxtRecord(name=txt_field(index, "name"), value=txt_field(index, "value"))
             for index in range(2)  # ownership (_cf-custom-hostname) and certificate (_acme-challenge)
         ]
-        return SupabaseDomainRecords(hostname=self._args.custom_domain.hostname, cname_target=cname, txt_records=txt)
+        return SupabaseDomainRecords(hostname=hostname, cname_target=cname, txt_records=txt)
 
     def activate_custom_domain(self, dns_records: Sequence[pulumi.Resource]) -> CustomDomainActivation | None:
         """Verify and activate the custom domain once the DNS records exist (pass them as dns_records)."""

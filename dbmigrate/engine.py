@@ -51,7 +51,9 @@ from supabase_migrations.schema_migrations m
 left join supabase_migrations.schema_migration_checksums c using (version)
 order by m.version
 """
-HISTORY_ONLY_QUERY = "select version, name, null::text, true from supabase_migrations.schema_migrations order by version"
+HISTORY_ONLY_QUERY = (
+    "select version, name, null::text, true from supabase_migrations.schema_migrations order by version"
+)
 
 # The CLI's own statements first, so a database first touched by either tool suits both; then our table.
 CREATE_HISTORY_TABLES = [
@@ -194,10 +196,12 @@ def apply(
     return report
 
 
-def _plan(files: Sequence[MigrationFile], history: Sequence[AppliedMigration], options: MigrationOptions,
-          first_shape: bool) -> Plan:
-    return make_plan(files, history, options.allow_out_of_order, options.accept_changed_versions,
-                     upgrade_checksum_table=first_shape)
+def _plan(
+    files: Sequence[MigrationFile], history: Sequence[AppliedMigration], options: MigrationOptions, first_shape: bool
+) -> Plan:
+    return make_plan(
+        files, history, options.allow_out_of_order, options.accept_changed_versions, upgrade_checksum_table=first_shape
+    )
 
 
 def _reset_session(conn: psycopg.Connection) -> None:
@@ -248,7 +252,8 @@ def _record_applied(
             f"{migration.label}: its statements ran, but recording it in supabase_migrations.schema_migrations "
             f"failed: {detail}. {_as_sentence(_what_was_applied(in_transaction))} If the file ends with `set role` (or SET "
             "SESSION AUTHORIZATION), end it with `reset role`: the history is written in the same session",
-            version=migration.version, line=statements[-1].line if statements else 1,
+            version=migration.version,
+            line=statements[-1].line if statements else 1,
         ) from None
 
 
@@ -269,8 +274,11 @@ def _apply_without_transaction(conn: psycopg.Connection, migration: MigrationFil
         if statement.concurrent_index is not None:
             dropped = _drop_invalid_index(conn, statement.concurrent_index)
             if dropped:
-                log.warning("%s: dropped invalid index %s left by an earlier failed run; building it again",
-                            migration.label, dropped)
+                log.warning(
+                    "%s: dropped invalid index %s left by an earlier failed run; building it again",
+                    migration.label,
+                    dropped,
+                )
                 report.dropped_invalid_indexes.append(dropped)
         _run(conn, migration, statement, in_transaction=False)
     with conn.transaction():
@@ -283,8 +291,9 @@ def _drop_invalid_index(conn: psycopg.Connection, index: ConcurrentIndex) -> str
     ).fetchone()
     if row is None:
         return None
-    conn.execute(sql.SQL("drop index concurrently if exists {}.{}").format(sql.Identifier(row[0]),
-                                                                          sql.Identifier(row[1])))
+    conn.execute(
+        sql.SQL("drop index concurrently if exists {}.{}").format(sql.Identifier(row[0]), sql.Identifier(row[1]))
+    )
     return f"{row[0]}.{row[1]}"
 
 
@@ -306,8 +315,10 @@ def _run(conn: psycopg.Connection, migration: MigrationFile, statement: Statemen
 def _what_was_applied(in_transaction: bool) -> str:
     if in_transaction:
         return "nothing of this file was applied."
-    return ("the statements before this one stay applied (the file runs outside a transaction) and the file is "
-            "not recorded as applied, so the next run starts it again from its first statement.")
+    return (
+        "the statements before this one stay applied (the file runs outside a transaction) and the file is "
+        "not recorded as applied, so the next run starts it again from its first statement."
+    )
 
 
 def _as_sentence(text: str) -> str:
@@ -315,7 +326,10 @@ def _as_sentence(text: str) -> str:
 
 
 def _failure(
-    migration: MigrationFile, statement: Statement, exc: psycopg.Error, conn: psycopg.Connection,
+    migration: MigrationFile,
+    statement: Statement,
+    exc: psycopg.Error,
+    conn: psycopg.Connection,
     in_transaction: bool = True,
 ) -> MigrationFailed:
     line = statement.line

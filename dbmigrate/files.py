@@ -68,8 +68,11 @@ def discover(directory: Path) -> list[MigrationFile]:
         if path.is_dir():
             continue
         if index == 0 and _is_deprecated_init(path.name):
-            log.warning("skipping %s: a first <version>_init.sql from before 2021-12-09 is skipped, as the "
-                        "Supabase CLI skips it; rename it to apply it", path.name)
+            log.warning(
+                "skipping %s: a first <version>_init.sql from before 2021-12-09 is skipped, as the "
+                "Supabase CLI skips it; rename it to apply it",
+                path.name,
+            )
             continue
         match = FILE_PATTERN.match(path.name)
         if not match:
@@ -108,4 +111,4 @@ def _line_of(raw: bytes, offset: int) -> int:
 
 def _is_deprecated_init(name: str) -> bool:
     match = _DEPRECATED_INIT.search(name)
-    return bool(match) and int(match[1]) < _LAST_DEPRECATED_INIT
+    return match is not None and int(match[1]) < _LAST_DEPRECATED_INIT

@@ -60,7 +60,7 @@ def make_plan(
                 raise MigrationRefused(
                     f"{migration.label} was edited after it was applied (checksum differs from the one recorded "
                     "when it ran); put the change in a new migration file and restore this one. In an emergency, "
-                    f"accept the edited file with database.acceptChangedVersions: [\"{row.version}\"]"
+                    f'accept the edited file with database.acceptChangedVersions: ["{row.version}"]'
                 )
             to_record.append((row.version, migration.checksum))
 
@@ -72,5 +72,9 @@ def make_plan(
             f"{', '.join(m.label for m in late)} is older than the newest applied version {newest_applied}; give it "
             "a newer timestamp, or allow it once with database.allowOutOfOrder: true (`--allow-out-of-order`)"
         )
-    return Plan(applied=tuple(history), pending=pending, checksums_to_record=tuple(to_record),
-                upgrade_checksum_table=upgrade_checksum_table)
+    return Plan(
+        applied=tuple(history),
+        pending=pending,
+        checksums_to_record=tuple(to_record),
+        upgrade_checksum_table=upgrade_checksum_table,
+    )

@@ -33,8 +33,10 @@ _BLOCK_EDGE = re.compile(rb"/\*|\*/")
 _TAG_CHARS = re.compile(rb"[A-Za-z0-9_]*")
 
 # Go's unicode.IsSpace, which the CLI trims with (Python's isspace also counts \x1c-\x1f).
-GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+GO_SPACES = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def split_cli(data: bytes) -> list[tuple[int, str]]:
@@ -58,11 +60,11 @@ def _token_spans(buf: bytes) -> Iterator[tuple[int, int]]:
     n = len(buf)
     tok = i = 0
     stack: list[bytes] = []  # delimiters of the open bodies, innermost last: b")" or b"END"
-    leaf, depth, quote, delimiter, tag_start = _READY, 0, 0, b"", 0
+    leaf, depth, quote, delimiter, tag_start = _READY, 0, b"", b"", 0
     while i < n:
         if leaf == _READY:
             pattern = _SKIP_AT_TOP if not stack else _SKIP_IN_PARENS if stack[-1] == b")" else _SKIP_IN_ATOMIC
-            i = pattern.match(buf, i).end()
+            i = _match_end(pattern, buf, i)
             if i >= n:
                 break
             c = buf[i]
@@ -153,10 +155,17 @@ def _token_spans(buf: bytes) -> Iterator[tuple[int, int]]:
         yield tok, n
 
 
+def _match_end(pattern: re.Pattern[bytes], buf: bytes, i: int) -> int:
+    """Where `pattern` stops matching from `i`; every skip pattern also matches the empty string, so it never fails."""
+    matched = pattern.match(buf, i)
+    assert matched is not None
+    return matched.end()
+
+
 def _skip_tag_chars(buf: bytes, i: int) -> int:
     """Past the letters, digits and `_` of a `$tag` (Unicode ones too: the CLI reads whole characters)."""
     while True:
-        i = _TAG_CHARS.match(buf, i).end()
+        i = _match_end(_TAG_CHARS, buf, i)
         if i >= len(buf) or buf[i] < 0x80:
             return i
         rune = _rune_at(buf, i)

@@ -29,8 +29,15 @@ _MARKER_LINE = re.compile(rb"^[ \t]*--[ \t]*migration[ \t]*:[ \t]*no[-_ ]?transa
 
 # Statement kinds PostgreSQL runs only outside a transaction block, as they appear in the parser's JSON
 # (VACUUM is a VacuumStmt with is_vacuumcmd; ANALYZE, also a VacuumStmt, runs in a transaction).
-_NOT_IN_TRANSACTION = ('"is_vacuumcmd":true', '"CreatedbStmt"', '"DropdbStmt"', '"AlterSystemStmt"',
-                       '"CreateTableSpaceStmt"', '"DropTableSpaceStmt"', '"concurrent":true')
+_NOT_IN_TRANSACTION = (
+    '"is_vacuumcmd":true',
+    '"CreatedbStmt"',
+    '"DropdbStmt"',
+    '"AlterSystemStmt"',
+    '"CreateTableSpaceStmt"',
+    '"DropTableSpaceStmt"',
+    '"concurrent":true',
+)
 _CONCURRENT_REINDEX = re.compile(r'"ReindexStmt".*"defname":"concurrently"')
 
 
@@ -103,7 +110,8 @@ def _checked(piece: str, line: int, source: str, in_transaction: bool) -> Statem
             f"transaction, or none with `{NO_TRANSACTION_MARKER}`; remove the statement"
         )
     needs_no_transaction = any(marker in tree for marker in _NOT_IN_TRANSACTION) or bool(
-        _CONCURRENT_REINDEX.search(tree))
+        _CONCURRENT_REINDEX.search(tree)
+    )
     if needs_no_transaction and in_transaction:
         raise MigrationFileError(
             f"{source}, line {line}: {kind.removesuffix('Stmt')} cannot run inside the migration's transaction "
@@ -125,4 +133,3 @@ def _concurrent_index(tree: str) -> ConcurrentIndex | None:
         return None
     relation = node["relation"]
     return ConcurrentIndex(index=node["idxname"], table_schema=relation.get("schemaname"), table=relation["relname"])
-

@@ -62,11 +62,13 @@ def parse_outputs(text: str, source: str) -> dict[str, Any]:
     try:
         outputs = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FrontendEnvError(f"{source} is not JSON ({exc.msg} at line {exc.lineno}); pass the output of "
-                               "`pulumi stack output --json`") from None
+        raise FrontendEnvError(
+            f"{source} is not JSON ({exc.msg} at line {exc.lineno}); pass the output of `pulumi stack output --json`"
+        ) from None
     if not isinstance(outputs, dict):
-        raise FrontendEnvError(f"{source} is not a JSON object of stack outputs; pass the output of "
-                               "`pulumi stack output --json`")
+        raise FrontendEnvError(
+            f"{source} is not a JSON object of stack outputs; pass the output of `pulumi stack output --json`"
+        )
     return outputs
 
 
@@ -75,12 +77,15 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
     url = _required(outputs, "supabaseUrl")
     anon = _required(outputs, "supabaseAnonKey")
     if insecure_url_problem(url):  # a prefix test would pass http://localhost.evil.example
-        raise FrontendEnvError("stack output 'supabaseUrl' is not an https:// URL; check the stack's Supabase "
-                               "project output")
+        raise FrontendEnvError(
+            "stack output 'supabaseUrl' is not an https:// URL; check the stack's Supabase project output"
+        )
     role = _jwt_role(anon)
     if role is not None and role != "anon":
-        raise FrontendEnvError(f"stack output 'supabaseAnonKey' is a JWT with role {role!r}, not 'anon'; export "
-                               "the project's anon (publishable) key, never the service-role key")
+        raise FrontendEnvError(
+            f"stack output 'supabaseAnonKey' is a JWT with role {role!r}, not 'anon'; export "
+            "the project's anon (publishable) key, never the service-role key"
+        )
     pairs = [
         ("VITE_SUPABASE_URL", url),
         ("VITE_SUPABASE_ANON_KEY", anon),
@@ -100,8 +105,10 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
 
 
 def render(pairs: list[tuple[str, str]]) -> str:
-    lines = ["# Written by `python -m ops frontend-env` from the stack's outputs. Public values only:",
-             "# everything here is compiled into the browser bundle."]
+    lines = [
+        "# Written by `python -m ops frontend-env` from the stack's outputs. Public values only:",
+        "# everything here is compiled into the browser bundle.",
+    ]
     for name, value in pairs:
         lines.append(f"{name}={dotenv_literal(name, value)}")
     return "\n".join(lines) + "\n"
@@ -125,8 +132,10 @@ def dotenv_literal(name: str, value: str) -> str:
         return f"`{escaped}`"
     if '"' not in value and "\\n" not in value and "\\r" not in value:
         return f'"{escaped}"'
-    raise FrontendEnvError(f"{name} holds every quote character (' ` \"); a .env file cannot carry it unchanged, "
-                           "so shorten the stack output it comes from")
+    raise FrontendEnvError(
+        f"{name} holds every quote character (' ` \"); a .env file cannot carry it unchanged, "
+        "so shorten the stack output it comes from"
+    )
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -145,13 +154,16 @@ def write_atomically(path: Path, text: str) -> None:
 def _required(outputs: Mapping[str, Any], name: str, option: str | None = None) -> str:
     if name not in outputs or outputs[name] is None:
         fix = f" or pass {option}" if option else ""
-        raise FrontendEnvError(f"stack output {name!r} is missing; run `pulumi up` on the stack (the program "
-                               f"exports it){fix}")
+        raise FrontendEnvError(
+            f"stack output {name!r} is missing; run `pulumi up` on the stack (the program exports it){fix}"
+        )
     value = outputs[name]
     if _marked_secret(value):
-        raise FrontendEnvError(f"stack output {name!r} is marked secret, so it must not reach the browser; "
-                               "the frontend takes only public values (export it without Output.secret if it "
-                               "really is public)")
+        raise FrontendEnvError(
+            f"stack output {name!r} is marked secret, so it must not reach the browser; "
+            "the frontend takes only public values (export it without Output.secret if it "
+            "really is public)"
+        )
     if isinstance(value, bool | int | float):
         return str(value).lower() if isinstance(value, bool) else str(value)
     if not isinstance(value, str) or not value.strip():
@@ -166,14 +178,15 @@ def _feature_flags(outputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     if _marked_secret(flags):
         raise FrontendEnvError("stack output 'featureFlags' is marked secret; feature flags are public values")
     if not isinstance(flags, dict):
-        raise FrontendEnvError("stack output 'featureFlags' is not an object of booleans "
-                               "(e.g. {\"aiChat\": true})")
+        raise FrontendEnvError("stack output 'featureFlags' is not an object of booleans (e.g. {\"aiChat\": true})")
     pairs: list[tuple[str, str]] = []
     for flag, enabled in flags.items():
         # The name becomes part of a variable name: a line break or `=` in it would write a line of its own.
         if not _FLAG_NAME.match(str(flag)):
-            raise FrontendEnvError(f"feature flag name {str(flag)[:40]!r} in stack output 'featureFlags' is not "
-                                   "camelCase letters and digits (e.g. aiChat)")
+            raise FrontendEnvError(
+                f"feature flag name {str(flag)[:40]!r} in stack output 'featureFlags' is not "
+                "camelCase letters and digits (e.g. aiChat)"
+            )
         if _marked_secret(enabled) or not isinstance(enabled, bool):
             raise FrontendEnvError(f"feature flag {flag!r} in stack output 'featureFlags' is not a boolean")
         pairs.append((f"VITE_ENABLE_{_FLAG.sub('_', str(flag)).upper()}", "true" if enabled else "false"))
@@ -198,11 +211,15 @@ def _marked_secret(value: Any) -> bool:
 def _refuse_secret(name: str, value: str) -> None:
     for text in _readings(value):
         if _SECRET_KEY_INSIDE.search(text):
-            raise FrontendEnvError(f"{name} would hold a Supabase secret key (sb_secret_...); the frontend takes "
-                                   "the publishable key (sb_publishable_...) or the anon JWT. Nothing was written")
+            raise FrontendEnvError(
+                f"{name} would hold a Supabase secret key (sb_secret_...); the frontend takes "
+                "the publishable key (sb_publishable_...) or the anon JWT. Nothing was written"
+            )
         if any(_payload_role(match.group(1)) in PRIVILEGED_JWT_ROLES for match in _DOTTED_SEGMENT.finditer(text)):
-            raise FrontendEnvError(f"{name} would hold a service-role JWT, which bypasses row-level security; the "
-                                   "frontend takes the anon key. Nothing was written")
+            raise FrontendEnvError(
+                f"{name} would hold a service-role JWT, which bypasses row-level security; the "
+                "frontend takes the anon key. Nothing was written"
+            )
 
 
 def _readings(value: str) -> Iterator[str]:

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import IO, BinaryIO
+from typing import IO, Protocol
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -41,9 +41,17 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 class Progress:
-    def __init__(self, label: str, total: int | None = None, *, stream: IO[str] | None = None,
-                 terminal: bool | None = None, clock: Callable[[], float] = time.monotonic,
-                 plain_every: float = 30.0, redraw_every: float = 0.25) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        stream: IO[str] | None = None,
+        terminal: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        plain_every: float = 30.0,
+        redraw_every: float = 0.25,
+    ) -> None:
         self.label = label
         self.total = total
         self.done = 0
@@ -89,10 +97,16 @@ class Progress:
         self._stream.flush()
 
 
+class Readable(Protocol):
+    """What the uploads read from: a binary file, a pipe, or a CountingReader around one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class CountingReader:
     """A binary stream that reports every byte read to a Progress."""
 
-    def __init__(self, stream: BinaryIO, progress: Progress) -> None:
+    def __init__(self, stream: Readable, progress: Progress) -> None:
         self._stream = stream
         self._progress = progress
 

@@ -15,9 +15,12 @@ Outputs: the same props, as storage.buckets holds them after the call.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -53,14 +56,10 @@ class LocalBucketProvider(ResourceProvider):
         failures = []
         bucket_id = news.get("bucketId")
         if isinstance(bucket_id, str) and not re.match(BUCKET_ID_PATTERN, bucket_id):
-            failures.append(
-                CheckFailure("bucketId", f"{bucket_id!r} is not a bucket id: use a-z, 0-9, '.', '-', '_'")
-            )
+            failures.append(CheckFailure("bucketId", f"{bucket_id!r} is not a bucket id: use a-z, 0-9, '.', '-', '_'"))
         limit = news.get("fileSizeLimit")
         if isinstance(limit, (int, float)) and (limit <= 0 or int(limit) != limit):
-            failures.append(
-                CheckFailure("fileSizeLimit", f"must be a positive whole number of bytes, got {limit}")
-            )
+            failures.append(CheckFailure("fileSizeLimit", f"must be a positive whole number of bytes, got {limit}"))
         types = news.get("allowedMimeTypes")
         if isinstance(types, list):
             bad = [t for t in types if isinstance(t, str) and not re.match(MIME_TYPE_PATTERN, t)]
@@ -71,9 +70,7 @@ class LocalBucketProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["bucketId"] if olds.get("bucketId") != news.get("bucketId") else []
         changed = replaces or [
-            key
-            for key in (*SETTINGS, "connection")
-            if _normal(key, olds.get(key)) != _normal(key, news.get(key))
+            key for key in (*SETTINGS, "connection") if _normal(key, olds.get(key)) != _normal(key, news.get(key))
         ]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
@@ -92,17 +89,21 @@ class LocalBucketProvider(ResourceProvider):
         public, limit, types = row
         return ReadResult(
             id_=id_,
-            outs={**props, "bucketId": id_, "public": bool(public), "fileSizeLimit": limit,
-                  "allowedMimeTypes": list(types or [])},
+            outs={
+                **props,
+                "bucketId": id_,
+                "public": bool(public),
+                "fileSizeLimit": limit,
+                "allowedMimeTypes": list(types or []),
+            },
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         with _connect(props["connection"]) as conn, conn.transaction():
             # Locks the bucket row, so no object can be added between the count and the delete.
             conn.execute("select 1 from storage.buckets where id = %s for update", (id_,))
-            count = conn.execute(
-                "select count(*) from storage.objects where bucket_id = %s", (id_,)
-            ).fetchone()[0]
+            row = conn.execute("select count(*) from storage.objects where bucket_id = %s", (id_,)).fetchone()
+            count = row[0] if row is not None else 0  # count(*) always answers one row
             if count:
                 raise BucketNotEmpty(
                     f"storage bucket {id_!r} still holds {count} object(s), so it was not deleted; "
@@ -137,12 +138,36 @@ def _upsert(props: dict[str, Any]) -> dict[str, Any]:
 
 def _connect(url: str) -> psycopg.Connection:
     try:
-        return psycopg.connect(
-            url, autocommit=True, connect_timeout=10, application_name="ai-platform-buckets"
-        )
+        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="ai-platform-buckets")
     except psycopg.Error as exc:
         reason = scrub(" ".join(str(exc).split()) or type(exc).__name__, url)
         raise RuntimeError(
             f"cannot connect to the local database {describe_target(url)} to manage storage buckets: "
             f"{reason}. Start it with `python -m ops local-db start`, or fix database.localUrl"
         ) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalBucketArgs:
+    connection: pulumi.Input[str]  # made a secret here: a database URL may carry a password
+    bucket_id: str
+    public: bool
+    file_size_limit: int
+    allowed_mime_types: Sequence[str] = ()
+
+
+class LocalBucket(pulumi.dynamic.Resource, module="storage", name="LocalBucket"):
+    bucketId: pulumi.Output[str]
+    public: pulumi.Output[bool]
+    fileSizeLimit: pulumi.Output[int]
+    allowedMimeTypes: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: LocalBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": pulumi.Output.secret(args.connection),
+            "bucketId": args.bucket_id,
+            "public": args.public,
+            "fileSizeLimit": args.file_size_limit,
+            "allowedMimeTypes": list(args.allowed_mime_types),
+        }
+        super().__init__(LocalBucketProvider(), name, props, opts)

@@ -17,9 +17,11 @@ Outputs add:
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -32,8 +34,8 @@ from pulumi.dynamic import (
 
 import dbmigrate
 from dbmigrate.connection import describe_target
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENGINE_INPUTS = ("migrationsDir", "lockTimeoutSeconds", "allowOutOfOrder", "acceptChangedVersions")
 
 
@@ -95,8 +97,13 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
     applied = [{"version": h.version, "name": h.name, "checksum": h.checksum or ""} for h in history]
     # Said in the outputs: writes of this apply that ran no migration (checksums of versions the Supabase CLI
     # applied or rewrote, invalid indexes rebuilt).
-    return {**props, "applied": applied, "appliedCount": len(applied),
-            "recordedChecksums": report.recorded_checksums, "droppedInvalidIndexes": report.dropped_invalid_indexes}
+    return {
+        **props,
+        "applied": applied,
+        "appliedCount": len(applied),
+        "recordedChecksums": report.recorded_checksums,
+        "droppedInvalidIndexes": report.dropped_invalid_indexes,
+    }
 
 
 def _refuse_unpreviewed(files: list[dbmigrate.MigrationFile], expected: list[dict[str, Any]]) -> None:
@@ -124,3 +131,31 @@ def _timeout(props: dict[str, Any]) -> float:
 def _resource_id(connection: str) -> str:
     # Names the database without its password; ids are stored in plain text.
     return f"migrations:{describe_target(connection)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaMigrationsArgs:
+    connection: pulumi.Input[str]  # made a secret here: the URL carries the database password
+    migrations_dir: str
+    migrations: Sequence[dbmigrate.MigrationFile]  # what the program read: a preview lists what an apply runs
+    lock_timeout_seconds: int = 30
+    allow_out_of_order: bool = False
+    accept_changed_versions: Sequence[str] = field(default_factory=tuple)
+
+
+class SchemaMigrations(pulumi.dynamic.Resource, module="database", name="SchemaMigrations"):
+    applied: pulumi.Output[list[dict[str, str]]]
+    appliedCount: pulumi.Output[int]
+
+    def __init__(self, name: str, args: SchemaMigrationsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": pulumi.Output.secret(args.connection),
+            "migrationsDir": args.migrations_dir,
+            "migrations": [{"version": f.version, "name": f.name, "checksum": f.checksum} for f in args.migrations],
+            "lockTimeoutSeconds": args.lock_timeout_seconds,
+            "allowOutOfOrder": args.allow_out_of_order,
+            "acceptChangedVersions": list(args.accept_changed_versions),
+            "applied": None,
+            "appliedCount": None,
+        }
+        super().__init__(MigrationsProvider(), name, props, opts)

@@ -11,9 +11,12 @@ make the job delete more (or less) than it last did without someone choosing so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -52,7 +55,7 @@ class RetentionPoliciesProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with psycopg.connect(props["connection"]) as conn:
             rows = conn.execute("select table_name, keep_days from private.retention_policies").fetchall()
-        return ReadResult(id_, {**props, "policies": {table: days for table, days in rows}})
+        return ReadResult(id_, {**props, "policies": dict(rows)})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
@@ -69,4 +72,17 @@ def _write(connection: str, policies: dict[str, int | None]) -> None:
             conn.execute(
                 "insert into private.retention_policies (table_name, keep_days) values (%s, %s) "
                 "on conflict (table_name) do update set keep_days = excluded.keep_days, updated_at = now()",
-                (table, days))
+                (table, days),
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionPoliciesArgs:
+    connection: pulumi.Input[str]  # made a secret here: the URL carries the database password
+    policies: Mapping[str, int | None]  # table name -> days to keep (None: until the owner deletes)
+
+
+class RetentionPolicies(pulumi.dynamic.Resource, module="database", name="RetentionPolicies"):
+    def __init__(self, name: str, args: RetentionPoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {"connection": pulumi.Output.secret(args.connection), "policies": dict(args.policies)}
+        super().__init__(RetentionPoliciesProvider(), name, props, opts)

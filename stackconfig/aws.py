@@ -5,11 +5,14 @@ local stack needs no AWS account at all."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from stackconfig.base import SECTION_CONFIG
+
+if TYPE_CHECKING:  # the model imports this module
+    from stackconfig.model import StackConfig
 
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
@@ -86,7 +89,9 @@ class BackupConfig(BaseModel):
     source_repository: str | None = Field(default=None, pattern=REPOSITORY_PATTERN)
     source_version: str = Field(default="main", min_length=1)
     # A CodeConnections (GitHub app) connection, needed when the repository is private.
-    source_connection_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:code(connections|star-connections):")
+    source_connection_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:code(connections|star-connections):"
+    )
     # pg_dump must be at least the server's major version.
     postgres_client_version: int = Field(default=17, ge=15, le=18)
     build_timeout_minutes: int = Field(default=60, ge=5, le=480)
@@ -215,12 +220,12 @@ class AwsSections(BaseModel):
         return [name for name in (self.frontend.hostname, self.storage_cdn.hostname) if name]
 
     @classmethod
-    def of(cls, config: object) -> AwsSections:
-        """The AWS sections of a StackConfig (or anything with the same attributes)."""
+    def of(cls, config: StackConfig) -> AwsSections:
+        """The AWS sections of a StackConfig."""
         return cls(**{name: getattr(config, name) for name in cls.model_fields})
 
 
-def check_aws_sections(config: object) -> None:
+def check_aws_sections(config: StackConfig) -> None:
     """Raise one ValueError listing every cross-section mistake of a StackConfig's AWS sections."""
     problems = AwsSections.of(config).problems()
     if problems:

@@ -8,7 +8,9 @@ SECTION_CONFIG = ConfigDict(
     frozen=True,
     alias_generator=to_camel,
     populate_by_name=True,
-    # "true" is not a boolean and "5" is not a number: a typo in a stack file must not pass quietly.
+    # Lax on purpose: the engine hands scalar config values over as text ("true", "5"), and pydantic's lax mode
+    # turns exactly those into booleans and numbers while still refusing "yes please" or "5 minutes". Fields
+    # where text must not pass set strict=True themselves (a bucket's fileSizeLimit).
     strict=False,
     str_strip_whitespace=True,
 )

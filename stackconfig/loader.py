@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
@@ -19,9 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from stackconfig.errors import ConfigError
 from stackconfig.model import StackConfig
+from stackconfig.paths import PROJECT_ROOT
 from stackconfig.placeholders import placeholder_keys
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @cache
@@ -46,7 +46,7 @@ def load_stack_config() -> StackConfig:
 
 
 def validate_config(
-    raw: Mapping[str, Any], *, secret_keys: set[str] = frozenset(), stack_file: str  # type: ignore[assignment]
+    raw: Mapping[str, Any], *, secret_keys: AbstractSet[str] = frozenset(), stack_file: str
 ) -> StackConfig:
     declared = declared_keys()
     raw = dict(raw)
@@ -79,9 +79,9 @@ def _current_config(project: str) -> tuple[dict[str, Any], set[str]]:
     """This project's keys, whether the engine passed them in the runtime or in PULUMI_CONFIG."""
     merged: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{project}:"
-    raw = {key[len(prefix):]: _parse(value) for key, value in merged.items() if key.startswith(prefix)}
+    raw = {key[len(prefix) :]: _parse(value) for key, value in merged.items() if key.startswith(prefix)}
     secret_keys = {
-        key[len(prefix):]
+        key[len(prefix) :]
         for key in {*runtime_config._SECRET_KEYS.get(), *runtime_config.get_config_secret_keys_env()}
         if key.startswith(prefix)
     }

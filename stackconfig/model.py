@@ -18,14 +18,14 @@ from stackconfig.base import SECTION_CONFIG
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
 from stackconfig.retention import RetentionConfig
-from stackconfig.storage import StorageBuckets
+from stackconfig.storage import BucketsConfig
 from stackconfig.stripe import SIGNING_SECRET_NAME, StripeWebhookConfig
 from stackconfig.supabase import (
     AuthSecrets,
     CustomDomainConfig,
     FunctionsConfig,
-    FunctionSecrets,
-    FunctionSettings,
+    FunctionSecretsConfig,
+    FunctionSettingsConfig,
     SupabaseAuthConfig,
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
@@ -43,7 +43,7 @@ class StackConfig(BaseModel):
     app_version: str = Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
     feature_flags: FeatureFlags
     database: DatabaseConfig
-    storage_buckets: StorageBuckets
+    storage_buckets: BucketsConfig
     retention: RetentionConfig = RetentionConfig()
     aws: AwsConfig
     frontend: FrontendConfig
@@ -57,11 +57,11 @@ class StackConfig(BaseModel):
     supabase_auth: SupabaseAuthConfig = SupabaseAuthConfig()
     supabase_database: SupabaseDatabaseSettingsConfig = SupabaseDatabaseSettingsConfig()
     functions: FunctionsConfig = Field(default_factory=dict)
-    function_settings: FunctionSettings = Field(default_factory=dict)
+    function_settings: FunctionSettingsConfig = Field(default_factory=dict)
     supabase_custom_domain: CustomDomainConfig = CustomDomainConfig()
     supabase_access_token: SecretStr | None = None
     database_password: SecretStr | None = None
-    function_secrets: FunctionSecrets = Field(default_factory=dict)
+    function_secrets: FunctionSecretsConfig = Field(default_factory=dict)
     auth_secrets: AuthSecrets = AuthSecrets()
     stripe_webhook: StripeWebhookConfig = StripeWebhookConfig()
     stripe_secret_key: SecretStr | None = None
@@ -90,11 +90,15 @@ class StackConfig(BaseModel):
         if not self.stripe_webhook.enabled:
             return self
         if not self.supabase.enabled:
-            raise ValueError("stripeWebhook.enabled: the endpoint points at the stack's Supabase functions; set "
-                             "supabase.organizationSlug or set stripeWebhook.enabled: false")
+            raise ValueError(
+                "stripeWebhook.enabled: the endpoint points at the stack's Supabase functions; set "
+                "supabase.organizationSlug or set stripeWebhook.enabled: false"
+            )
         if SIGNING_SECRET_NAME in self.function_secrets or SIGNING_SECRET_NAME in self.function_settings:
-            raise ValueError(f"{SIGNING_SECRET_NAME}: the stack's Stripe webhook endpoint sets it (stripeWebhook is "
-                             "enabled); remove it from functionSecrets")
+            raise ValueError(
+                f"{SIGNING_SECRET_NAME}: the stack's Stripe webhook endpoint sets it (stripeWebhook is "
+                "enabled); remove it from functionSecrets"
+            )
         return self
 
     @model_validator(mode="after")
@@ -105,6 +109,18 @@ class StackConfig(BaseModel):
             raise ValueError(
                 "SMTP_PORT: Supabase's edge runtime refuses outgoing connections to ports 25 and 587 (guide 000 uses "
                 "587); use 465 (implicit TLS) or your provider's alternative port, e.g. 2465 or 2587"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_database_per_stack(self) -> StackConfig:
+        # Each would deploy its own Database("platform-db"): the program would fail on the duplicate name, after
+        # the project was already created, and the two databases would take turns being the stack's schema.
+        if self.database.local_url is not None and self.supabase.enabled:
+            raise ValueError(
+                "database.localUrl: this stack has a Supabase project (supabase.organizationSlug is set), whose "
+                "migrations go through the project's pooler; localUrl is for the local stack only. Remove "
+                "database.localUrl, or remove supabase.organizationSlug for a stack without a project"
             )
         return self
 

@@ -20,7 +20,10 @@ MIME_TYPE_PATTERN = r"^[a-z]+/([a-z0-9][a-z0-9.+-]*|\*)$"
 MAX_FILE_SIZE_BYTES = 500 * 1000**3
 
 
-class StorageBucket(BaseModel):
+class BucketConfig(BaseModel):
+    """One entry of key `storageBuckets` (the resources are providers/supabase/storage_bucket.py's StorageBucket
+    and providers/local_buckets.py's LocalBucket)."""
+
     model_config = SECTION_CONFIG
 
     id: str = Field(pattern=BUCKET_ID_PATTERN)
@@ -44,7 +47,7 @@ class StorageBucket(BaseModel):
         return types
 
 
-def _unique_ids(buckets: tuple[StorageBucket, ...]) -> tuple[StorageBucket, ...]:
+def _unique_ids(buckets: tuple[BucketConfig, ...]) -> tuple[BucketConfig, ...]:
     ids = [bucket.id for bucket in buckets]
     duplicates = sorted({bucket_id for bucket_id in ids if ids.count(bucket_id) > 1})
     if duplicates:
@@ -52,4 +55,4 @@ def _unique_ids(buckets: tuple[StorageBucket, ...]) -> tuple[StorageBucket, ...]
     return buckets
 
 
-StorageBuckets = Annotated[tuple[StorageBucket, ...], AfterValidator(_unique_ids)]
+BucketsConfig = Annotated[tuple[BucketConfig, ...], AfterValidator(_unique_ids)]

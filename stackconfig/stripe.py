@@ -6,21 +6,17 @@ environment takes precedence).
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, Field, field_validator
 
 from stackconfig.base import SECTION_CONFIG
+from stackconfig.paths import PROJECT_ROOT
 
-# The events functions/subscription-manager handles (its STRIPE_EVENTS): guide 002's four, and the status changes,
-# refunds and disputes that move a tier (docs/payments.md).
-GUIDE_STRIPE_EVENTS = (
-    "charge.dispute.created",
-    "charge.refunded",
-    "checkout.session.completed",
-    "customer.subscription.deleted",
-    "customer.subscription.updated",
-    "invoice.payment_failed",
-    "invoice.payment_succeeded",
-)
+# The events functions/subscription-manager handles (guide 002's four, and the status changes, refunds and
+# disputes that move a tier: docs/payments.md), listed once beside the function, which imports the same file.
+STRIPE_EVENTS_FILE = PROJECT_ROOT / "functions" / "subscription-manager" / "stripe_events.json"
+STRIPE_EVENTS: tuple[str, ...] = tuple(json.loads(STRIPE_EVENTS_FILE.read_text()))
 # Set by the endpoint resource itself, never in functionSecrets.
 SIGNING_SECRET_NAME = "STRIPE_WEBHOOK_SECRET"
 
@@ -32,7 +28,7 @@ class StripeWebhookConfig(BaseModel):
 
     enabled: bool = False
     api_url: str = "https://api.stripe.com"
-    events: list[str] = Field(default_factory=lambda: list(GUIDE_STRIPE_EVENTS), min_length=1)
+    events: list[str] = Field(default_factory=lambda: list(STRIPE_EVENTS), min_length=1)
 
     @field_validator("api_url")
     @classmethod

@@ -75,8 +75,10 @@ class SupabaseProjectConfig(BaseModel):
         if "{ref}" not in self.project_url_template:
             raise ValueError("projectUrlTemplate must contain {ref}")
         # The access token goes to the Management API, the service-role key to the project's URL.
-        for key, url in (("managementApiUrl", self.management_api_url),
-                         ("projectUrlTemplate", self.project_url_template.replace("{ref}", "a" * 20))):
+        for key, url in (
+            ("managementApiUrl", self.management_api_url),
+            ("projectUrlTemplate", self.project_url_template.replace("{ref}", "a" * 20)),
+        ):
             problem = insecure_url_problem(url)
             if problem:
                 raise ValueError(f"{key}: {problem}")
@@ -241,7 +243,8 @@ def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr
     return secrets
 
 
-FunctionSecrets = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
+# Key `functionSecrets` (the resource that sets them is providers/supabase/function_secrets.py's FunctionSecrets).
+FunctionSecretsConfig = Annotated[dict[str, SecretStr], AfterValidator(_function_secret_names)]
 
 
 # A name is secret-looking when one of its _-separated words is one of these (MAX_TOKENS, a count, is not: TOKEN
@@ -281,5 +284,5 @@ def _function_setting_names(settings: dict[str, str]) -> dict[str, str]:
 
 
 # Plain settings the functions read from their environment (AI_PROVIDER_FALLBACK_ORDER, SUPPORT_EMAIL_TO, ...).
-FunctionSettings = Annotated[dict[str, str], AfterValidator(_function_setting_names)]
+FunctionSettingsConfig = Annotated[dict[str, str], AfterValidator(_function_setting_names)]
 FunctionsConfig = dict[Annotated[str, Field(pattern=FUNCTION_NAME_PATTERN)], FunctionConfig]

@@ -48,8 +48,10 @@ def insecure_url_problem(url: str) -> str | None:
     if parts.scheme == "http" and is_loopback_host(host):
         return None
     if parts.scheme == "http":
-        return (f"{url!r} is plain http, so the token sent to it would cross the network in clear; use https:// "
-                "(http only for localhost or 127.0.0.1)")
+        return (
+            f"{url!r} is plain http, so the token sent to it would cross the network in clear; use https:// "
+            "(http only for localhost or 127.0.0.1)"
+        )
     return f"{url!r} is not an https:// URL"
 
 
@@ -57,8 +59,10 @@ def redirect_pattern_problem(pattern: str) -> str | None:
     """Why a redirect URL pattern is broader than one site, or None."""
     match = _PATTERN.match(pattern)
     if not match:
-        return (f"{pattern!r} names no scheme and host; write the full URL, e.g. https://app.example.com/** "
-                "(a bare `*` or `**` would let sign-ins redirect anywhere)")
+        return (
+            f"{pattern!r} names no scheme and host; write the full URL, e.g. https://app.example.com/** "
+            "(a bare `*` or `**` would let sign-ins redirect anywhere)"
+        )
     scheme, authority = match.group("scheme").lower(), match.group("authority")
     if scheme in FORBIDDEN_REDIRECT_SCHEMES:
         return f"{pattern!r}: {scheme}: URLs run in the browser; redirect to an https:// page of the app"
@@ -68,7 +72,9 @@ def redirect_pattern_problem(pattern: str) -> str | None:
     if port is not None and not port.isdigit():
         return f"{pattern!r} has a wildcard or non-numeric port; name the port (e.g. :3000)"
     if scheme == "http" and not is_loopback_host(host.strip("[]")):
-        return f"{pattern!r} is plain http; redirects carry the user's tokens, so use https:// (http only for localhost)"
+        return (
+            f"{pattern!r} is plain http; redirects carry the user's tokens, so use https:// (http only for localhost)"
+        )
     if scheme in {"http", "https"}:
         return _host_problem(pattern, host)
     if _GLOB_CHARACTERS.search(authority):
@@ -94,8 +100,10 @@ def _host_problem(pattern: str, host: str) -> str | None:
         return f"{pattern!r}: `**` in the host matches any site; keep `**` to the path (https://app.example.com/**)"
     first, rest = labels[0], labels[1:]
     if any(_GLOB_CHARACTERS.search(label) for label in rest) or re.search(r"[?\[\]{}\\!]", first):
-        return (f"{pattern!r}: only `*` in the host's leftmost label is allowed (https://*.example.com); the rest "
-                "of the host must be literal")
+        return (
+            f"{pattern!r}: only `*` in the host's leftmost label is allowed (https://*.example.com); the rest "
+            "of the host must be literal"
+        )
     if "*" in first and len(rest) < 2:
         return f"{pattern!r}: `*` before a bare domain or TLD matches other people's sites; name the domain"
     bad = [label for label in rest if not _LABEL.match(label)]

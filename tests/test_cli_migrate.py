@@ -11,8 +11,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def ops(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ops", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 def test_status_dry_run_apply_and_noop(fresh_db, migrations_dir):
@@ -53,7 +59,11 @@ def test_usage_errors_exit_2(migrations_dir):
 
 def test_unreachable_database_exits_1_without_the_password(migrations_dir):
     (migrations_dir / "20250101000000_notes.sql").write_text("create table notes (id int);\n")
-    failed = ops("migrate", "--migrations-dir", str(migrations_dir),
-                 env={"DATABASE_URL": "postgresql://u:TopSecretPw9@127.0.0.1:1/db"})
+    failed = ops(
+        "migrate",
+        "--migrations-dir",
+        str(migrations_dir),
+        env={"DATABASE_URL": "postgresql://u:TopSecretPw9@127.0.0.1:1/db"},
+    )
     assert failed.returncode == 1 and "cannot connect" in failed.stderr
     assert "TopSecretPw9" not in failed.stderr + failed.stdout

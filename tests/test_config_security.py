@@ -8,12 +8,43 @@ import pytest
 from stackconfig import ConfigError, validate_config
 from stackconfig.supabase import GUIDE_FUNCTION_SECRETS, looks_like_a_secret
 
-GUIDE_SECRET_EXAMPLES = ["OPENAI_API_KEY", "STRIPE_SECRET_KEY", "WEBHOOK_SECRET", "SMTP_PASS", "JWT_SECRET",
-                         "TWILIO_AUTH_TOKEN", "ENCRYPTION_KEY", "SENTRY_DSN", "ETHEREUM_RPC_URL", "SMTP_PORT"]
-SECRET_LOOKING = ["MY_SERVICE_TOKEN", "DB_PASSWORD", "ADMINPASSWORD", "LEGACY_PWD", "VAULT_PASSPHRASE",
-                  "GCP_CREDENTIALS", "SIGNING_KEY", "PRIVATE_PEM", "HMAC_SALT", "X_APIKEY", "mysecret"]
-PLAIN = ["AI_PROVIDER_FALLBACK_ORDER", "AI_PROVIDER_TIMEOUT_MS", "CORS_ALLOWED_ORIGINS", "SUPPORT_EMAIL_TO",
-         "SUPPORT_EMAIL_FROM", "SMTP_TLS", "AUTOMATION_TIMEOUT_MS", "AI_MAX_TOKENS", "KEYBOARD_LAYOUT", "PASSTHROUGH"]
+GUIDE_SECRET_EXAMPLES = [
+    "OPENAI_API_KEY",
+    "STRIPE_SECRET_KEY",
+    "WEBHOOK_SECRET",
+    "SMTP_PASS",
+    "JWT_SECRET",
+    "TWILIO_AUTH_TOKEN",
+    "ENCRYPTION_KEY",
+    "SENTRY_DSN",
+    "ETHEREUM_RPC_URL",
+    "SMTP_PORT",
+]
+SECRET_LOOKING = [
+    "MY_SERVICE_TOKEN",
+    "DB_PASSWORD",
+    "ADMINPASSWORD",
+    "LEGACY_PWD",
+    "VAULT_PASSPHRASE",
+    "GCP_CREDENTIALS",
+    "SIGNING_KEY",
+    "PRIVATE_PEM",
+    "HMAC_SALT",
+    "X_APIKEY",
+    "mysecret",
+]
+PLAIN = [
+    "AI_PROVIDER_FALLBACK_ORDER",
+    "AI_PROVIDER_TIMEOUT_MS",
+    "CORS_ALLOWED_ORIGINS",
+    "SUPPORT_EMAIL_TO",
+    "SUPPORT_EMAIL_FROM",
+    "SMTP_TLS",
+    "AUTOMATION_TIMEOUT_MS",
+    "AI_MAX_TOKENS",
+    "KEYBOARD_LAYOUT",
+    "PASSTHROUGH",
+]
 
 
 def problems_of(raw: dict) -> str:
@@ -41,16 +72,33 @@ def test_plain_settings_the_functions_read_are_accepted(name):
     assert config.function_settings == {name: "x"}
 
 
-@pytest.mark.parametrize("url", ["http://api.supabase.com", "http://10.0.0.5:8080", "http://localhost.evil.net",
-                                 "http://127.0.0.1.nip.io", "ftp://api.supabase.com", "https://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.supabase.com",
+        "http://10.0.0.5:8080",
+        "http://localhost.evil.net",
+        "http://127.0.0.1.nip.io",
+        "ftp://api.supabase.com",
+        "https://",
+    ],
+)
 def test_a_management_api_url_that_is_not_https_is_refused(url):
     message = problems_of({"supabase": {"managementApiUrl": url}})
     assert "supabase: Value error, managementApiUrl:" in message or "managementApiUrl" in message
     assert "https://" in message
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:54321", "http://localhost:8080", "http://[::1]:9000",
-                                 "https://api.supabase.com", "https://api.supabase.example:8443/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:54321",
+        "http://localhost:8080",
+        "http://[::1]:9000",
+        "https://api.supabase.com",
+        "https://api.supabase.example:8443/",
+    ],
+)
 def test_https_or_loopback_management_api_urls_are_accepted(url):
     config = validate_config({"supabase": {"managementApiUrl": url}}, stack_file="Pulumi.local.yaml")
     assert config.supabase.management_api_url == url
@@ -88,10 +136,19 @@ def test_over_broad_redirect_patterns_are_refused(pattern, why):
     assert "supabaseAuth.redirectUrls" in message and why in message
 
 
-@pytest.mark.parametrize("pattern", ["https://app.example.com/*", "https://app.example.com/**",
-                                     "https://*-preview.example.com/**", "https://*.staging.example.com/auth/*",
-                                     "http://localhost:3000/**", "http://127.0.0.1:5173/*",
-                                     "com.example.assistant://login-callback", "https://app.example.co.uk/callback"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://app.example.com/*",
+        "https://app.example.com/**",
+        "https://*-preview.example.com/**",
+        "https://*.staging.example.com/auth/*",
+        "http://localhost:3000/**",
+        "http://127.0.0.1:5173/*",
+        "com.example.assistant://login-callback",
+        "https://app.example.co.uk/callback",
+    ],
+)
 def test_redirect_patterns_scoped_to_one_site_are_accepted(pattern):
     config = validate_config({"supabaseAuth": {"redirectUrls": [pattern]}}, stack_file="Pulumi.local.yaml")
     assert config.supabase_auth.redirect_urls == (pattern,)

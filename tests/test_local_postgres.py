@@ -14,8 +14,8 @@ import pytest
 
 from ops.commands.local import local_port
 from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError, free_tcp_port, postgres_bin_dir
-from ops.postgres_cpu import cpu_flags, extension_libraries, missing_instruction_sets, required_instruction_sets
-from ops.vector_smoke import EXPECTED_NEAREST
+from ops.localdb.postgres_cpu import cpu_flags, extension_libraries, missing_instruction_sets, required_instruction_sets
+from ops.localdb.vector_smoke import EXPECTED_NEAREST
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +105,13 @@ def test_local_db_start_with_the_port_taken_says_so_and_exits_1(tmp_path):
     # `python -m ops local-db start` as `make local` runs it, in a copy of the checkout whose Pulumi.local.yaml
     # names a port another process holds (a copy: the real local stack may be running on the committed port).
     checkout = tmp_path / "checkout"
-    shutil.copytree(PROJECT_ROOT / "ops", checkout / "ops", ignore=shutil.ignore_patterns("__pycache__"))
+    # What the CLI reads from the checkout: its code, the config package (stackconfig/paths.py says where the
+    # checkout is) and the Stripe event list the config's defaults come from.
+    for package in ("ops", "stackconfig"):
+        shutil.copytree(PROJECT_ROOT / package, checkout / package, ignore=shutil.ignore_patterns("__pycache__"))
+    events = Path("functions") / "subscription-manager" / "stripe_events.json"
+    (checkout / events).parent.mkdir(parents=True)
+    shutil.copyfile(PROJECT_ROOT / events, checkout / events)
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -114,7 +120,10 @@ def test_local_db_start_with_the_port_taken_says_so_and_exits_1(tmp_path):
             f"config:\n  ai-platform:database:\n    localUrl: postgresql://postgres@127.0.0.1:{port}/postgres\n"
         )
         result = subprocess.run(
-            [sys.executable, "-m", "ops", "local-db", "start"], cwd=checkout, capture_output=True, text=True,
+            [sys.executable, "-m", "ops", "local-db", "start"],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
             env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # the rest of the program from the checkout
         )
     assert result.returncode == 1, result.stderr

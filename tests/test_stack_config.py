@@ -6,9 +6,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from ops.engineless.program import PROJECT_ROOT, run_program
+from ops.engineless.program import run_program
 from stackconfig import ConfigError, StackConfig, validate_config
 from stackconfig.loader import declared_keys
+from stackconfig.paths import PROJECT_ROOT
 
 
 @pytest.mark.parametrize("stack", ["local", "staging", "prod"])
@@ -54,7 +55,8 @@ def test_defaults_documented_in_pulumi_yaml_match_the_models_own_defaults():
         model = field.annotation
         if isinstance(model, type) and issubclass(model, BaseModel) and isinstance(default, dict):
             assert model().model_dump(by_alias=True, mode="json") == model.model_validate(default).model_dump(
-                by_alias=True, mode="json"), f"{key}: Pulumi.yaml default differs from the model's"
+                by_alias=True, mode="json"
+            ), f"{key}: Pulumi.yaml default differs from the model's"
 
 
 def test_unknown_key_names_it_the_stack_file_and_the_known_keys():
@@ -65,17 +67,28 @@ def test_unknown_key_names_it_the_stack_file_and_the_known_keys():
 
 
 def test_unknown_nested_key_lists_what_is_allowed_there():
-    with pytest.raises(ConfigError, match=r"database\.lockTimeout: unknown key; the keys allowed here are: .*lockTimeoutSeconds"):
+    with pytest.raises(
+        ConfigError, match=r"database\.lockTimeout: unknown key; the keys allowed here are: .*lockTimeoutSeconds"
+    ):
         validate_config({"database": {"lockTimeout": 5}}, stack_file="Pulumi.local.yaml")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ({"database": {"lockTimeoutSeconds": 601}}, "database.lockTimeoutSeconds: Input should be less than or equal to 600"),
-    ({"database": {"lockTimeoutSeconds": "soon"}}, "database.lockTimeoutSeconds: Input should be a valid integer"),
-    ({"environment": "dev"}, "environment: Input should be 'local', 'staging' or 'production'"),
-    ({"appVersion": "v1"}, "appVersion: String should match pattern"),
-    ({"database": {"acceptChangedVersions": ["2025"]}}, "database.acceptChangedVersions.0: String should match pattern"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"database": {"lockTimeoutSeconds": 601}},
+            "database.lockTimeoutSeconds: Input should be less than or equal to 600",
+        ),
+        ({"database": {"lockTimeoutSeconds": "soon"}}, "database.lockTimeoutSeconds: Input should be a valid integer"),
+        ({"environment": "dev"}, "environment: Input should be 'local', 'staging' or 'production'"),
+        ({"appVersion": "v1"}, "appVersion: String should match pattern"),
+        (
+            {"database": {"acceptChangedVersions": ["2025"]}},
+            "database.acceptChangedVersions.0: String should match pattern",
+        ),
+    ],
+)
 def test_wrong_type_or_out_of_range_value_is_named(raw, expected):
     with pytest.raises(ConfigError) as error:
         validate_config(raw, stack_file="Pulumi.prod.yaml")
@@ -107,6 +120,28 @@ def test_example_values_left_in_a_stack_file_are_named_in_a_warning():
 def test_placeholders_are_found_only_as_whole_names():
     from stackconfig.placeholders import placeholder_keys
 
-    found = placeholder_keys({"a": "https://app.example.com/x", "b": ["ops@example.org"], "c": "myexample.com",
-                              "d": {"e": "example-organisation"}, "f": "example-org/repo"})
+    found = placeholder_keys(
+        {
+            "a": "https://app.example.com/x",
+            "b": ["ops@example.org"],
+            "c": "myexample.com",
+            "d": {"e": "example-organisation"},
+            "f": "example-org/repo",
+        }
+    )
     assert found == ["a", "b[0]", "f"]
+
+
+def test_a_local_database_url_is_refused_beside_a_supabase_project():
+    # Both would build a Database("platform-db"): refused before anything is created, naming both keys.
+    config = {
+        "supabase": {"organizationSlug": "example-org", "projectName": "ai-platform-staging"},
+        "database": {"localUrl": "postgresql://postgres@127.0.0.1:54322/postgres"},
+    }
+    with pytest.raises(ConfigError) as raised:
+        validate_config(config, stack_file="Pulumi.staging.yaml")
+    message = str(raised.value)
+    assert "database.localUrl" in message and "supabase.organizationSlug" in message
+    assert "Pulumi.staging.yaml" in message
+    validate_config({"database": config["database"]}, stack_file="Pulumi.local.yaml")  # the local stack's way
+    validate_config({"supabase": config["supabase"]}, stack_file="Pulumi.staging.yaml")  # staging's way

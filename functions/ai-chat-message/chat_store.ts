@@ -8,9 +8,9 @@ import type { ModelChoice } from "../_shared/ai/fallback.ts";
 import { fitHistory } from "../_shared/ai/history.ts";
 import { parseProviderName } from "../_shared/ai/providers.ts";
 import type { ChatMessage, ProviderId, Usage } from "../_shared/ai/types.ts";
+import { insertMessage, type SavedMessage as MessageRow } from "../_shared/ai/messages.ts";
 import { becomeServiceRole, type Database, jsonb, sqlState, type Tx } from "../_shared/db.ts";
 import { badRequest, notFound } from "../_shared/errors.ts";
-import { storableText } from "../_shared/storable.ts";
 
 export const ACTION = "ai-chat-message";
 
@@ -134,15 +134,7 @@ export interface Exchange {
   metadata: Record<string, unknown>;
 }
 
-export interface SavedMessage {
-  id: string;
-  role: string;
-  content: string;
-  model_provider: string | null;
-  ai_model: string | null;
-  token_count: number | null;
-  created_at: string;
-}
+export type SavedMessage = Omit<MessageRow, "document_id">;
 
 /**
  * Saves the user's message as the user (RLS: only into their own conversation), then, as service_role in the same
@@ -156,10 +148,10 @@ export async function saveExchange(
 ): Promise<{ userMessage: SavedMessage; reply: SavedMessage }> {
   try {
     return await db.asCaller(user, async (tx) => {
-      const userMessage = await insertMessage(tx, user.userId, exchange, "user");
+      const userMessage = await saveMessage(tx, user.userId, exchange, "user");
       await tx`update public.conversations set updated_at = now() where id = ${exchange.conversationId}`;
       await becomeServiceRole(tx);
-      const reply = await insertMessage(tx, user.userId, exchange, "assistant");
+      const reply = await saveMessage(tx, user.userId, exchange, "assistant");
       const { inputTokens, outputTokens } = exchange.usage;
       const usageMetadata = {
         provider: exchange.choice.provider,
@@ -182,19 +174,18 @@ export async function saveExchange(
   }
 }
 
-async function insertMessage(tx: Tx, userId: string, exchange: Exchange, role: "user" | "assistant") {
+async function saveMessage(tx: Tx, userId: string, exchange: Exchange, role: "user" | "assistant") {
   const isReply = role === "assistant";
-  // clock_timestamp, not now(): both rows share the transaction, and the reply must sort after the question.
-  const [row] = await tx<SavedMessage[]>`
-    insert into public.messages
-      (conversation_id, user_id, role, content, model_provider, ai_model, token_count, metadata, created_at)
-    values (
-      ${exchange.conversationId}, ${userId}, ${role}, ${isReply ? storableText(exchange.reply) : exchange.content},
-      ${exchange.choice.provider}, ${isReply ? exchange.choice.model : null},
-      ${isReply ? exchange.usage.outputTokens : exchange.usage.inputTokens},
-      ${jsonb(tx, isReply ? exchange.metadata : { request_id: exchange.metadata.request_id ?? null })},
-      clock_timestamp())
-    returning id, role, content, model_provider, ai_model, token_count, created_at`;
+  const { document_id: _, ...row } = await insertMessage(tx, {
+    conversationId: exchange.conversationId,
+    userId,
+    role,
+    content: isReply ? exchange.reply : exchange.content,
+    provider: exchange.choice.provider,
+    model: isReply ? exchange.choice.model : null,
+    tokenCount: isReply ? exchange.usage.outputTokens : exchange.usage.inputTokens,
+    metadata: isReply ? exchange.metadata : { request_id: exchange.metadata.request_id ?? null },
+  });
   return row;
 }
 

@@ -7,6 +7,7 @@ import type { SignedInUser } from "../_shared/auth.ts";
 import { type AiAllowance, aiAllowance } from "../_shared/ai/allowance.ts";
 import type { ModelChoice } from "../_shared/ai/fallback.ts";
 import type { ChatMessage, Usage } from "../_shared/ai/types.ts";
+import { insertMessage } from "../_shared/ai/messages.ts";
 import { becomeServiceRole, type Database, jsonb, sqlState } from "../_shared/db.ts";
 import { notFound } from "../_shared/errors.ts";
 
@@ -57,21 +58,30 @@ export interface Exchange {
 export async function saveExchange(db: Database, user: SignedInUser, exchange: Exchange) {
   try {
     return await db.asCaller(user, async (tx) => {
-      const insert = (role: "user" | "assistant", content: string, documentId: string | null, metadata: unknown) =>
-        tx<{ id: string; role: string; content: string; document_id: string | null; created_at: string }[]>`
-          insert into public.messages
-            (conversation_id, user_id, role, content, model_provider, ai_model, token_count, document_id, metadata,
-             created_at)
-          values (${exchange.conversationId}, ${user.userId}, ${role}, ${content}, ${exchange.provider},
-                  ${role === "assistant" ? exchange.model : null},
-                  ${role === "assistant" ? exchange.usage.outputTokens : exchange.usage.inputTokens},
-                  ${documentId}, ${jsonb(tx, metadata)}, clock_timestamp())
-          returning id, role, content, document_id, created_at`;
-      const [question] = await insert("user", exchange.message, null, { request_id: exchange.metadata.request_id });
+      const insert = async (
+        role: "user" | "assistant",
+        content: string,
+        documentId: string | null,
+        metadata: unknown,
+      ) => {
+        const { id, content: saved, document_id, created_at } = await insertMessage(tx, {
+          conversationId: exchange.conversationId,
+          userId: user.userId,
+          role,
+          content,
+          provider: exchange.provider,
+          model: role === "assistant" ? exchange.model : null,
+          tokenCount: role === "assistant" ? exchange.usage.outputTokens : exchange.usage.inputTokens,
+          documentId,
+          metadata,
+        });
+        return { id, role, content: saved, document_id, created_at };
+      };
+      const question = await insert("user", exchange.message, null, { request_id: exchange.metadata.request_id });
       await tx`update public.conversations set updated_at = now() where id = ${exchange.conversationId}`;
       // Replies are the backend's to write (users may write only their own `user` messages).
       await becomeServiceRole(tx);
-      const [answer] = await insert("assistant", exchange.reply, exchange.citedDocumentId, exchange.metadata);
+      const answer = await insert("assistant", exchange.reply, exchange.citedDocumentId, exchange.metadata);
       const tokens = (exchange.usage.inputTokens ?? 0) + (exchange.usage.outputTokens ?? 0);
       await tx`
         insert into public.usage_metrics (user_id, action, metric_type, quantity, cost_usd, metadata)

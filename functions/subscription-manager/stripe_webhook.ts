@@ -32,16 +32,10 @@ import {
   userIdOf,
 } from "./events.ts";
 import { cryptoProvider, Stripe, stripeClient, stripeWebhooks } from "./stripe_client.ts";
+import STRIPE_EVENT_LIST from "./stripe_events.json" with { type: "json" };
 
-export const STRIPE_EVENTS = [
-  "checkout.session.completed",
-  "invoice.payment_succeeded",
-  "customer.subscription.deleted",
-  "invoice.payment_failed",
-  "customer.subscription.updated",
-  "charge.refunded",
-  "charge.dispute.created",
-] as const;
+/** The events the stack subscribes Stripe's endpoint to; the program reads the same file (stackconfig/stripe.py). */
+export const STRIPE_EVENTS: readonly string[] = STRIPE_EVENT_LIST;
 
 /** What reading an event may need beyond the event: the tier of our prices, and a disputed charge. */
 export interface StripeLookups {

@@ -5,11 +5,26 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from ops.backup.pgtools import scalar
+
 # Platform-owned schemas: Supabase creates and upgrades them, the postgres role cannot read all of them,
 # and a new project already has them. They are left out of the dump entirely.
 EXCLUDED_SCHEMAS: tuple[str, ...] = (
-    "extensions", "graphql", "graphql_public", "realtime", "_realtime", "pgsodium", "pgsodium_masks",
-    "vault", "supabase_functions", "net", "cron", "pgbouncer", "_analytics", "pgtle", "topology",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "realtime",
+    "_realtime",
+    "pgsodium",
+    "pgsodium_masks",
+    "vault",
+    "supabase_functions",
+    "net",
+    "cron",
+    "pgbouncer",
+    "_analytics",
+    "pgtle",
+    "topology",
 )
 # Platform-owned schemas whose rows are the users' data (accounts, bucket and object records): the dump
 # keeps them, and a restore puts back their rows (and the policies and triggers our migrations add to
@@ -39,12 +54,12 @@ def row_counts(conn: psycopg.Connection, excluded: tuple[str, ...]) -> dict[str,
     counts: dict[str, int] = {}
     for schema, table in dumped_tables(conn, excluded):
         query = sql.SQL("select count(*) from only {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-        counts[f"{schema}.{table}"] = int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+        counts[f"{schema}.{table}"] = int(scalar(conn, query))
     return counts
 
 
 def server_version(conn: psycopg.Connection) -> str:
-    return str(conn.execute("show server_version").fetchone()[0])  # type: ignore[index]
+    return str(scalar(conn, "show server_version"))
 
 
 def newest_migration(conn: psycopg.Connection) -> str | None:

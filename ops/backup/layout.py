@@ -78,7 +78,7 @@ def list_complete_backups(s3: Any, bucket: str, stack: str) -> list[str]:
     stamps: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            parts = item["Key"][len(prefix):].split("/")
+            parts = item["Key"][len(prefix) :].split("/")
             if len(parts) == 2 and parts[1] == MANIFEST_NAME and _STAMP.match(parts[0]):
                 stamps.append(parts[0])
     return sorted(stamps)

@@ -12,11 +12,22 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ops.backup.errors import BackupError
 from ops.localdb import LocalDatabaseError, postgres_bin_dir
+
+
+def scalar(db: psycopg.Connection, query: str | sql.SQL | sql.Composed, params: list[Any] | None = None) -> Any:
+    """The first column of the first row of a query that always returns one (count(*), show, a function)."""
+    row = db.execute(query, params).fetchone()
+    if row is None:
+        raise BackupError(f"the database returned no row for {query if isinstance(query, str) else 'a query'}")
+    return row[0]
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,10 @@ class Connection:
         env = {**os.environ, "PGCONNECT_TIMEOUT": os.environ.get("PGCONNECT_TIMEOUT", "15")}
         if password:
             env["PGPASSWORD"] = str(password)
-        label = f"{params.get('user', '?')}@{params.get('host', 'socket')}:{params.get('port', 5432)}/" \
-                f"{params.get('dbname', '?')}"
+        label = (
+            f"{params.get('user', '?')}@{params.get('host', 'socket')}:{params.get('port', 5432)}/"
+            f"{params.get('dbname', '?')}"
+        )
         return cls(conninfo=make_conninfo(**{k: str(v) for k, v in params.items()}), env=env, label=label)
 
     @property

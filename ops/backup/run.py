@@ -23,7 +23,7 @@ from ops.backup import dbstats
 from ops.backup.errors import BackupError
 from ops.backup.layout import BackupLocation, check_stack_name, utc_stamp
 from ops.backup.manifest import Manifest, StorageSummary
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 from ops.backup.storage import ObjectStore, copy_to_backup
 from ops.backup.upload import DEFAULT_PART_SIZE, MultipartStreamUpload
 from ops.progress import CountingReader, Progress
@@ -53,18 +53,27 @@ def run_backup(settings: BackupSettings) -> tuple[BackupLocation, Manifest]:
     try:
         manifest_fields = _dump_to_s3(settings, connection, location)
     except psycopg.OperationalError as exc:
-        raise BackupError(f"cannot reach the database {connection.label}: {_first_line(exc)}; check the "
-                          "URL, the password and that this machine may connect") from None
+        raise BackupError(
+            f"cannot reach the database {connection.label}: {_first_line(exc)}; check the "
+            "URL, the password and that this machine may connect"
+        ) from None
     try:
         storage = _copy_storage(settings, location)
-        manifest = Manifest(stack=settings.stack, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                            dump_key=location.dump_key, pg_dump_version=pg_dump_version,
-                            excluded_schemas=settings.excluded_schemas,
-                            data_only_schemas=dbstats.DATA_ONLY_SCHEMAS, part_size=settings.part_size,
-                            storage=storage, **manifest_fields)
+        manifest = Manifest(
+            stack=settings.stack,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            dump_key=location.dump_key,
+            pg_dump_version=pg_dump_version,
+            excluded_schemas=settings.excluded_schemas,
+            data_only_schemas=dbstats.DATA_ONLY_SCHEMAS,
+            part_size=settings.part_size,
+            storage=storage,
+            **manifest_fields,
+        )
         # Last write of the run: from here on the backup exists.
-        settings.s3.put_object(Bucket=settings.bucket, Key=location.manifest_key, Body=manifest.to_json(),
-                               ContentType="application/json")
+        settings.s3.put_object(
+            Bucket=settings.bucket, Key=location.manifest_key, Body=manifest.to_json(), ContentType="application/json"
+        )
     except BaseException:
         _delete_quietly(settings.s3, settings.bucket, [location.dump_key, location.storage_index_key])
         raise
@@ -76,26 +85,35 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
     with psycopg.connect(connection.psycopg_conninfo, autocommit=False) as db:
         db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         db.read_only = True
-        snapshot = str(db.execute("select pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
-        facts: dict[str, Any] = {"server_version": dbstats.server_version(db),
-                                 "newest_migration": dbstats.newest_migration(db)}
+        snapshot = str(scalar(db, "select pg_export_snapshot()"))
+        facts: dict[str, Any] = {
+            "server_version": dbstats.server_version(db),
+            "newest_migration": dbstats.newest_migration(db),
+        }
         with tempfile.TemporaryFile() as stderr:
-            dump = subprocess.Popen(_pg_dump_argv(settings, connection, snapshot), stdout=subprocess.PIPE,
-                                    stderr=stderr, env=connection.env)
+            dump = subprocess.Popen(
+                _pg_dump_argv(settings, connection, snapshot), stdout=subprocess.PIPE, stderr=stderr, env=connection.env
+            )
             counter = _RowCounter(db, settings.excluded_schemas)
             try:
-                with MultipartStreamUpload(settings.s3, settings.bucket, location.dump_key,
-                                           part_size=settings.part_size,
-                                           concurrency=settings.upload_concurrency) as upload:
+                with MultipartStreamUpload(
+                    settings.s3,
+                    settings.bucket,
+                    location.dump_key,
+                    part_size=settings.part_size,
+                    concurrency=settings.upload_concurrency,
+                ) as upload:
                     assert dump.stdout is not None
                     # The dump's size is known only at its end: bytes and rate, no time left.
                     progress = Progress(f"dump to s3://{settings.bucket}/{location.dump_key}")
-                    sent = upload.send(CountingReader(dump.stdout, progress))  # type: ignore[arg-type]
+                    sent = upload.send(CountingReader(dump.stdout, progress))
                     progress.finish()
                     exit_code = dump.wait()
                     if exit_code != 0:
-                        raise BackupError(f"pg_dump failed (exit {exit_code}): {_tail(stderr)}; the partial "
-                                          "upload was discarded and no manifest written")
+                        raise BackupError(
+                            f"pg_dump failed (exit {exit_code}): {_tail(stderr)}; the partial "
+                            "upload was discarded and no manifest written"
+                        )
                     facts["row_counts"] = counter.result()
                     upload.complete()
             except BaseException:
@@ -105,15 +123,22 @@ def _dump_to_s3(settings: BackupSettings, connection: Connection, location: Back
                 raise
     stored = _head_if_allowed(settings.s3, settings.bucket, location.dump_key)
     if stored is not None and int(stored["ContentLength"]) != sent.size_bytes:
-        raise BackupError(f"s3://{settings.bucket}/{location.dump_key} holds {stored['ContentLength']} bytes "
-                          f"but {sent.size_bytes} were sent; the bucket or endpoint lost data, run the backup again")
+        raise BackupError(
+            f"s3://{settings.bucket}/{location.dump_key} holds {stored['ContentLength']} bytes "
+            f"but {sent.size_bytes} were sent; the bucket or endpoint lost data, run the backup again"
+        )
     return {**facts, "sha256": sent.sha256, "size_bytes": sent.size_bytes}
 
 
 def _pg_dump_argv(settings: BackupSettings, connection: Connection, snapshot: str) -> list[str]:
-    return [settings.pg.path("pg_dump"), "--format=custom", "--no-password", f"--snapshot={snapshot}",
-            *[f"--exclude-schema={schema}" for schema in settings.excluded_schemas],
-            f"--dbname={connection.conninfo}"]
+    return [
+        settings.pg.path("pg_dump"),
+        "--format=custom",
+        "--no-password",
+        f"--snapshot={snapshot}",
+        *[f"--exclude-schema={schema}" for schema in settings.excluded_schemas],
+        f"--dbname={connection.conninfo}",
+    ]
 
 
 class _RowCounter:
@@ -145,10 +170,16 @@ def _copy_storage(settings: BackupSettings, location: BackupLocation) -> Storage
     if settings.storage_source is None:
         return None
     report = copy_to_backup(settings.storage_source, settings.s3, settings.bucket, settings.stack)
-    settings.s3.put_object(Bucket=settings.bucket, Key=location.storage_index_key, Body=report.index_json(),
-                           ContentType="application/json")
-    return StorageSummary(objects=len(report.index), total_bytes=report.total_bytes, copied=report.copied,
-                          skipped=report.skipped, index_key=location.storage_index_key)
+    settings.s3.put_object(
+        Bucket=settings.bucket, Key=location.storage_index_key, Body=report.index_json(), ContentType="application/json"
+    )
+    return StorageSummary(
+        objects=len(report.index),
+        total_bytes=report.total_bytes,
+        copied=report.copied,
+        skipped=report.skipped,
+        index_key=location.storage_index_key,
+    )
 
 
 def _head_if_allowed(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ so each run copies only what changed since the last one, and its index has the d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 # S3's ETag of a single-part upload is the body's MD5; a multipart one ends in -<parts> and is not.
 _PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
 # Streamed in fixed chunks by boto3's transfer manager: memory stays bounded for large objects too.
-TRANSFER = TransferConfig(multipart_threshold=DEFAULT_PART_SIZE, multipart_chunksize=DEFAULT_PART_SIZE,
-                          max_concurrency=2, use_threads=True)
+TRANSFER = TransferConfig(
+    multipart_threshold=DEFAULT_PART_SIZE, multipart_chunksize=DEFAULT_PART_SIZE, max_concurrency=2, use_threads=True
+)
 
 
 @dataclass(frozen=True)
@@ -107,17 +109,21 @@ def check_index_belongs(index: dict[str, dict[str, Any]], stack: str, *, source:
         expected = storage_object_key(stack, bucket, key, str(entry.get("etag")))
         allowed = {expected, legacy_storage_object_key(stack, bucket, key)}
         if entry.get("backup_key") not in allowed or name != f"{bucket}/{key}":
-            raise BackupError(f"{source}: entry {name!r} points at {entry.get('backup_key')!r}, not at "
-                              f"{expected!r} under {storage_prefix(stack)}; nothing was put back. Use another "
-                              "backup of this stack")
+            raise BackupError(
+                f"{source}: entry {name!r} points at {entry.get('backup_key')!r}, not at "
+                f"{expected!r} under {storage_prefix(stack)}; nothing was put back. Use another "
+                "backup of this stack"
+            )
 
 
 def _refuse_noncanonical(source: str, name: str, key: str) -> None:
     """A restore writes each entry's key back into Storage, which resolves '..': only canonical keys go back."""
     problem = object_key_problem(key)
     if problem is not None:
-        raise BackupError(f"{source}: entry {name!r}: its object key {problem}, so it could land in another "
-                          "user's folder; nothing was put back. Use another backup of this stack")
+        raise BackupError(
+            f"{source}: entry {name!r}: its object key {problem}, so it could land in another "
+            "user's folder; nothing was put back. Use another backup of this stack"
+        )
 
 
 def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str) -> StorageCopyReport:
@@ -133,17 +139,24 @@ def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str)
                 log.warning("storage: %s/%r left out of the backup: its key %s", obj.bucket, obj.key, problem)
                 continue
             target = storage_object_key(stack, obj.bucket, obj.key, obj.etag)
-            index[f"{obj.bucket}/{obj.key}"] = {"bucket": obj.bucket, "key": obj.key, "etag": obj.etag,
-                                                "size": obj.size, "backup_key": target}
+            index[f"{obj.bucket}/{obj.key}"] = {
+                "bucket": obj.bucket,
+                "key": obj.key,
+                "etag": obj.etag,
+                "size": obj.size,
+                "backup_key": target,
+            }
             if already.get(target) != obj.size:
                 to_copy.append(obj)
     # Listed first, copied second: the bytes to copy are known, so the progress line can say how long.
-    progress = Progress(f"storage: {len(to_copy)} objects into s3://{backup_bucket}",
-                        total=sum(o.size for o in to_copy))
+    progress = Progress(
+        f"storage: {len(to_copy)} objects into s3://{backup_bucket}", total=sum(o.size for o in to_copy)
+    )
     for obj in to_copy:
         with closing(source.open(obj.bucket, obj.key)) as body:
-            s3.upload_fileobj(body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key, obj.etag),
-                              Config=TRANSFER)
+            s3.upload_fileobj(
+                body, backup_bucket, storage_object_key(stack, obj.bucket, obj.key, obj.etag), Config=TRANSFER
+            )
         progress.advance(obj.size)
     progress.finish()
     copied, skipped = len(to_copy), len(index) - len(to_copy)
@@ -151,8 +164,7 @@ def copy_to_backup(source: ObjectStore, s3: Any, backup_bucket: str, stack: str)
     return StorageCopyReport(index=index, copied=copied, skipped=skipped)
 
 
-def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str,
-                     target: ObjectStore) -> int:
+def copy_from_backup(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str, target: ObjectStore) -> int:
     """Put every object of a backup's index back into the target store; returns how many were copied."""
     for name, entry in index.items():
         _refuse_noncanonical("the storage index", name, str(entry.get("key")))
@@ -173,26 +185,29 @@ def verify_copies(index: dict[str, dict[str, Any]], s3: Any, backup_bucket: str)
     """Read every copy a backup's index names back from the backup bucket: it must exist with the object's
     size and, where the source ETag is a plain MD5 (single-part uploads), with its MD5. Returns the problems."""
     problems: list[str] = []
-    progress = Progress(f"storage: reading {len(index)} copies back",
-                        total=sum(int(e["size"]) for e in index.values()))
+    progress = Progress(f"storage: reading {len(index)} copies back", total=sum(int(e["size"]) for e in index.values()))
     for name, entry in sorted(index.items()):
         try:
             body = s3.get_object(Bucket=backup_bucket, Key=entry["backup_key"])["Body"]
         except ClientError as exc:
-            problems.append(f"storage object {name}: its copy {entry['backup_key']} cannot be read "
-                            f"({exc.response.get('Error', {}).get('Code')})")
+            problems.append(
+                f"storage object {name}: its copy {entry['backup_key']} cannot be read "
+                f"({exc.response.get('Error', {}).get('Code')})"
+            )
             continue
         digest, size = hashlib.md5(usedforsecurity=False), 0
         with closing(body):
-            for chunk in iter(lambda b=body: b.read(1024 * 1024), b""):
+            for chunk in iter(functools.partial(body.read, 1024 * 1024), b""):
                 digest.update(chunk)
                 size += len(chunk)
                 progress.advance(len(chunk))
         if size != int(entry["size"]):
             problems.append(f"storage object {name}: its copy has {size} bytes, the backup says {entry['size']}")
         elif _PLAIN_MD5.match(str(entry["etag"])) and digest.hexdigest() != entry["etag"]:
-            problems.append(f"storage object {name}: its copy's MD5 is {digest.hexdigest()}, the object's ETag "
-                            f"was {entry['etag']} (corrupted)")
+            problems.append(
+                f"storage object {name}: its copy's MD5 is {digest.hexdigest()}, the object's ETag "
+                f"was {entry['etag']} (corrupted)"
+            )
     progress.finish()
     return problems
 
@@ -204,8 +219,9 @@ def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
             for item in page.get("Contents", []):
                 sizes[item["Key"]] = int(item["Size"])
     except ClientError as exc:  # a write-only role cannot list: every object is copied
-        log.warning("cannot list the storage copies already in s3://%s/%s (%s); copying every object",
-                    bucket, prefix, exc)
+        log.warning(
+            "cannot list the storage copies already in s3://%s/%s (%s); copying every object", bucket, prefix, exc
+        )
         return {}
     return sizes
 
@@ -214,5 +230,7 @@ def _safe_objects(store: ObjectStore, bucket: str) -> Iterator[StoredObject]:
     try:
         yield from store.objects(bucket)
     except Exception as exc:
-        raise BackupError(f"cannot list storage bucket {bucket!r} on the target: {exc}; create it first "
-                          "(`pulumi up` creates the platform's buckets)") from exc
+        raise BackupError(
+            f"cannot list storage bucket {bucket!r} on the target: {exc}; create it first "
+            "(`pulumi up` creates the platform's buckets)"
+        ) from exc

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from ops.backup.errors import BackupError, RestoreRefused
 from ops.backup.manifest import Manifest
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 
 _COPY_CHUNK = 1024 * 1024
 STAGING = "ops_restore_staging"
@@ -43,8 +43,9 @@ def qualified(table: str) -> tuple[str, str]:
     return (schema, name) if dot else ("public", schema)
 
 
-def restore_tables(dump: Path, manifest: Manifest, target_url: str, pg: PgClient, tables: list[str], *,
-                   only_missing: bool = False) -> list[TableRestoreReport]:
+def restore_tables(
+    dump: Path, manifest: Manifest, target_url: str, pg: PgClient, tables: list[str], *, only_missing: bool = False
+) -> list[TableRestoreReport]:
     """Replace (or complete) each table's rows from the dump, all in one transaction, in the given order."""
     names = [qualified(table) for table in tables]
     unknown = [f"{s}.{t}" for s, t in names if f"{s}.{t}" not in manifest.row_counts]
@@ -60,17 +61,23 @@ def restore_tables(dump: Path, manifest: Manifest, target_url: str, pg: PgClient
     return reports
 
 
-def _restore_one(db: psycopg.Connection, dump: Path, pg: PgClient, schema: str, table: str, *,
-                 only_missing: bool) -> TableRestoreReport:
+def _restore_one(
+    db: psycopg.Connection, dump: Path, pg: PgClient, schema: str, table: str, *, only_missing: bool
+) -> TableRestoreReport:
     target = sql.Identifier(schema, table)
     columns = _columns(db, schema, table)
     keys = _primary_key(db, schema, table)
     if not keys:
-        raise RestoreRefused(f"{schema}.{table} has no primary key, so its rows cannot be matched with the "
-                             "backup's; restore the whole database into a scratch database and copy them by hand")
+        raise RestoreRefused(
+            f"{schema}.{table} has no primary key, so its rows cannot be matched with the "
+            "backup's; restore the whole database into a scratch database and copy them by hand"
+        )
     db.execute(sql.SQL("drop table if exists {}").format(STAGING_ID))
-    db.execute(sql.SQL("create temp table {} on commit drop as select {} from {} with no data").format(
-        STAGING_ID, _idents(columns), target))
+    db.execute(
+        sql.SQL("create temp table {} on commit drop as select {} from {} with no data").format(
+            STAGING_ID, _idents(columns), target
+        )
+    )
     backup_rows = _load_staging(db, dump, pg, schema, table, set(columns))
     db.execute(sql.SQL("create index on {} ({})").format(STAGING_ID, _idents(keys)))
     db.execute(sql.SQL("analyze {}").format(STAGING_ID))
@@ -78,49 +85,67 @@ def _restore_one(db: psycopg.Connection, dump: Path, pg: PgClient, schema: str, 
     deleted = 0
     if not only_missing:
         _refuse_if_referenced(db, schema, table, keys)
-        deleted = _execute(db, sql.SQL("delete from {t} as t where not exists (select 1 from {s} as s where {m})")
-                           .format(t=target, s=STAGING_ID, m=_match(keys)))
+        deleted = _execute(
+            db,
+            sql.SQL("delete from {t} as t where not exists (select 1 from {s} as s where {m})").format(
+                t=target, s=STAGING_ID, m=_match(keys)
+            ),
+        )
     updatable = [c for c in columns if c not in keys]
     # Only rows that differ are rewritten: unchanged rows keep their tuple, and the report counts real edits.
-    update = sql.SQL("nothing") if only_missing or not updatable else sql.SQL(
-        "update set {sets} where ({current}) is distinct from ({incoming})").format(
-        sets=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in updatable),
-        current=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in updatable),
-        incoming=sql.SQL(", ").join(sql.SQL("excluded.{}").format(sql.Identifier(c)) for c in updatable))
+    update = (
+        sql.SQL("nothing")
+        if only_missing or not updatable
+        else sql.SQL("update set {sets} where ({current}) is distinct from ({incoming})").format(
+            sets=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in updatable),
+            current=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in updatable),
+            incoming=sql.SQL(", ").join(sql.SQL("excluded.{}").format(sql.Identifier(c)) for c in updatable),
+        )
+    )
     before_insert = _count(db, target)
-    written = _execute(db, sql.SQL(
-        "insert into {t} as t ({cols}) overriding system value select {cols} from {s} "
-        "on conflict ({keys}) do {update}"
-    ).format(t=target, cols=_idents(columns), s=STAGING_ID, keys=_idents(keys), update=update))
+    written = _execute(
+        db,
+        sql.SQL(
+            "insert into {t} as t ({cols}) overriding system value select {cols} from {s} "
+            "on conflict ({keys}) do {update}"
+        ).format(t=target, cols=_idents(columns), s=STAGING_ID, keys=_idents(keys), update=update),
+    )
     inserted = _count(db, target) - before_insert
     for trigger in paused:
         db.execute(sql.SQL("alter table {} enable trigger {}").format(target, sql.Identifier(trigger)))
-    return TableRestoreReport(table=f"{schema}.{table}", rows_in_backup=backup_rows,
-                              inserted=inserted, updated=written - inserted,
-                              deleted=deleted)
+    return TableRestoreReport(
+        table=f"{schema}.{table}",
+        rows_in_backup=backup_rows,
+        inserted=inserted,
+        updated=written - inserted,
+        deleted=deleted,
+    )
 
 
-def _load_staging(db: psycopg.Connection, dump: Path, pg: PgClient, schema: str, table: str,
-                  target_columns: set[str]) -> int:
-    argv = [pg.path("pg_restore"), "--data-only", f"--schema={schema}", f"--table={table}", "--file=-",
-            str(dump)]
+def _load_staging(
+    db: psycopg.Connection, dump: Path, pg: PgClient, schema: str, table: str, target_columns: set[str]
+) -> int:
+    argv = [pg.path("pg_restore"), "--data-only", f"--schema={schema}", f"--table={table}", "--file=-", str(dump)]
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr)
         assert proc.stdout is not None
         try:
             header = _find_copy_header(proc.stdout)
             if header is None:
-                raise BackupError(f"the dump holds no rows section for {schema}.{table}; the backup is "
-                                  "incomplete, pick an older one")
+                raise BackupError(
+                    f"the dump holds no rows section for {schema}.{table}; the backup is incomplete, pick an older one"
+                )
             backup_columns = _parse_columns(header)
             if set(backup_columns) != target_columns:
                 raise RestoreRefused(
                     f"{schema}.{table}'s columns changed since the backup (backup: {sorted(backup_columns)}, "
                     f"now: {sorted(target_columns)}); restore into a scratch database with `ops restore "
-                    "--target-url` and move the rows by hand")
+                    "--target-url` and move the rows by hand"
+                )
             rows = 0
-            with db.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(
-                    STAGING_ID, _idents(backup_columns))) as copy:
+            with db.cursor().copy(
+                sql.SQL("copy {} ({}) from stdin").format(STAGING_ID, _idents(backup_columns))
+            ) as copy:
                 pending: list[bytes] = []
                 size = 0
                 for line in proc.stdout:
@@ -138,8 +163,10 @@ def _load_staging(db: psycopg.Connection, dump: Path, pg: PgClient, schema: str,
             exit_code = proc.wait()
         if exit_code != 0:
             stderr.seek(0)
-            raise BackupError(f"pg_restore could not read {schema}.{table} from the dump (exit {exit_code}): "
-                              f"{stderr.read().decode(errors='replace').strip()[-800:]}")
+            raise BackupError(
+                f"pg_restore could not read {schema}.{table} from the dump (exit {exit_code}): "
+                f"{stderr.read().decode(errors='replace').strip()[-800:]}"
+            )
     return rows
 
 
@@ -152,13 +179,13 @@ def _find_copy_header(stream: IO[bytes]) -> str | None:
 
 def _parse_columns(header: str) -> list[str]:
     """Column names from `COPY schema.table (a, "B c") FROM stdin;`, unquoted."""
-    inner = header[header.rindex("(", 0, header.rindex(" FROM stdin;")) + 1: header.rindex(")")]
+    inner = header[header.rindex("(", 0, header.rindex(" FROM stdin;")) + 1 : header.rindex(")")]
     names: list[str] = []
     current, quoted, index = "", False, 0
     while index < len(inner):
         char = inner[index]
         if quoted:
-            if char == '"' and inner[index + 1: index + 2] == '"':
+            if char == '"' and inner[index + 1 : index + 2] == '"':
                 current += '"'
                 index += 1
             elif char == '"':
@@ -184,8 +211,10 @@ def _columns(db: psycopg.Connection, schema: str, table: str) -> list[str]:
         [sql.Identifier(schema, table).as_string(db)],
     ).fetchall()
     if not rows:
-        raise RestoreRefused(f"{schema}.{table} does not exist in the target database; run the migrations "
-                             "first (`pulumi up` or `python -m ops migrate`), or do a full restore")
+        raise RestoreRefused(
+            f"{schema}.{table} does not exist in the target database; run the migrations "
+            "first (`pulumi up` or `python -m ops migrate`), or do a full restore"
+        )
     return [str(row[0]) for row in rows]
 
 
@@ -216,35 +245,45 @@ def _refuse_if_referenced(db: psycopg.Connection, schema: str, table: str, keys:
         query = sql.SQL(
             "select count(*) from {child} as c where ({ccols}) in (select {pcols} from {t} as t "
             "where not exists (select 1 from {s} as s where {m}))"
-        ).format(child=sql.SQL(child), ccols=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(x))
-                                                                    for x in child_cols),
-                 pcols=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(x)) for x in parent_cols),
-                 t=sql.Identifier(schema, table), s=STAGING_ID, m=_match(keys))
-        count = int(db.execute(query).fetchone()[0])  # type: ignore[index]
+        ).format(
+            child=sql.SQL(child),
+            ccols=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(x)) for x in child_cols),
+            pcols=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(x)) for x in parent_cols),
+            t=sql.Identifier(schema, table),
+            s=STAGING_ID,
+            m=_match(keys),
+        )
+        count = int(scalar(db, query))
         if count:
             raise RestoreRefused(
                 f"replacing {schema}.{table} would delete rows that {count} row(s) of {child} reference "
                 f"({constraint}); nothing was changed. Restore {child} too (list it after {schema}.{table} "
-                "with another --table), or pass --only-missing to put back deleted rows and keep newer ones")
+                "with another --table), or pass --only-missing to put back deleted rows and keep newer ones"
+            )
 
 
 def _pause_triggers(db: psycopg.Connection, schema: str, table: str) -> list[str]:
-    names = [str(row[0]) for row in db.execute(
-        "select tgname from pg_trigger where tgrelid = to_regclass(%s) and not tgisinternal "
-        "and tgenabled <> 'D'", [sql.Identifier(schema, table).as_string(db)]).fetchall()]
+    names = [
+        str(row[0])
+        for row in db.execute(
+            "select tgname from pg_trigger where tgrelid = to_regclass(%s) and not tgisinternal and tgenabled <> 'D'",
+            [sql.Identifier(schema, table).as_string(db)],
+        ).fetchall()
+    ]
     for name in names:
-        db.execute(sql.SQL("alter table {} disable trigger {}").format(sql.Identifier(schema, table),
-                                                                       sql.Identifier(name)))
+        db.execute(
+            sql.SQL("alter table {} disable trigger {}").format(sql.Identifier(schema, table), sql.Identifier(name))
+        )
     return names
 
 
-def _execute(db: psycopg.Connection, statement: sql.Composable) -> int:
+def _execute(db: psycopg.Connection, statement: sql.Composed) -> int:
     cursor = db.execute(statement)
     return max(0, cursor.rowcount)
 
 
 def _count(db: psycopg.Connection, target: sql.Composable) -> int:
-    return int(db.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0])  # type: ignore[index]
+    return int(scalar(db, sql.SQL("select count(*) from {}").format(target)))
 
 
 def _idents(names: list[str]) -> sql.Composable:

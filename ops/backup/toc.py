@@ -13,17 +13,69 @@ from dataclasses import dataclass
 
 _DATA_ONLY_KINDS = frozenset({"TABLE DATA", "SEQUENCE SET", "POLICY", "TRIGGER"})
 # Longest first: "TABLE DATA" must win over "TABLE".
-_KINDS = sorted([
-    "TABLE DATA", "SEQUENCE SET", "SEQUENCE OWNED BY", "FK CONSTRAINT", "MATERIALIZED VIEW DATA",
-    "MATERIALIZED VIEW", "DEFAULT ACL", "ROW SECURITY", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY",
-    "EVENT TRIGGER", "FOREIGN TABLE", "LARGE OBJECT", "BLOB DATA", "BLOBS", "OPERATOR CLASS",
-    "OPERATOR FAMILY", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "TABLE ATTACH", "INDEX ATTACH",
-    "USER MAPPING", "FOREIGN DATA WRAPPER", "SERVER", "PUBLICATION", "SUBSCRIPTION", "STATISTICS",
-    "SCHEMA", "EXTENSION", "COMMENT", "ACL", "TABLE", "SEQUENCE", "INDEX", "CONSTRAINT", "TRIGGER", "POLICY",
-    "FUNCTION", "PROCEDURE", "AGGREGATE", "TYPE", "DOMAIN", "VIEW", "DEFAULT", "RULE", "CAST", "COLLATION",
-    "CONVERSION", "OPERATOR", "SECURITY LABEL", "SHELL TYPE", "PROCEDURAL LANGUAGE", "ENCODING",
-    "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES",
-], key=len, reverse=True)
+_KINDS = sorted(
+    [
+        "TABLE DATA",
+        "SEQUENCE SET",
+        "SEQUENCE OWNED BY",
+        "FK CONSTRAINT",
+        "MATERIALIZED VIEW DATA",
+        "MATERIALIZED VIEW",
+        "DEFAULT ACL",
+        "ROW SECURITY",
+        "TEXT SEARCH CONFIGURATION",
+        "TEXT SEARCH DICTIONARY",
+        "EVENT TRIGGER",
+        "FOREIGN TABLE",
+        "LARGE OBJECT",
+        "BLOB DATA",
+        "BLOBS",
+        "OPERATOR CLASS",
+        "OPERATOR FAMILY",
+        "PUBLICATION TABLE",
+        "PUBLICATION TABLES IN SCHEMA",
+        "TABLE ATTACH",
+        "INDEX ATTACH",
+        "USER MAPPING",
+        "FOREIGN DATA WRAPPER",
+        "SERVER",
+        "PUBLICATION",
+        "SUBSCRIPTION",
+        "STATISTICS",
+        "SCHEMA",
+        "EXTENSION",
+        "COMMENT",
+        "ACL",
+        "TABLE",
+        "SEQUENCE",
+        "INDEX",
+        "CONSTRAINT",
+        "TRIGGER",
+        "POLICY",
+        "FUNCTION",
+        "PROCEDURE",
+        "AGGREGATE",
+        "TYPE",
+        "DOMAIN",
+        "VIEW",
+        "DEFAULT",
+        "RULE",
+        "CAST",
+        "COLLATION",
+        "CONVERSION",
+        "OPERATOR",
+        "SECURITY LABEL",
+        "SHELL TYPE",
+        "PROCEDURAL LANGUAGE",
+        "ENCODING",
+        "STDSTRINGS",
+        "SEARCHPATH",
+        "DATABASE",
+        "DATABASE PROPERTIES",
+    ],
+    key=len,
+    reverse=True,
+)
 _ENTRY = re.compile(r"^\s*\d+;\s+\d+\s+\d+\s+(?P<rest>.*)$")
 
 
@@ -42,7 +94,7 @@ def parse_entry(line: str) -> TocEntry | None:
     rest = match.group("rest")
     for kind in _KINDS:
         if rest.startswith(kind + " "):
-            schema, _, tag = rest[len(kind) + 1:].partition(" ")
+            schema, _, tag = rest[len(kind) + 1 :].partition(" ")
             return TocEntry(line=line, kind=kind, schema=schema, tag=tag)
     return TocEntry(line=line, kind="?", schema="-", tag=rest)
 

@@ -14,9 +14,10 @@ import queue
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 
 from ops.backup.errors import BackupError
+from ops.progress import Readable
 
 MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 8 * MIB
@@ -55,13 +56,14 @@ class MultipartStreamUpload:
         if not self._completed:
             self.abort()
 
-    def send(self, stream: BinaryIO) -> UploadResult:
+    def send(self, stream: Readable) -> UploadResult:
         """Read `stream` to its end, uploading it part by part. Does not complete the upload."""
         digest = hashlib.sha256()
         size = 0
         parts: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=1)
-        workers = [threading.Thread(target=self._upload_parts, args=(parts,), daemon=True)
-                   for _ in range(self._concurrency)]
+        workers = [
+            threading.Thread(target=self._upload_parts, args=(parts,), daemon=True) for _ in range(self._concurrency)
+        ]
         for worker in workers:
             worker.start()
         number = 0
@@ -83,8 +85,7 @@ class MultipartStreamUpload:
             for worker in workers:
                 worker.join()
         if self._failure is not None:
-            raise BackupError(f"uploading s3://{self._bucket}/{self._key} failed: {self._failure}") \
-                from self._failure
+            raise BackupError(f"uploading s3://{self._bucket}/{self._key} failed: {self._failure}") from self._failure
         self._sent = UploadResult(sha256=digest.hexdigest(), size_bytes=size, parts=number)
         return self._sent
 
@@ -108,8 +109,9 @@ class MultipartStreamUpload:
             log.warning("could not abort the upload of s3://%s/%s: %s", self._bucket, self._key, exc)
         self._upload_id = None
 
-    def _put(self, parts: queue.Queue[tuple[int, bytes] | None], item: tuple[int, bytes] | None,
-             *, force: bool = False) -> None:
+    def _put(
+        self, parts: queue.Queue[tuple[int, bytes] | None], item: tuple[int, bytes] | None, *, force: bool = False
+    ) -> None:
         # A worker that failed stops taking parts; never block forever on a queue nobody drains.
         while True:
             if self._failure is not None and not force:
@@ -138,7 +140,7 @@ class MultipartStreamUpload:
                 self._failure = exc
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: Readable, size: int) -> bytes:
     """Up to `size` bytes: pipes return short reads, and a part must be full unless it is the last."""
     first = stream.read(size)
     if not first or len(first) == size:  # buffered pipes fill the request: no copy needed

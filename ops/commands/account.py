@@ -14,25 +14,34 @@ from ops.lifecycle.account import Erasure, delete_account, pending_requests
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.payments import PaymentProviders
 from ops.lifecycle.queue import DEFAULT_BATCH_SIZE
+from ops.lifecycle.rows import one_row
 from ops.lifecycle.storage_api import StorageApi
 
-ENVIRONMENT = ("Storage through $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY; subscriptions through "
-               "$STRIPE_SECRET_KEY and $RAZORPAY_KEY_ID / $RAZORPAY_KEY_SECRET (needed only when the account has "
-               "a live subscription there).")
+ENVIRONMENT = (
+    "Storage through $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY; subscriptions through "
+    "$STRIPE_SECRET_KEY and $RAZORPAY_KEY_ID / $RAZORPAY_KEY_SECRET (needed only when the account has "
+    "a live subscription there)."
+)
 
 
 def register(subparsers: Any) -> None:
     account = subparsers.add_parser("account", help="erase accounts: every row, object and subscription")
     commands = account.add_subparsers(dest="account_command", required=True, metavar="COMMAND")
     delete = commands.add_parser(
-        "delete", help="erase one account now", description="Erases the account: cancels its subscriptions, "
-        "removes every object of its folder in every bucket, then every row. Safe to rerun. " + ENVIRONMENT)
+        "delete",
+        help="erase one account now",
+        description="Erases the account: cancels its subscriptions, "
+        "removes every object of its folder in every bucket, then every row. Safe to rerun. " + ENVIRONMENT,
+    )
     delete.add_argument("--user-id", required=True, help="the account's id (auth.users.id)")
-    delete.add_argument("--yes", action="store_true", help="do it (without --yes the command only says what it "
-                        "would erase)")
+    delete.add_argument(
+        "--yes", action="store_true", help="do it (without --yes the command only says what it would erase)"
+    )
     process = commands.add_parser(
-        "process-requests", help="finish every erasure users asked for (and any left unfinished)",
-        description="Runs each pending erasure in private.account_deletions, oldest first. " + ENVIRONMENT)
+        "process-requests",
+        help="finish every erasure users asked for (and any left unfinished)",
+        description="Runs each pending erasure in private.account_deletions, oldest first. " + ENVIRONMENT,
+    )
     for parser in (delete, process):
         add_database_argument(parser)
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="objects per Storage call")
@@ -73,8 +82,9 @@ def _erase_each(args: argparse.Namespace, user_ids: list[uuid.UUID], requested_b
     failures = 0
     for user_id in user_ids:
         try:
-            erasure = delete_account(args.database_url, storage, payments, user_id, requested_by=requested_by,
-                                     batch_size=args.batch_size)
+            erasure = delete_account(
+                args.database_url, storage, payments, user_id, requested_by=requested_by, batch_size=args.batch_size
+            )
         except (LifecycleError, psycopg.Error) as exc:
             failures += 1
             message = str(exc) if isinstance(exc, LifecycleError) else f"the database failed ({type(exc).__name__})"
@@ -87,20 +97,36 @@ def _erase_each(args: argparse.Namespace, user_ids: list[uuid.UUID], requested_b
 def _summary(user_id: uuid.UUID, erasure: Erasure) -> str:
     if erasure.erasure_id is None:
         return f"{user_id}: nothing to erase (no such account, or already erased)"
-    return (f"{user_id}: erased (record {erasure.erasure_id}): {erasure.subscriptions_canceled} subscriptions "
-            f"cancelled, {erasure.objects_removed} objects removed")
+    return (
+        f"{user_id}: erased (record {erasure.erasure_id}): {erasure.subscriptions_canceled} subscriptions "
+        f"cancelled, {erasure.objects_removed} objects removed"
+    )
 
 
 def _describe(database_url: str, user_id: uuid.UUID) -> int:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        exists = conn.execute("select count(*) from auth.users where id = %s", (user_id,)).fetchone()[0]
-        objects = conn.execute("select count(*), coalesce(sum(private.object_size(metadata)), 0) from storage.objects "
-                               "where name like private.like_prefix(%s)", (f"{user_id}/",)).fetchone()
-        live = conn.execute("select count(*) from public.subscriptions where user_id = %s and status in "
-                            "('trialing', 'active', 'past_due', 'incomplete', 'unpaid')", (user_id,)).fetchone()[0]
+        exists = one_row(conn.execute("select count(*) from auth.users where id = %s", (user_id,)), "the account")[0]
+        objects = one_row(
+            conn.execute(
+                "select count(*), coalesce(sum(private.object_size(metadata)), 0) "
+                "from storage.objects where name like private.like_prefix(%s)",
+                (f"{user_id}/",),
+            ),
+            "the account's objects",
+        )
+        live = one_row(
+            conn.execute(
+                "select count(*) from public.subscriptions where user_id = %s and status in "
+                "('trialing', 'active', 'past_due', 'incomplete', 'unpaid')",
+                (user_id,),
+            ),
+            "the account's subscriptions",
+        )[0]
     if not exists:
         print(f"{user_id}: no such account (nothing to erase)")
         return EXIT_OK
-    print(f"{user_id}: would cancel {live} subscriptions, remove {objects[0]} objects ({objects[1]} bytes) and "
-          "every row; rerun with --yes to do it")
+    print(
+        f"{user_id}: would cancel {live} subscriptions, remove {objects[0]} objects ({objects[1]} bytes) and "
+        "every row; rerun with --yes to do it"
+    )
     return EXIT_OK

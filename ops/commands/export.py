@@ -18,9 +18,11 @@ def register(subparsers: Any) -> None:
     export = subparsers.add_parser("export", help="build the data exports people asked for")
     commands = export.add_subparsers(dest="export_command", required=True, metavar="COMMAND")
     parser = commands.add_parser(
-        "process-requests", help="build every requested export",
+        "process-requests",
+        help="build every requested export",
         description="Builds each requested export (rows as JSON, files from Storage) and stores it in the "
-                    "person's folder of the exports bucket; $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY.")
+        "person's folder of the exports bucket; $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY.",
+    )
     add_database_argument(parser)
     parser.add_argument("--cap-bytes", type=int, default=DEFAULT_CAP_BYTES, help="largest archive (5 GiB)")
     parser.set_defaults(run=run)

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.commands.support import fail
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.metrics import publish_counts
 from ops.metrics.scrape import NAMESPACE
 
 
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                        help="PostgreSQL URL (default: $DATABASE_URL); prefer the variable, arguments show in ps")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="PostgreSQL URL (default: $DATABASE_URL); prefer the variable, arguments show in ps",
+    )
 
 
 def add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--publish-metrics", action="store_true",
-                        help=f"also put the run's counts into CloudWatch ({NAMESPACE}, dimension Stack)")
+    parser.add_argument(
+        "--publish-metrics",
+        action="store_true",
+        help=f"also put the run's counts into CloudWatch ({NAMESPACE}, dimension Stack)",
+    )
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK"), help="the Stack dimension")
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "eu-central-1"))
@@ -36,10 +42,12 @@ def publish(args: argparse.Namespace, counts: dict[str, int], names: dict[str, s
     try:
         publish_counts(cloudwatch, args.stack, counts, names)
     except (BotoCoreError, ClientError) as exc:
-        raise LifecycleError(f"CloudWatch refused the counts ({type(exc).__name__}); check the region and "
-                             "credentials (the run itself is done)") from None
+        raise LifecycleError(
+            f"CloudWatch refused the counts ({type(exc).__name__}); check the region and "
+            "credentials (the run itself is done)"
+        ) from None
 
 
 def failed(command: str, message: str) -> int:
-    print(f"{command}: {message}", file=sys.stderr)
-    return 1
+    """The commands' one error style (ops.commands.support.fail), naming which lifecycle step failed."""
+    return fail(f"{command}: {message}")

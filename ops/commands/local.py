@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ops.commands.support import fail
 from ops.exit_codes import EXIT_FAILED, EXIT_OK
 from ops.localdb import LocalDatabase, LocalDatabaseError, PortTakenError
+from stackconfig.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from ops.engine import PulumiCli
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = PROJECT_ROOT / ".local"
 LOCAL_STACK_FILE = PROJECT_ROOT / "Pulumi.local.yaml"
 DEFAULT_PORT = 5432
@@ -92,11 +93,9 @@ def run_local_db(args: argparse.Namespace) -> int:
             print(f"PostgreSQL is {'running: ' + database.tcp_url() if running else 'not running'}")
             return 0 if running else 1
     except PortTakenError as exc:
-        print(f"local-db: {_port_taken_message(exc)}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(_port_taken_message(exc))
     except LocalDatabaseError as exc:
-        print(f"local-db: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(str(exc))
     return EXIT_OK
 
 
@@ -115,8 +114,7 @@ def run_local_up(args: argparse.Namespace) -> int:
     try:
         report = deploy(args.stack, LOCAL_DIR / "state" / f"{args.stack}.json", preview=args.preview)
     except Exception as exc:  # the program's own message (config, SQL, connection) is the useful part
-        print(f"local-up: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(str(exc))
     for step in report.steps:
         print(f"{step.action:>7}  {step.urn.rsplit('::', 1)[-1]}")
     if report.run is not None:

@@ -11,6 +11,7 @@ import psycopg
 
 from ops.commands.lifecycle_support import add_database_argument, failed
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.lifecycle.rows import one_row
 
 
 def register(subparsers: Any) -> None:
@@ -29,11 +30,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with psycopg.connect(args.database_url, autocommit=True) as conn:
             if args.dry_run:
-                for table, days in conn.execute("select table_name, keep_days from private.retention_policies "
-                                                "order by table_name"):
+                for table, days in conn.execute(
+                    "select table_name, keep_days from private.retention_policies order by table_name"
+                ):
                     print(f"{table}: {'kept until its owner deletes it' if days is None else f'{days} days'}")
                 return EXIT_OK
-            removed = conn.execute("select private.enforce_retention()").fetchone()[0]
+            removed = one_row(conn.execute("select private.enforce_retention()"), "the retention pass")[0]
     except psycopg.Error as exc:
         return failed("retention run", f"the database failed the pass ({type(exc).__name__}); rerun it")
     print(json.dumps(removed, sort_keys=True))

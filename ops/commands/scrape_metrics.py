@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.backup.cli_support import fail
-from ops.exit_codes import EXIT_OK, EXIT_USAGE
+from ops.commands.support import fail, usage_error
+from ops.exit_codes import EXIT_OK
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
@@ -22,9 +22,11 @@ LOGS_TOKEN_VARIABLE = "SUPABASE_LOGS_ACCESS_TOKEN"
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "scrape-metrics", help="publish the database's CPU, memory, disk and connection use to CloudWatch",
+        "scrape-metrics",
+        help="publish the database's CPU, memory, disk and connection use to CloudWatch",
         description="The key from $SUPABASE_SERVICE_ROLE_KEY (HTTP basic auth as service_role); with "
-                    f"--project-ref, the logs token from ${LOGS_TOKEN_VARIABLE}.")
+        f"--project-ref, the logs token from ${LOGS_TOKEN_VARIABLE}.",
+    )
     parser.add_argument("--metrics-url", help="https://<ref>.supabase.co/customer/v1/privileged/metrics")
     parser.add_argument("--project-ref", help="also publish the function error rate and failed sign-ins")
     parser.add_argument("--management-api-url", default="https://api.supabase.com")
@@ -39,24 +41,32 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     key, token = os.environ.get("SUPABASE_SERVICE_ROLE_KEY"), os.environ.get(LOGS_TOKEN_VARIABLE)
     if not args.stack or not (args.metrics_url or args.project_ref):
-        print("usage error: give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
-        return EXIT_USAGE
+        return usage_error("give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
     if (args.metrics_url and not key) or (args.project_ref and not token):
-        print(f"usage error: --metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
-        return EXIT_USAGE
+        return usage_error(f"--metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
     cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url, region_name=args.region)
     values: dict[str, float] = {}
     try:
         if args.metrics_url:
-            values |= scrape_and_publish(args.metrics_url, key or "", args.stack, cloudwatch,
-                                         interval_seconds=args.interval_seconds, namespace=args.namespace)
+            values |= scrape_and_publish(
+                args.metrics_url,
+                key or "",
+                args.stack,
+                cloudwatch,
+                interval_seconds=args.interval_seconds,
+                namespace=args.namespace,
+            )
         if args.project_ref:
-            values |= publish_log_signals(args.management_api_url, token or "", args.project_ref, args.stack,
-                                          cloudwatch, namespace=args.namespace)
+            values |= publish_log_signals(
+                args.management_api_url, token or "", args.project_ref, args.stack, cloudwatch, namespace=args.namespace
+            )
     except MetricsError as exc:
         return fail(str(exc))
     except (BotoCoreError, ClientError) as exc:
         return fail(f"CloudWatch refused the metrics ({exc}); check the region and credentials")
-    print(", ".join(f"{name} {value:g}{'%' if name.endswith(('Utilization', 'Rate')) else ''}"
-                    for name, value in values.items()))
+    print(
+        ", ".join(
+            f"{name} {value:g}{'%' if name.endswith(('Utilization', 'Rate')) else ''}" for name, value in values.items()
+        )
+    )
     return EXIT_OK

@@ -10,7 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from stackconfig.paths import PROJECT_ROOT
+
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "bin"
 DYNAMIC_PROVIDER_SHIM = "pulumi-resource-pulumi-python"
 

@@ -25,8 +25,8 @@ import yaml
 from pulumi import automation as auto
 
 from ops.engine.cli import PulumiCli
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 PROJECT_NAME = "ai-platform"
 
 

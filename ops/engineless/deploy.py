@@ -75,8 +75,9 @@ class StateFile:
         return Fernet(self._key_path.read_bytes())
 
 
-def deploy(stack: str, state_file: Path, *, preview: bool = False,
-           config_overrides: dict[str, Any] | None = None) -> DeployReport:
+def deploy(
+    stack: str, state_file: Path, *, preview: bool = False, config_overrides: dict[str, Any] | None = None
+) -> DeployReport:
     """`pulumi up` (or `pulumi preview`) of `stack`, engine-less. Deletes what the program no longer declares."""
     state = StateFile(state_file)
     resources = state.load()
@@ -85,6 +86,7 @@ def deploy(stack: str, state_file: Path, *, preview: bool = False,
     seen: set[str] = set()
 
     with ProviderHost() as host:
+
         def new_resource(registered: Registered) -> tuple[str, dict[str, Any]]:
             if not registered.custom:
                 return "", {}
@@ -115,8 +117,9 @@ def deploy(stack: str, state_file: Path, *, preview: bool = False,
     return report
 
 
-def _converge(host: ProviderHost, registered: Registered, previous: dict[str, Any] | None,
-              preview: bool) -> tuple[Step, dict[str, Any]]:
+def _converge(
+    host: ProviderHost, registered: Registered, previous: dict[str, Any] | None, preview: bool
+) -> tuple[Step, dict[str, Any]]:
     provider = registered.inputs[PROVIDER_KEY]
     news = {k: Secret(v) if k in registered.secret_inputs else v for k, v in registered.inputs.items()}
     olds = _with_secrets(previous, "inputs") if previous else {}
@@ -131,8 +134,9 @@ def _converge(host: ProviderHost, registered: Registered, previous: dict[str, An
         if preview:
             return Step(registered.urn, "create"), {"id": "", "outputs": dict(registered.inputs)}
         created = host.create(provider, inputs, urn=registered.urn, additional_secret_outputs=secret_extra)
-        return Step(registered.urn, "create"), _entry(registered, created.id, inputs, created.outs,
-                                                      created.secret_outputs)
+        return Step(registered.urn, "create"), _entry(
+            registered, created.id, inputs, created.outs, created.secret_outputs
+        )
 
     old_outputs = _with_secrets(previous, "outputs")
     diff = host.diff(provider, previous["id"], old_outputs, inputs, urn=registered.urn)
@@ -140,14 +144,17 @@ def _converge(host: ProviderHost, registered: Registered, previous: dict[str, An
         return Step(registered.urn, "same"), previous
     if preview:
         return Step(registered.urn, "update"), previous
-    updated = host.update(provider, previous["id"], old_outputs, inputs, urn=registered.urn,
-                          additional_secret_outputs=secret_extra)
-    return Step(registered.urn, "update"), _entry(registered, previous["id"], inputs, updated.outs,
-                                                  updated.secret_outputs)
+    updated = host.update(
+        provider, previous["id"], old_outputs, inputs, urn=registered.urn, additional_secret_outputs=secret_extra
+    )
+    return Step(registered.urn, "update"), _entry(
+        registered, previous["id"], inputs, updated.outs, updated.secret_outputs
+    )
 
 
-def _entry(registered: Registered, id_: str, inputs: dict[str, Any], outs: dict[str, Any],
-           secret_outputs: set[str]) -> dict[str, Any]:
+def _entry(
+    registered: Registered, id_: str, inputs: dict[str, Any], outs: dict[str, Any], secret_outputs: set[str]
+) -> dict[str, Any]:
     plain_inputs = {k: v.value if isinstance(v, Secret) else v for k, v in inputs.items()}
     outputs = {**outs, PROVIDER_KEY: registered.inputs[PROVIDER_KEY]}
     return {

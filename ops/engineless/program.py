@@ -14,7 +14,6 @@ import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -26,8 +25,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ops.engineless.provider_host import Secret
+from stackconfig.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 PROJECT_NAME = "ai-platform"
 
 
@@ -58,25 +57,38 @@ class ProgramRun:
     def named(self, name: str) -> Registered:
         matches = [r for r in self.resources if r.name == name]
         if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources are named {name!r}; names: {sorted(r.name for r in self.resources)}")
+            raise KeyError(
+                f"{len(matches)} resources are named {name!r}; names: {sorted(r.name for r in self.resources)}"
+            )
         return matches[0]
 
 
 NewResource = Callable[[Registered], tuple[str, dict[str, Any]]]
 
 
+class RegisteredArgs(pulumi_mocks.MockResourceArgs):
+    """Pulumi's mock arguments, with the whole registration (parent, options) the mocks may answer from."""
+
+    def __init__(self, registered: Registered, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.registered = registered
+
+
 class PlainMocks(pulumi_mocks.Mocks):
     """Answers every registration with its inputs as outputs and a made-up id; calls (invokes) with {}."""
 
-    def __init__(self, new_resource: NewResource | None = None,
-                 call: Callable[[pulumi_mocks.MockCallArgs], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        new_resource: NewResource | None = None,
+        call: Callable[[pulumi_mocks.MockCallArgs], dict[str, Any]] | None = None,
+    ) -> None:
         self._new_resource = new_resource
         self._call = call
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        registered: Registered = args.registered  # type: ignore[attr-defined]
         if self._new_resource is not None:
-            return self._new_resource(registered)
+            assert isinstance(args, RegisteredArgs), "registrations reach the mocks through RecordingMonitor"
+            return self._new_resource(args.registered)
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -124,16 +136,22 @@ def _register_with(monitor: RecordingMonitor, request: Any, registered: Register
     can see secrecy and options. (Registrations run on several threads at once, so nothing global is patched.)"""
     from pulumi.runtime.proto import resource_pb2
 
-    args = pulumi_mocks.MockResourceArgs(
-        typ=request.type, name=request.name, inputs=dict(registered.inputs), provider=request.provider,
-        resource_id=request.importId, custom=request.custom or False,
+    args = RegisteredArgs(
+        registered,
+        typ=request.type,
+        name=request.name,
+        inputs=dict(registered.inputs),
+        provider=request.provider,
+        resource_id=request.importId,
+        custom=request.custom or False,
     )
-    args.registered = registered  # type: ignore[attr-defined]
     id_, state = monitor.mocks.new_resource(args)
     state_proto = _sync_await(rpc.serialize_properties(state, {}))
-    monitor.resources[registered.urn] = pulumi_mocks.MockMonitor.ResourceRegistration(registered.urn, id_, state)
+    # A component has no id; Pulumi's own MockMonitor stores the None the same way.
+    registration = pulumi_mocks.MockMonitor.ResourceRegistration(registered.urn, id_, state)  # type: ignore[arg-type]
+    monitor.resources[registered.urn] = registration
     registered.outputs = dict(state)
-    return resource_pb2.RegisterResourceResponse(urn=registered.urn, id=id_, object=state_proto)
+    return resource_pb2.RegisterResourceResponse(urn=registered.urn, id=id_ or "", object=state_proto)
 
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
@@ -181,15 +199,20 @@ def run_program(
     logging.getLogger().addHandler(handler)
     settings.reset_options(project=PROJECT_NAME, stack=stack, preview=preview)
     set_all_config(config, secret_keys)
-    pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT_NAME, stack=stack, preview=preview,
-                           monitor=monitor, logger=logging.getLogger("pulumi-program"))
+    pulumi_mocks.set_mocks(
+        monitor.mocks,
+        project=PROJECT_NAME,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=logging.getLogger("pulumi-program"),
+    )
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROJECT_ROOT / "__main__.py"),
-                                                               run_name="__main__")))
+            _sync_await(run_pulumi_func(_run_main))
             outputs, secret_outputs = _stack_outputs()
     finally:
         logging.getLogger().removeHandler(handler)
@@ -241,8 +264,15 @@ def _with_secret_markers(struct: Any) -> dict[str, Any]:
     values = dict(rpc.deserialize_properties(struct))
     for key, raw in struct.fields.items():
         kind = raw.WhichOneof("kind")
-        if kind == "struct_value" and raw.struct_value.fields.get(rpc._special_sig_key) is not None and \
-                raw.struct_value.fields[rpc._special_sig_key].string_value == rpc._special_secret_sig and \
-                not _is_secret(values.get(key)):
+        if (
+            kind == "struct_value"
+            and raw.struct_value.fields.get(rpc._special_sig_key) is not None
+            and raw.struct_value.fields[rpc._special_sig_key].string_value == rpc._special_secret_sig
+            and not _is_secret(values.get(key))
+        ):
             values[key] = {rpc._special_sig_key: rpc._special_secret_sig, "value": values.get(key)}
     return values
+
+
+def _run_main() -> None:
+    runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")

@@ -24,7 +24,8 @@ from pulumi.dynamic.dynamic import ResourceProvider, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from stackconfig.paths import PROJECT_ROOT
+
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
 
@@ -79,8 +80,11 @@ class ProviderHost:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self._cwd), env.get("PYTHONPATH", "")]))
         env.setdefault("PULUMI_PROJECT", "ai-platform")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"], cwd=self._cwd, env=env,
-            stdout=subprocess.PIPE, stderr=self._stderr,
+            [sys.executable, "-m", "pulumi.dynamic"],
+            cwd=self._cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
         )
         assert self._process.stdout is not None
         port_line = self._process.stdout.readline().decode().strip()
@@ -89,9 +93,13 @@ class ProviderHost:
             raise RuntimeError(f"the dynamic provider host did not start: {self.log_text()}")
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port_line}")
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-        response = self._stub.Configure(provider_pb2.ConfigureRequest(
-            args=struct_pb2.Struct(), acceptSecrets=True, acceptResources=True,
-        ))
+        response = self._stub.Configure(
+            provider_pb2.ConfigureRequest(
+                args=struct_pb2.Struct(),
+                acceptSecrets=True,
+                acceptResources=True,
+            )
+        )
         self.accepts_secrets = bool(response.acceptSecrets)
         return self
 
@@ -110,10 +118,13 @@ class ProviderHost:
 
     # ------------------------------------------------------------------ the provider protocol
 
-    def check(self, provider: ResourceProvider, olds: dict[str, Any], news: dict[str, Any],
-              urn: str = "") -> ProviderResult:
+    def check(
+        self, provider: ResourceProvider, olds: dict[str, Any], news: dict[str, Any], urn: str = ""
+    ) -> ProviderResult:
         request = provider_pb2.CheckRequest(
-            urn=urn or _urn(provider), olds=self._props(provider, olds), news=self._props(provider, news),
+            urn=urn or _urn(provider),
+            olds=self._props(provider, olds),
+            news=self._props(provider, news),
         )
         response = self._call("Check", request)
         return ProviderResult(
@@ -121,10 +132,14 @@ class ProviderHost:
             failures=[(f.property, f.reason) for f in response.failures],
         )
 
-    def diff(self, provider: ResourceProvider, id_: str, olds: dict[str, Any], news: dict[str, Any],
-             urn: str = "") -> ProviderResult:
+    def diff(
+        self, provider: ResourceProvider, id_: str, olds: dict[str, Any], news: dict[str, Any], urn: str = ""
+    ) -> ProviderResult:
         request = provider_pb2.DiffRequest(
-            id=id_, urn=urn or _urn(provider), olds=self._props(provider, olds), news=self._props(provider, news),
+            id=id_,
+            urn=urn or _urn(provider),
+            olds=self._props(provider, olds),
+            news=self._props(provider, news),
         )
         response = self._call("Diff", request)
         changes = {
@@ -133,33 +148,61 @@ class ProviderHost:
         }.get(response.changes)
         return ProviderResult(changes=changes, replaces=list(response.replaces))
 
-    def create(self, provider: ResourceProvider, props: dict[str, Any], urn: str = "",
-               additional_secret_outputs: tuple[str, ...] = ()) -> ProviderResult:
+    def create(
+        self,
+        provider: ResourceProvider,
+        props: dict[str, Any],
+        urn: str = "",
+        additional_secret_outputs: tuple[str, ...] = (),
+    ) -> ProviderResult:
         request = provider_pb2.CreateRequest(urn=urn or _urn(provider), properties=self._props(provider, props))
         response = self._call("Create", request)
         return self._with_secrets(
-            ProviderResult(id=response.id, outs=_plain(response.properties)), props, additional_secret_outputs,
+            ProviderResult(id=response.id, outs=_plain(response.properties)),
+            props,
+            additional_secret_outputs,
         )
 
-    def update(self, provider: ResourceProvider, id_: str, olds: dict[str, Any], news: dict[str, Any],
-               urn: str = "", additional_secret_outputs: tuple[str, ...] = ()) -> ProviderResult:
+    def update(
+        self,
+        provider: ResourceProvider,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        urn: str = "",
+        additional_secret_outputs: tuple[str, ...] = (),
+    ) -> ProviderResult:
         request = provider_pb2.UpdateRequest(
-            id=id_, urn=urn or _urn(provider), olds=self._props(provider, olds), news=self._props(provider, news),
+            id=id_,
+            urn=urn or _urn(provider),
+            olds=self._props(provider, olds),
+            news=self._props(provider, news),
         )
         response = self._call("Update", request)
         return self._with_secrets(
-            ProviderResult(id=id_, outs=_plain(response.properties)), news, additional_secret_outputs,
+            ProviderResult(id=id_, outs=_plain(response.properties)),
+            news,
+            additional_secret_outputs,
         )
 
-    def read(self, provider: ResourceProvider, id_: str, props: dict[str, Any], urn: str = "",
-             additional_secret_outputs: tuple[str, ...] = ()) -> ProviderResult:
+    def read(
+        self,
+        provider: ResourceProvider,
+        id_: str,
+        props: dict[str, Any],
+        urn: str = "",
+        additional_secret_outputs: tuple[str, ...] = (),
+    ) -> ProviderResult:
         request = provider_pb2.ReadRequest(
-            id=id_, urn=urn or _urn(provider), properties=self._props(provider, props),
+            id=id_,
+            urn=urn or _urn(provider),
+            properties=self._props(provider, props),
             inputs=self._props(provider, props),
         )
         response = self._call("Read", request)
         result = ProviderResult(
-            id=response.id, outs=_plain(response.properties),
+            id=response.id,
+            outs=_plain(response.properties),
             inputs=_plain(response.inputs) if response.HasField("inputs") else None,
         )
         return self._with_secrets(result, props, additional_secret_outputs)

@@ -60,19 +60,32 @@ def person_tables(conn: psycopg.Connection) -> dict[str, list[str]]:
     return {f"{schema}.{table}": list(columns) for schema, table, columns in rows}
 
 
-def process_export_requests(database_url: str, storage: StorageApi, *, cap_bytes: int = DEFAULT_CAP_BYTES,
-                            workdir: Path | None = None) -> list[ExportResult]:
+def process_export_requests(
+    database_url: str, storage: StorageApi, *, cap_bytes: int = DEFAULT_CAP_BYTES, workdir: Path | None = None
+) -> list[ExportResult]:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        pending = conn.execute("select id, user_id from private.data_exports where status = 'requested' "
-                               "order by requested_at").fetchall()
-    return [build_export(database_url, storage, str(export_id), user_id, cap_bytes=cap_bytes, workdir=workdir)
-            for export_id, user_id in pending]
+        pending = conn.execute(
+            "select id, user_id from private.data_exports where status = 'requested' order by requested_at"
+        ).fetchall()
+    return [
+        build_export(database_url, storage, str(export_id), user_id, cap_bytes=cap_bytes, workdir=workdir)
+        for export_id, user_id in pending
+    ]
 
 
-def build_export(database_url: str, storage: StorageApi, export_id: str, user_id: uuid.UUID, *,
-                 cap_bytes: int = DEFAULT_CAP_BYTES, workdir: Path | None = None) -> ExportResult:
-    with psycopg.connect(database_url, autocommit=True) as conn, \
-            tempfile.TemporaryDirectory(dir=workdir, prefix="export-") as folder:
+def build_export(
+    database_url: str,
+    storage: StorageApi,
+    export_id: str,
+    user_id: uuid.UUID,
+    *,
+    cap_bytes: int = DEFAULT_CAP_BYTES,
+    workdir: Path | None = None,
+) -> ExportResult:
+    with (
+        psycopg.connect(database_url, autocommit=True) as conn,
+        tempfile.TemporaryDirectory(dir=workdir, prefix="export-") as folder,
+    ):
         archive = Path(folder) / "export.zip"
         try:
             _write_archive(conn, storage, user_id, archive, cap_bytes)
@@ -85,39 +98,49 @@ def build_export(database_url: str, storage: StorageApi, export_id: str, user_id
                     upload_file(storage, EXPORT_BUCKET, name, source, "application/zip")
                 except StorageWriteRefused as exc:
                     if exc.over_quota:
-                        raise ExportRefused(f"the archive ({size} bytes) does not fit in the storage limit; delete "
-                                            "documents or upgrade, then ask again") from None
+                        raise ExportRefused(
+                            f"the archive ({size} bytes) does not fit in the storage limit; delete "
+                            "documents or upgrade, then ask again"
+                        ) from None
                     raise
         except ExportRefused as refused:
-            conn.execute("update private.data_exports set status = 'failed', error = %s where id = %s",
-                         (str(refused), export_id))
+            conn.execute(
+                "update private.data_exports set status = 'failed', error = %s where id = %s", (str(refused), export_id)
+            )
             return ExportResult(export_id, "failed", error=str(refused))
-        conn.execute("update private.data_exports set status = 'ready', object_name = %s, size_bytes = %s, "
-                     "expires_at = now() + make_interval(days => %s), error = null where id = %s",
-                     (name, size, ARCHIVE_DAYS, export_id))
+        conn.execute(
+            "update private.data_exports set status = 'ready', object_name = %s, size_bytes = %s, "
+            "expires_at = now() + make_interval(days => %s), error = null where id = %s",
+            (name, size, ARCHIVE_DAYS, export_id),
+        )
         return ExportResult(export_id, "ready", size_bytes=size)
 
 
-def _write_archive(conn: psycopg.Connection, storage: StorageApi, user_id: uuid.UUID, archive: Path,
-                   cap_bytes: int) -> None:
+def _write_archive(
+    conn: psycopg.Connection, storage: StorageApi, user_id: uuid.UUID, archive: Path, cap_bytes: int
+) -> None:
     files = conn.execute(
         "select bucket_id, name, private.object_size(metadata) from storage.objects "
         "where name like private.like_prefix(%s) and bucket_id <> %s order by bucket_id, name",
-        (f"{user_id}/", EXPORT_BUCKET)).fetchall()
+        (f"{user_id}/", EXPORT_BUCKET),
+    ).fetchall()
     total = sum(int(size) for _, _, size in files)
     if total > cap_bytes:
         raise ExportRefused(f"the files alone are {total} bytes, over the export cap of {cap_bytes} bytes")
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         zf.writestr("README.txt", "Layout of the archive" + LAYOUT + "\n")
-        account = conn.execute("select jsonb_build_object('id', id, 'email', email, 'phone', phone, 'created_at', "
-                               "created_at, 'last_sign_in_at', last_sign_in_at) from auth.users where id = %s",
-                               (user_id,)).fetchone()
+        account = conn.execute(
+            "select jsonb_build_object('id', id, 'email', email, 'phone', phone, 'created_at', "
+            "created_at, 'last_sign_in_at', last_sign_in_at) from auth.users where id = %s",
+            (user_id,),
+        ).fetchone()
         zf.writestr("account.json", json.dumps(account[0] if account else None, indent=2))
         for table, columns in person_tables(conn).items():
             schema, name = table.split(".")
             condition = sql.SQL(" or ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in columns)
             query = sql.SQL("select to_jsonb(t) from {}.{} t where {}").format(
-                sql.Identifier(schema), sql.Identifier(name), condition)
+                sql.Identifier(schema), sql.Identifier(name), condition
+            )
             with zf.open(f"rows/{name}.json", "w", force_zip64=True) as entry:
                 entry.write(b"[")
                 for index, (row,) in enumerate(conn.execute(query, [user_id] * len(columns))):

@@ -34,8 +34,14 @@ class DrainResult:
         self.blocked += other.blocked
 
 
-def drain(database_url: str, storage: StorageApi, *, batch_size: int = DEFAULT_BATCH_SIZE,
-          prefix: str | None = None, account: uuid.UUID | None = None) -> DrainResult:
+def drain(
+    database_url: str,
+    storage: StorageApi,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    prefix: str | None = None,
+    account: uuid.UUID | None = None,
+) -> DrainResult:
     """Empties the list (or its entries under `prefix`), batch by batch. With `account`, each batch also adds
     what it removed to that erasure's count, in the batch's transaction (so a killed run loses no count)."""
     total = DrainResult()
@@ -47,8 +53,9 @@ def drain(database_url: str, storage: StorageApi, *, batch_size: int = DEFAULT_B
                 return total
 
 
-def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int, prefix: str | None,
-                 account: uuid.UUID | None) -> DrainResult:
+def _drain_batch(
+    conn: psycopg.Connection, storage: StorageApi, batch_size: int, prefix: str | None, account: uuid.UUID | None
+) -> DrainResult:
     result = DrainResult()
     with conn.transaction():
         rows = conn.execute(
@@ -61,8 +68,10 @@ def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int,
         for bucket, name in rows:
             problem = object_key_problem(name)
             if problem:
-                conn.execute("update private.storage_deletions set problem = %s where bucket_id = %s and name = %s",
-                             (problem, bucket, name))
+                conn.execute(
+                    "update private.storage_deletions set problem = %s where bucket_id = %s and name = %s",
+                    (problem, bucket, name),
+                )
                 log.warning("not removing %s/%s: the key %s", bucket, name, problem)
                 result.blocked += 1
             else:
@@ -71,9 +80,12 @@ def _drain_batch(conn: psycopg.Connection, storage: StorageApi, batch_size: int,
             removed = storage.delete_objects(bucket, names)
             result.removed += len(removed & set(names))
             result.absent += len(set(names) - removed)
-            conn.execute("delete from private.storage_deletions where bucket_id = %s and name = any(%s)",
-                         (bucket, names))
+            conn.execute(
+                "delete from private.storage_deletions where bucket_id = %s and name = any(%s)", (bucket, names)
+            )
         if account is not None and result.removed:
-            conn.execute("update private.account_deletions set objects_removed = objects_removed + %s "
-                         "where user_id = %s", (result.removed, account))
+            conn.execute(
+                "update private.account_deletions set objects_removed = objects_removed + %s where user_id = %s",
+                (result.removed, account),
+            )
     return result

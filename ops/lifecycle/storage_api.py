@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import quote
 
 import requests
@@ -37,8 +37,10 @@ class StorageApi:
     def from_env(cls) -> StorageApi:
         url, key = os.environ.get("SUPABASE_URL"), os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
         if not url or not key:
-            raise LifecycleError("set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (the project's URL and its "
-                                 "service-role key): objects are removed through Storage's API")
+            raise LifecycleError(
+                "set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (the project's URL and its "
+                "service-role key): objects are removed through Storage's API"
+            )
         return cls(url, key)
 
     def headers(self) -> dict[str, str]:
@@ -54,17 +56,23 @@ class StorageApi:
         try:
             response = requests.delete(url, json={"prefixes": names}, headers=headers, timeout=self.timeout_seconds)
         except requests.RequestException as exc:
-            raise LifecycleError(f"Storage could not be reached to remove {len(names)} objects from {bucket} "
-                                 f"({type(exc).__name__}); the next run retries them") from None
+            raise LifecycleError(
+                f"Storage could not be reached to remove {len(names)} objects from {bucket} "
+                f"({type(exc).__name__}); the next run retries them"
+            ) from None
         if response.status_code != 200:
-            raise LifecycleError(f"Storage refused to remove {len(names)} objects from {bucket} "
-                                 f"(HTTP {response.status_code}); the next run retries them")
+            raise LifecycleError(
+                f"Storage refused to remove {len(names)} objects from {bucket} "
+                f"(HTTP {response.status_code}); the next run retries them"
+            )
         try:
             removed = response.json()
             return {str(item["name"]) for item in removed}
         except (ValueError, TypeError, KeyError):
-            raise LifecycleError(f"Storage answered the removal of objects from {bucket} with something that is "
-                                 "not its list of removed objects") from None
+            raise LifecycleError(
+                f"Storage answered the removal of objects from {bucket} with something that is "
+                "not its list of removed objects"
+            ) from None
 
 
 def _object_url(base_url: str, route: str, bucket: str, name: str) -> str:
@@ -72,12 +80,16 @@ def _object_url(base_url: str, route: str, bucket: str, name: str) -> str:
     return f"{base_url.rstrip('/')}/storage/v1/object/{route}{quote(bucket, safe='')}/{encoded}"
 
 
-def download_to(api: StorageApi, bucket: str, name: str, sink: BinaryIO, chunk_size: int = 1 << 20) -> int:
+def download_to(api: StorageApi, bucket: str, name: str, sink: IO[bytes], chunk_size: int = 1 << 20) -> int:
     """Streams `bucket/name` into `sink` (never held whole); returns the bytes written."""
     api.calls += 1
     try:
-        with requests.get(_object_url(api.base_url, "authenticated/", bucket, name), headers=api.headers(),
-                          stream=True, timeout=api.timeout_seconds) as response:
+        with requests.get(
+            _object_url(api.base_url, "authenticated/", bucket, name),
+            headers=api.headers(),
+            stream=True,
+            timeout=api.timeout_seconds,
+        ) as response:
             if response.status_code != 200:
                 raise LifecycleError(f"Storage refused to read {bucket}/{name} (HTTP {response.status_code})")
             written = 0
@@ -89,13 +101,14 @@ def download_to(api: StorageApi, bucket: str, name: str, sink: BinaryIO, chunk_s
         raise LifecycleError(f"Storage could not be reached to read {bucket}/{name} ({type(exc).__name__})") from None
 
 
-def upload_file(api: StorageApi, bucket: str, name: str, source: BinaryIO, content_type: str) -> None:
+def upload_file(api: StorageApi, bucket: str, name: str, source: IO[bytes], content_type: str) -> None:
     """Streams `source` to `bucket/name` (replacing an earlier object of that name)."""
     api.calls += 1
     headers = {**api.headers(), "Content-Type": content_type, "x-upsert": "true"}
     try:
-        response = requests.post(_object_url(api.base_url, "", bucket, name), data=source, headers=headers,
-                                 timeout=api.timeout_seconds)
+        response = requests.post(
+            _object_url(api.base_url, "", bucket, name), data=source, headers=headers, timeout=api.timeout_seconds
+        )
     except requests.RequestException as exc:
         raise LifecycleError(f"Storage could not be reached to write {bucket}/{name} ({type(exc).__name__})") from None
     if response.status_code != 200:

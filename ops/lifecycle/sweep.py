@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ops.lifecycle.queue import DEFAULT_BATCH_SIZE, DrainResult, drain
+from ops.lifecycle.rows import one_row
 from ops.lifecycle.storage_api import StorageApi
 
 UPLOAD_WINDOW = timedelta(hours=2)  # document-upload's signed URLs (functions/document-upload/store.ts)
@@ -47,23 +49,30 @@ class SweepReport:
         return sum(bucket.orphans for bucket in self.buckets.values())
 
     def counts(self) -> dict[str, int]:
-        return {"orphans": self.orphans,
-                "orphan_bytes": sum(b.orphan_bytes for b in self.buckets.values()),
-                "scanned": sum(b.scanned for b in self.buckets.values()),
-                **{f"documents_{reason}": n for reason, n in self.documents.items()},
-                "objects_removed": self.drained.removed, "objects_blocked": self.drained.blocked}
+        return {
+            "orphans": self.orphans,
+            "orphan_bytes": sum(b.orphan_bytes for b in self.buckets.values()),
+            "scanned": sum(b.scanned for b in self.buckets.values()),
+            **{f"documents_{reason}": n for reason, n in self.documents.items()},
+            "objects_removed": self.drained.removed,
+            "objects_blocked": self.drained.blocked,
+        }
 
     def lines(self) -> list[str]:
         verb = "would remove" if self.dry_run else "removed"
         out = [f"documents: {verb} {n} ({reason.replace('_', ' ')})" for reason, n in sorted(self.documents.items())]
         for bucket, report in sorted(self.buckets.items()):
             reasons = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(report.reasons.items()))
-            out.append(f"{bucket}: {report.scanned} objects scanned, {report.orphans} orphans "
-                       f"({report.orphan_bytes} bytes){': ' + reasons if reasons else ''}")
+            out.append(
+                f"{bucket}: {report.scanned} objects scanned, {report.orphans} orphans "
+                f"({report.orphan_bytes} bytes){': ' + reasons if reasons else ''}"
+            )
             out.extend(f"  {bucket}/{name}" for name in report.sample)
         if not self.dry_run:
-            out.append(f"Storage removed {self.drained.removed} objects ({self.drained.absent} already gone, "
-                       f"{self.drained.blocked} held back: key not canonical)")
+            out.append(
+                f"Storage removed {self.drained.removed} objects ({self.drained.absent} already gone, "
+                f"{self.drained.blocked} held back: key not canonical)"
+            )
         return out
 
 
@@ -71,14 +80,23 @@ class SweepReport:
 DOCUMENT_RULES = {
     "unconfirmed_upload": "d.status = 'uploaded' and d.created_at < now() - %(upload_grace)s",
     "failed_document": "d.status = 'failed' and d.updated_at < now() - %(failed_grace)s",
-    "missing_object": ("d.status <> 'uploaded' and d.created_at < now() - %(grace)s and not exists ("
-                       "select 1 from storage.objects o where o.bucket_id = 'documents' and o.name = d.file_path)"),
+    "missing_object": (
+        "d.status <> 'uploaded' and d.created_at < now() - %(grace)s and not exists ("
+        "select 1 from storage.objects o where o.bucket_id = 'documents' and o.name = d.file_path)"
+    ),
 }
 
 
-def sweep(database_url: str, storage: StorageApi | None, *, dry_run: bool = False,
-          grace: timedelta = DEFAULT_GRACE, failed_grace: timedelta = DEFAULT_FAILED_GRACE,
-          batch_size: int = DEFAULT_BATCH_SIZE, buckets: list[str] | None = None) -> SweepReport:
+def sweep(
+    database_url: str,
+    storage: StorageApi | None,
+    *,
+    dry_run: bool = False,
+    grace: timedelta = DEFAULT_GRACE,
+    failed_grace: timedelta = DEFAULT_FAILED_GRACE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    buckets: list[str] | None = None,
+) -> SweepReport:
     if not dry_run and storage is None:
         raise ValueError("a sweep that removes needs the Storage API")
     report = SweepReport(dry_run=dry_run)
@@ -87,53 +105,74 @@ def sweep(database_url: str, storage: StorageApi | None, *, dry_run: bool = Fals
         for reason, rule in DOCUMENT_RULES.items():
             report.documents[reason] = _documents(conn, reason, rule, params, batch_size, dry_run)
         if dry_run:
-            report.documents["export_expired"] = int(conn.execute(
-                "select count(*) from private.data_exports where expires_at < now()").fetchone()[0])
+            report.documents["export_expired"] = int(
+                one_row(
+                    conn.execute("select count(*) from private.data_exports where expires_at < now()"),
+                    "expired exports",
+                )[0]
+            )
         else:
-            report.documents["export_expired"] = int(conn.execute(
-                "select private.expire_data_exports()").fetchone()[0])
+            report.documents["export_expired"] = int(
+                one_row(conn.execute("select private.expire_data_exports()"), "expiring exports")[0]
+            )
             assert storage is not None
             report.drained.add(drain(database_url, storage, batch_size=batch_size))
         names = buckets or [row[0] for row in conn.execute("select id from storage.buckets order by id")]
         for bucket in names:
-            report.buckets[bucket] = _sweep_bucket(conn, database_url, storage, bucket, grace, batch_size,
-                                                   dry_run, report.drained)
+            report.buckets[bucket] = _sweep_bucket(
+                conn, database_url, storage, bucket, grace, batch_size, dry_run, report.drained
+            )
         if not dry_run:
             with conn.transaction():
-                conn.execute("insert into private.lifecycle_runs (task, started_at, counts) "
-                             "values ('storage_sweep', now(), %s)", (psycopg.types.json.Jsonb(report.counts()),))
+                conn.execute(
+                    "insert into private.lifecycle_runs (task, started_at, counts) values ('storage_sweep', now(), %s)",
+                    (Jsonb(report.counts()),),
+                )
     return report
 
 
-def _documents(conn: psycopg.Connection, reason: str, rule: str, params: dict[str, timedelta], batch_size: int,
-               dry_run: bool) -> int:
+def _documents(
+    conn: psycopg.Connection, reason: str, rule: str, params: dict[str, timedelta], batch_size: int, dry_run: bool
+) -> int:
     if dry_run:
-        return int(conn.execute(f"select count(*) from public.documents d where {rule}", params).fetchone()[0])
+        return int(one_row(conn.execute(f"select count(*) from public.documents d where {rule}", params), reason)[0])
     total = 0
     while True:
         with conn.transaction():
             conn.execute("select set_config('lifecycle.deletion_reason', %s, true)", (reason,))
             deleted = conn.execute(
                 f"delete from public.documents where id in (select d.id from public.documents d where {rule} "
-                "limit %(limit)s for update skip locked)", {**params, "limit": batch_size}).rowcount
+                "limit %(limit)s for update skip locked)",
+                {**params, "limit": batch_size},
+            ).rowcount
         total += deleted
         if deleted < batch_size:
             return total
 
 
-def _sweep_bucket(conn: psycopg.Connection, database_url: str, storage: StorageApi | None, bucket: str,
-                  grace: timedelta, batch_size: int, dry_run: bool, drained: DrainResult) -> BucketReport:
+def _sweep_bucket(
+    conn: psycopg.Connection,
+    database_url: str,
+    storage: StorageApi | None,
+    bucket: str,
+    grace: timedelta,
+    batch_size: int,
+    dry_run: bool,
+    drained: DrainResult,
+) -> BucketReport:
     report = BucketReport()
     after = ""
     if not dry_run:
-        row = conn.execute("select after_name from private.storage_sweep_cursors where bucket_id = %s",
-                           (bucket,)).fetchone()
+        row = conn.execute(
+            "select after_name from private.storage_sweep_cursors where bucket_id = %s", (bucket,)
+        ).fetchone()
         after = row[0] if row else ""
     while True:
         with conn.transaction():
-            rows = conn.execute("select name, size, reason, last_name, page_size "
-                                "from private.storage_orphans_page(%s, %s, %s, %s)",
-                                (bucket, after, batch_size, grace)).fetchall()
+            rows = conn.execute(
+                "select name, size, reason, last_name, page_size from private.storage_orphans_page(%s, %s, %s, %s)",
+                (bucket, after, batch_size, grace),
+            ).fetchall()
             page_size = rows[0][4] if rows else 0
             orphans = [(name, size, reason) for name, size, reason, _, _ in rows if name is not None]
             report.scanned += page_size
@@ -152,10 +191,13 @@ def _sweep_bucket(conn: psycopg.Connection, database_url: str, storage: StorageA
                 conn.execute(
                     "insert into private.storage_deletions (bucket_id, name, reason) "
                     "select %s, unnest(%s::text[]), 'orphan' on conflict (bucket_id, name) do nothing",
-                    (bucket, [name for name, _, _ in orphans]))
+                    (bucket, [name for name, _, _ in orphans]),
+                )
                 conn.execute(
                     "insert into private.storage_sweep_cursors (bucket_id, after_name) values (%s, %s) "
-                    "on conflict (bucket_id) do update set after_name = excluded.after_name", (bucket, after))
+                    "on conflict (bucket_id) do update set after_name = excluded.after_name",
+                    (bucket, after),
+                )
         if not dry_run and orphans:
             assert storage is not None
             drained.add(drain(database_url, storage, batch_size=batch_size))

@@ -42,8 +42,10 @@ class Scrape:
     def values(self, name: str) -> list[tuple[dict[str, str], float]]:
         found = self.samples.get(name)
         if not found:
-            raise MetricsError(f"the scrape has no {name}: the endpoint's metric names changed, or it is not "
-                               "Supabase's metrics endpoint")
+            raise MetricsError(
+                f"the scrape has no {name}: the endpoint's metric names changed, or it is not "
+                "Supabase's metrics endpoint"
+            )
         return found
 
     def total(self, name: str) -> float:
@@ -76,8 +78,11 @@ def memory_percent(scrape: Scrape) -> float:
 
 
 def disk_percent(scrape: Scrape) -> float:
-    available = {_fs_key(labels): value for labels, value in scrape.values("node_filesystem_avail_bytes")
-                 if labels.get("fstype") not in VIRTUAL_FILESYSTEMS}
+    available = {
+        _fs_key(labels): value
+        for labels, value in scrape.values("node_filesystem_avail_bytes")
+        if labels.get("fstype") not in VIRTUAL_FILESYSTEMS
+    }
     fullest = 0.0
     for labels, size in scrape.values("node_filesystem_size_bytes"):
         key = _fs_key(labels)

@@ -27,8 +27,14 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
     if os.environ.get("LOGS_TOKEN_SECRET"):
         try:
             token = secrets.get_secret_value(SecretId=os.environ["LOGS_TOKEN_SECRET"])["SecretString"]
-            published |= publish_log_signals(os.environ["MANAGEMENT_API_URL"], token, os.environ["PROJECT_REF"],
-                                             stack, cloudwatch, namespace=NAMESPACE)
+            published |= publish_log_signals(
+                os.environ["MANAGEMENT_API_URL"],
+                token,
+                os.environ["PROJECT_REF"],
+                stack,
+                cloudwatch,
+                namespace=NAMESPACE,
+            )
         except MetricsError as exc:
             failures.append(f"log signals: {exc}")
     if failures:

@@ -39,8 +39,9 @@ def window_ending(now: datetime) -> tuple[datetime, datetime]:
     return end - WINDOW, end
 
 
-def query_logs(api_url: str, token: str, project_ref: str, sql: str, start: datetime, end: datetime,
-               timeout: float = 20.0) -> list[dict[str, Any]]:
+def query_logs(
+    api_url: str, token: str, project_ref: str, sql: str, start: datetime, end: datetime, timeout: float = 20.0
+) -> list[dict[str, Any]]:
     query = urllib.parse.urlencode({"sql": sql, "iso_timestamp_start": _iso(start), "iso_timestamp_end": _iso(end)})
     url = f"{api_url.rstrip('/')}/v1/projects/{project_ref}/analytics/endpoints/logs.all?{query}"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
@@ -48,9 +49,11 @@ def query_logs(api_url: str, token: str, project_ref: str, sql: str, start: date
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = json.loads(response.read().decode() or "null")
     except urllib.error.HTTPError as exc:
-        hint = {401: " (the logs access token was refused: renew it, see docs/runbooks.md)",
-                403: " (the token's user may not read this project's logs: it needs analytics_logs_read)",
-                429: " (rate-limited; the next run tries again)"}.get(exc.code, "")
+        hint = {
+            401: " (the logs access token was refused: renew it, see docs/runbooks.md)",
+            403: " (the token's user may not read this project's logs: it needs analytics_logs_read)",
+            429: " (rate-limited; the next run tries again)",
+        }.get(exc.code, "")
         raise MetricsError(f"the Management API's logs endpoint answered HTTP {exc.code}{hint}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise MetricsError(f"the Management API could not be reached ({getattr(exc, 'reason', exc)})") from None
@@ -99,16 +102,32 @@ def log_signals(api_url: str, token: str, project_ref: str, now: datetime) -> di
 UNITS = {"FunctionErrorRate": "Percent"}
 
 
-def publish_log_signals(api_url: str, token: str, project_ref: str, stack: str, cloudwatch: Any, *,
-                        namespace: str, now: datetime | None = None) -> dict[str, float]:
+def publish_log_signals(
+    api_url: str,
+    token: str,
+    project_ref: str,
+    stack: str,
+    cloudwatch: Any,
+    *,
+    namespace: str,
+    now: datetime | None = None,
+) -> dict[str, float]:
     moment = now or datetime.now(UTC)
     values = log_signals(api_url, token, project_ref, moment)
     _, end = window_ending(moment)
-    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
-        {"MetricName": name, "Dimensions": [{"Name": "Stack", "Value": stack}], "Timestamp": end, "Value": value,
-         "Unit": UNITS.get(name, "Count")}
-        for name, value in values.items()
-    ])
+    cloudwatch.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "Stack", "Value": stack}],
+                "Timestamp": end,
+                "Value": value,
+                "Unit": UNITS.get(name, "Count"),
+            }
+            for name, value in values.items()
+        ],
+    )
     return values
 
 

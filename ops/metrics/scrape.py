@@ -28,14 +28,24 @@ def fetch(url: str, service_role_key: str, timeout: float = 20.0) -> Scrape:
         raise MetricsError(f"the metrics endpoint could not be reached ({getattr(exc, 'reason', exc)})") from None
 
 
-def scrape_and_publish(url: str, service_role_key: str, stack: str, cloudwatch: Any, *,
-                       interval_seconds: float = 15.0, namespace: str = NAMESPACE,
-                       sleep: Callable[[float], None] = time.sleep) -> dict[str, float]:
+def scrape_and_publish(
+    url: str,
+    service_role_key: str,
+    stack: str,
+    cloudwatch: Any,
+    *,
+    interval_seconds: float = 15.0,
+    namespace: str = NAMESPACE,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, float]:
     before = fetch(url, service_role_key)
     sleep(interval_seconds)
     values = gauges(before, fetch(url, service_role_key))
-    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[
-        {"MetricName": name, "Dimensions": [{"Name": "Stack", "Value": stack}], "Value": value, "Unit": "Percent"}
-        for name, value in values.items()
-    ])
+    cloudwatch.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {"MetricName": name, "Dimensions": [{"Name": "Stack", "Value": stack}], "Value": value, "Unit": "Percent"}
+            for name, value in values.items()
+        ],
+    )
     return values

@@ -71,8 +71,13 @@ class BuildFile:
         return self.key.startswith(ASSETS_PREFIX)
 
     def record(self) -> dict[str, object]:
-        return {"sha256": self.sha256, "md5": self.md5, "size": self.size, "content_type": self.content_type,
-                "cache_control": self.cache_control}
+        return {
+            "sha256": self.sha256,
+            "md5": self.md5,
+            "size": self.size,
+            "content_type": self.content_type,
+            "cache_control": self.cache_control,
+        }
 
 
 def content_type(key: str) -> str:
@@ -110,5 +115,12 @@ def _read(key: str, path: Path) -> BuildFile:
             md5.update(chunk)
             sha256.update(chunk)
             size += len(chunk)
-    return BuildFile(key=key, path=path, size=size, md5=md5.hexdigest(), sha256=sha256.hexdigest(),
-                     content_type=content_type(key), cache_control=cache_control(key))
+    return BuildFile(
+        key=key,
+        path=path,
+        size=size,
+        md5=md5.hexdigest(),
+        sha256=sha256.hexdigest(),
+        content_type=content_type(key),
+        cache_control=cache_control(key),
+    )

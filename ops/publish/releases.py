@@ -27,8 +27,11 @@ class Release:
         return f"{RELEASES_PREFIX}{self.name}.json"
 
     def to_json(self) -> bytes:
-        return json.dumps({"name": self.name, "created_at": self.created_at.strftime(STAMP_FORMAT),
-                           "files": self.files}, indent=1, sort_keys=True).encode()
+        return json.dumps(
+            {"name": self.name, "created_at": self.created_at.strftime(STAMP_FORMAT), "files": self.files},
+            indent=1,
+            sort_keys=True,
+        ).encode()
 
 
 def build_id(files: list[BuildFile]) -> str:
@@ -40,8 +43,11 @@ def build_id(files: list[BuildFile]) -> str:
 
 
 def new_release(files: list[BuildFile], now: datetime) -> Release:
-    return Release(name=f"{now.astimezone(UTC).strftime(STAMP_FORMAT)}-{build_id(files)}", created_at=now,
-                   files={f.key: f.record() for f in files})
+    return Release(
+        name=f"{now.astimezone(UTC).strftime(STAMP_FORMAT)}-{build_id(files)}",
+        created_at=now,
+        files={f.key: f.record() for f in files},
+    )
 
 
 def read_releases(s3: Any, bucket: str) -> list[Release]:
@@ -52,12 +58,18 @@ def read_releases(s3: Any, bucket: str) -> list[Release]:
             raw = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             try:
                 data = json.loads(raw)
-                releases.append(Release(name=str(data["name"]), files=dict(data["files"]),
-                                        created_at=datetime.strptime(data["created_at"], STAMP_FORMAT
-                                                                     ).replace(tzinfo=UTC)))
+                releases.append(
+                    Release(
+                        name=str(data["name"]),
+                        files=dict(data["files"]),
+                        created_at=datetime.strptime(data["created_at"], STAMP_FORMAT).replace(tzinfo=UTC),
+                    )
+                )
             except (ValueError, KeyError, TypeError) as exc:
-                raise BuildError(f"s3://{bucket}/{item['Key']} is not a release record ({exc}); delete it, or "
-                                 "move it out of the bucket, and publish again") from exc
+                raise BuildError(
+                    f"s3://{bucket}/{item['Key']} is not a release record ({exc}); delete it, or "
+                    "move it out of the bucket, and publish again"
+                ) from exc
     return sorted(releases, key=lambda r: (r.created_at, r.name))
 
 

@@ -36,8 +36,16 @@ class PublishReport:
     new_release: bool = True
 
 
-def publish(s3: Any, cloudfront: Any, bucket: str, distribution_id: str, files: list[BuildFile], *,
-            now: datetime, grace: timedelta = DEFAULT_GRACE) -> PublishReport:
+def publish(
+    s3: Any,
+    cloudfront: Any,
+    bucket: str,
+    distribution_id: str,
+    files: list[BuildFile],
+    *,
+    now: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+) -> PublishReport:
     present = _listing(s3, bucket)
     releases = read_releases(s3, bucket)
     current = releases[-1] if releases else None
@@ -57,10 +65,16 @@ def publish(s3: Any, cloudfront: Any, bucket: str, distribution_id: str, files: 
             report.uploaded.append(file.key)
         else:
             report.unchanged.append(file.key)
-    s3.put_object(Bucket=bucket, Key=release.key, Body=release.to_json(),
-                  ContentType="application/json; charset=utf-8", CacheControl="no-cache")
-    log.info("release %s recorded: %d uploaded, %d unchanged", release.name, len(report.uploaded),
-             len(report.unchanged))
+    s3.put_object(
+        Bucket=bucket,
+        Key=release.key,
+        Body=release.to_json(),
+        ContentType="application/json; charset=utf-8",
+        CacheControl="no-cache",
+    )
+    log.info(
+        "release %s recorded: %d uploaded, %d unchanged", release.name, len(report.uploaded), len(report.unchanged)
+    )
 
     report.invalidated = invalidation_paths(changed)
     report.invalidation_ids = _invalidate(cloudfront, distribution_id, report.invalidated, release.name)
@@ -83,7 +97,9 @@ def _changed(files: list[BuildFile], present: dict[str, dict[str, Any]], current
         same_bytes = stored is not None and stored["etag"] == file.md5 and stored["size"] == file.size
         recorded = current.files.get(file.key) if current is not None else None
         same_headers = recorded is not None and (recorded.get("content_type"), recorded.get("cache_control")) == (
-            file.content_type, file.cache_control)
+            file.content_type,
+            file.cache_control,
+        )
         if not (same_bytes and same_headers):
             changed.append(file)
     return changed
@@ -93,43 +109,60 @@ def _refuse_rewritten_assets(changed: list[BuildFile], present: dict[str, dict[s
     rewritten = [f.key for f in changed if f.is_asset and f.key in present and present[f.key]["etag"] != f.md5]
     if rewritten:
         shown = ", ".join(rewritten[:5]) + (", ..." if len(rewritten) > 5 else "")
-        raise BuildError(f"{shown} already in s3://{bucket} with other bytes; /assets/* is cached for a year "
-                         "by CloudFront and browsers, so a changed file needs a new name: build with Vite's "
-                         "content hashes in asset names ([name]-[hash]). Nothing was uploaded")
+        raise BuildError(
+            f"{shown} already in s3://{bucket} with other bytes; /assets/* is cached for a year "
+            "by CloudFront and browsers, so a changed file needs a new name: build with Vite's "
+            "content hashes in asset names ([name]-[hash]). Nothing was uploaded"
+        )
 
 
 def _upload(s3: Any, bucket: str, file: BuildFile) -> None:
     # Content-MD5 makes S3 refuse a body damaged in transit instead of storing it.
     md5 = base64.b64encode(bytes.fromhex(file.md5)).decode()
     with file.path.open("rb") as body:
-        s3.put_object(Bucket=bucket, Key=file.key, Body=body, ContentType=file.content_type,
-                      CacheControl=file.cache_control, ContentMD5=md5, Metadata={"sha256": file.sha256})
+        s3.put_object(
+            Bucket=bucket,
+            Key=file.key,
+            Body=body,
+            ContentType=file.content_type,
+            CacheControl=file.cache_control,
+            ContentMD5=md5,
+            Metadata={"sha256": file.sha256},
+        )
 
 
 def _invalidate(cloudfront: Any, distribution_id: str, paths: list[str], release: str) -> list[str]:
     ids: list[str] = []
     for start in range(0, len(paths), MAX_PATHS_PER_INVALIDATION):
-        batch = paths[start:start + MAX_PATHS_PER_INVALIDATION]
+        batch = paths[start : start + MAX_PATHS_PER_INVALIDATION]
         # The caller reference is the release: CloudFront answers a retried request with the same invalidation.
-        answer = cloudfront.create_invalidation(DistributionId=distribution_id, InvalidationBatch={
-            "Paths": {"Quantity": len(batch), "Items": batch}, "CallerReference": f"{release}-{start}"})
+        answer = cloudfront.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(batch), "Items": batch},
+                "CallerReference": f"{release}-{start}",
+            },
+        )
         ids.append(answer["Invalidation"]["Id"])
     return ids
 
 
-def _prune(s3: Any, bucket: str, releases: list[Release], present: dict[str, dict[str, Any]], now: datetime,
-           grace: timedelta) -> list[str]:
+def _prune(
+    s3: Any, bucket: str, releases: list[Release], present: dict[str, dict[str, Any]], now: datetime, grace: timedelta
+) -> list[str]:
     kept = releases_to_keep(releases, now, grace)
     used = {key for release in kept for key in release.files}
     doomed = [key for key, item in present.items() if key not in used and now - item["modified"] >= grace]
     doomed += [release.key for release in releases if release not in kept]
     for start in range(0, len(doomed), 1000):
-        batch = doomed[start:start + 1000]
+        batch = doomed[start : start + 1000]
         answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
         if answer.get("Errors"):
             first = answer["Errors"][0]
-            raise BuildError(f"the release is live, but removing old files failed ({first.get('Key')}: "
-                             f"{first.get('Message')}); run the publish again to finish the clean-up")
+            raise BuildError(
+                f"the release is live, but removing old files failed ({first.get('Key')}: "
+                f"{first.get('Message')}); run the publish again to finish the clean-up"
+            )
     return sorted(doomed)
 
 
@@ -139,6 +172,9 @@ def _listing(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
             if not item["Key"].startswith(RELEASES_PREFIX):
-                objects[item["Key"]] = {"etag": item["ETag"].strip('"'), "size": int(item["Size"]),
-                                        "modified": item["LastModified"]}
+                objects[item["Key"]] = {
+                    "etag": item["ETag"].strip('"'),
+                    "size": int(item["Size"]),
+                    "modified": item["LastModified"],
+                }
     return objects

@@ -5,6 +5,7 @@ distribution or invalidation takes a minute to reach every edge."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -43,9 +44,16 @@ def fetch(url: str, timeout: float = 10.0) -> Answer:
         return Answer(0, {}, str(getattr(exc, "reason", exc)).encode())
 
 
-def check_site(frontend_url: str, health_url: str | None, routes: tuple[str, ...] = DEFAULT_ROUTES, *,
-               attempts: int = 5, wait_seconds: float = 10.0,
-               get: Callable[[str], Answer] = fetch, sleep: Callable[[float], None] = time.sleep) -> list[CheckResult]:
+def check_site(
+    frontend_url: str,
+    health_url: str | None,
+    routes: tuple[str, ...] = DEFAULT_ROUTES,
+    *,
+    attempts: int = 5,
+    wait_seconds: float = 10.0,
+    get: Callable[[str], Answer] = fetch,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[CheckResult]:
     base = frontend_url.rstrip("/")
 
     def retried(check: Callable[[], CheckResult]) -> CheckResult:
@@ -63,13 +71,19 @@ def check_site(frontend_url: str, health_url: str | None, routes: tuple[str, ...
         pages.append(get(f"{base}/"))
         return _home(pages[-1])
 
+    def asset_check(path: str) -> CheckResult:
+        return _asset(path, get(f"{base}{path}"))
+
+    def route_check(route: str, index: bytes) -> CheckResult:
+        return _route(route, get(f"{base}{route}"), index)
+
     results = [retried(home_page)]
     if results[0].ok:
         index = pages[-1].body
         for asset in sorted(set(_ASSET.findall(index.decode(errors="replace")))):
-            results.append(retried(lambda a=asset: _asset(a, get(f"{base}{a}"))))
+            results.append(retried(functools.partial(asset_check, asset)))
         for route in routes:
-            results.append(retried(lambda r=route: _route(r, get(f"{base}{r}"), index)))
+            results.append(retried(functools.partial(route_check, route, index)))
     if health_url:
         results.append(retried(lambda: _health(get(health_url))))
     return results
@@ -81,8 +95,11 @@ def _home(answer: Answer) -> CheckResult:
     if not answer.headers.get("content-type", "").startswith("text/html"):
         return CheckResult("home page", False, f"Content-Type is {answer.headers.get('content-type')!r}, not HTML")
     if "no-cache" not in answer.headers.get("cache-control", ""):
-        return CheckResult("home page", False, "index.html is served without Cache-Control: no-cache; browsers "
-                                               "would keep an old release")
+        return CheckResult(
+            "home page",
+            False,
+            "index.html is served without Cache-Control: no-cache; browsers would keep an old release",
+        )
     return CheckResult("home page", True, f"200, {len(answer.body)} bytes")
 
 
@@ -96,8 +113,11 @@ def _asset(path: str, answer: Answer) -> CheckResult:
 
 def _route(route: str, answer: Answer, index: bytes) -> CheckResult:
     if answer.status != 200:
-        return CheckResult(f"route {route}", False, f"{_status(answer)}: the SPA fallback is not serving "
-                                                    "index.html for client-side routes")
+        return CheckResult(
+            f"route {route}",
+            False,
+            f"{_status(answer)}: the SPA fallback is not serving index.html for client-side routes",
+        )
     if answer.body != index:
         return CheckResult(f"route {route}", False, "answered 200 with something other than index.html")
     return CheckResult(f"route {route}", True, "200, index.html")

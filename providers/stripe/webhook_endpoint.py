@@ -35,26 +35,13 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
 
-from providers.supabase.base import changed_keys, diff_result
-from providers.supabase.base import is_unknown as _is_unknown_marker
-from providers.supabase.errors import Redactor
+from providers.base import Redactor, changed_keys, diff_result, is_unknown
+from stackconfig.stripe import STRIPE_EVENTS
 from stackconfig.urls import insecure_url_problem
 
 DEFAULT_API_URL = "https://api.stripe.com"
 KEY_VARIABLE = "STRIPE_SECRET_KEY"
-# The events functions/subscription-manager handles (its STRIPE_EVENTS): guide 002's four, and the status changes,
-# refunds and disputes that move a tier (docs/payments.md).
-STRIPE_EVENTS = (
-    "charge.dispute.created",
-    "charge.refunded",
-    "checkout.session.completed",
-    "customer.subscription.deleted",
-    "customer.subscription.updated",
-    "invoice.payment_failed",
-    "invoice.payment_succeeded",
-)
 EVENT_NAME = re.compile(r"^(\*|[a-z_]+(\.[a-z_]+)+)$")
 MANAGED_BY = {"managed_by": "pulumi"}
 
@@ -71,15 +58,6 @@ def resolve_key(configured: str | None) -> str:
             "(a restricted key with write access to Webhook Endpoints is enough)."
         )
     return key
-
-
-def is_unknown(value: Any) -> bool:
-    """Unknown during preview: the host hands check an Unknown object, diff the marker string."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, list | tuple):
-        return any(is_unknown(item) for item in value)
-    return _is_unknown_marker(value)
 
 
 def _is_secure_url(value: str) -> bool:
@@ -116,7 +94,9 @@ class StripeWebhookEndpointProvider(ResourceProvider):
             failures.append(CheckFailure("url", "Stripe sends events to an https:// URL (http:// only on localhost)"))
         api_url = news.get("apiUrl") or DEFAULT_API_URL
         if not is_unknown(api_url) and not _is_secure_url(str(api_url)):
-            failures.append(CheckFailure("apiUrl", "the API key travels to apiUrl: https:// (http:// only on localhost)"))
+            failures.append(
+                CheckFailure("apiUrl", "the API key travels to apiUrl: https:// (http:// only on localhost)")
+            )
         events = news.get("enabledEvents")
         if not is_unknown(events):
             if not events:
@@ -147,12 +127,17 @@ class StripeWebhookEndpointProvider(ResourceProvider):
             "description": props.get("description") or "",
             "metadata": MANAGED_BY,
         }
-        endpoint = self._call(redactor, "create the webhook endpoint", lambda: client.v1.webhook_endpoints.create(params))
+        endpoint = self._call(
+            redactor, "create the webhook endpoint", lambda: client.v1.webhook_endpoints.create(params)
+        )
         secret = endpoint.get("secret")
         if not secret:
             # Only creation returns it; without it the function could verify nothing. Remove what was made.
-            self._call(redactor, "delete the endpoint created without a secret",
-                       lambda: client.v1.webhook_endpoints.delete(endpoint["id"]))
+            self._call(
+                redactor,
+                "delete the endpoint created without a secret",
+                lambda: client.v1.webhook_endpoints.delete(endpoint["id"]),
+            )
             raise StripeError(f"Stripe created webhook endpoint {endpoint['id']} without a signing secret; deleted it")
         return CreateResult(endpoint["id"], self._outs(props, endpoint, secret))
 
@@ -164,14 +149,16 @@ class StripeWebhookEndpointProvider(ResourceProvider):
             "description": news.get("description") or "",
             "disabled": False,
         }
-        endpoint = self._call(redactor, f"update webhook endpoint {id_}",
-                              lambda: client.v1.webhook_endpoints.update(id_, params))
+        endpoint = self._call(
+            redactor, f"update webhook endpoint {id_}", lambda: client.v1.webhook_endpoints.update(id_, params)
+        )
         return UpdateResult(self._outs(news, endpoint, olds.get("secret")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client, redactor = self._client(props)
-        endpoint = self._call(redactor, f"read webhook endpoint {id_}",
-                              lambda: client.v1.webhook_endpoints.retrieve(id_), missing_ok=True)
+        endpoint = self._call(
+            redactor, f"read webhook endpoint {id_}", lambda: client.v1.webhook_endpoints.retrieve(id_), missing_ok=True
+        )
         if endpoint is None:
             return ReadResult(None, {})  # deleted behind our back: the next up creates it again
         return ReadResult(id_, self._outs(props, endpoint, props.get("secret")))
@@ -179,8 +166,9 @@ class StripeWebhookEndpointProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client, redactor = self._client(props)
         # Already gone is what we wanted.
-        self._call(redactor, f"delete webhook endpoint {id_}", lambda: client.v1.webhook_endpoints.delete(id_),
-                   missing_ok=True)
+        self._call(
+            redactor, f"delete webhook endpoint {id_}", lambda: client.v1.webhook_endpoints.delete(id_), missing_ok=True
+        )
 
     # ------------------------------------------------------------------ helpers
 

@@ -142,17 +142,33 @@ class ManagementClient:
         return None
 
     def apply_addon(self, ref: str, addon_type: str, variant: str) -> None:
-        self._call("PATCH", f"/v1/projects/{ref}/billing/addons", f"apply the {addon_type} add-on", f"project {ref}",
-                   json={"addon_type": addon_type, "addon_variant": variant}, idempotent=True)
+        self._call(
+            "PATCH",
+            f"/v1/projects/{ref}/billing/addons",
+            f"apply the {addon_type} add-on",
+            f"project {ref}",
+            json={"addon_type": addon_type, "addon_variant": variant},
+            idempotent=True,
+        )
 
     def remove_addon(self, ref: str, variant: str) -> None:
-        self._call("DELETE", f"/v1/projects/{ref}/billing/addons/{variant}", f"remove the {variant} add-on",
-                   f"project {ref}", idempotent=True)
+        self._call(
+            "DELETE",
+            f"/v1/projects/{ref}/billing/addons/{variant}",
+            f"remove the {variant} add-on",
+            f"project {ref}",
+            idempotent=True,
+        )
 
     def restore_pitr(self, ref: str, unix_seconds: int) -> None:
         # Not idempotent: a retried restore would start a second one.
-        self._call("POST", f"/v1/projects/{ref}/database/backups/restore-pitr", "restore to a point in time",
-                   f"project {ref}", json={"recovery_time_target_unix": unix_seconds})
+        self._call(
+            "POST",
+            f"/v1/projects/{ref}/database/backups/restore-pitr",
+            "restore to a point in time",
+            f"project {ref}",
+            json={"recovery_time_target_unix": unix_seconds},
+        )
 
     # ------------------------------------------------------------------ auth
     def get_auth_config(self, ref: str) -> dict[str, Any]:

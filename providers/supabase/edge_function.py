@@ -27,7 +27,7 @@ from providers.supabase.function_bundle import (
     SLUG_PATTERN,
     collect_files,
     content_hash,
-    read_settings,
+    read_manifest,
     static_patterns,
 )
 
@@ -91,7 +91,7 @@ class EdgeFunctionProvider(SupabaseProvider):
         if props.get("importMap"):
             metadata["import_map_path"] = props["importMap"]
         # As the CLI sends them: the patterns of the files the code reads at run time (uploaded with the rest).
-        patterns = static_patterns(slug, read_settings(props["functionsDir"], slug))
+        patterns = static_patterns(slug, read_manifest(props["functionsDir"], slug))
         if patterns:
             metadata["static_patterns"] = patterns
         deployed = self.management(props).deploy_function(props["projectRef"], slug, metadata, files)

@@ -28,21 +28,7 @@ class SupabaseRetriesExhausted(SupabaseApiError):
     """Every attempt of a retried call hit a transient failure."""
 
 
-class Redactor:
-    """Replaces every registered secret value in a text; used on every message we raise or log."""
+# Redactor lives with what every provider shares; imported here for the Supabase modules that use it.
+from providers.base import Redactor  # noqa: E402
 
-    MINIMUM_LENGTH = 4  # shorter values would redact ordinary words and prove nothing
-
-    def __init__(self, *secrets: str | None) -> None:
-        self._secrets: set[str] = set()
-        for secret in secrets:
-            self.add(secret)
-
-    def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= self.MINIMUM_LENGTH:
-            self._secrets.add(secret)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "[redacted]")
-        return text
+__all__ = ["Redactor", "SupabaseApiError", "SupabaseError", "SupabaseNotFound", "SupabaseRetriesExhausted"]

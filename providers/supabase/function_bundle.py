@@ -17,6 +17,7 @@ file), and nothing else is.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -27,15 +28,17 @@ from pathlib import Path
 from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
 from providers.supabase.import_graph import ImportMap, module_graph
+from stackconfig.paths import PROJECT_ROOT
 
 SHARED_DIR = "_shared"
 SETTINGS_FILE = "function.json"
 SLUG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
-class FunctionSettings:
+class FunctionManifest:
+    """What a function's function.json declares (every key optional)."""
+
     entrypoint: str = "index.ts"
     verify_jwt: bool = True
     import_map: str | None = None
@@ -66,12 +69,27 @@ def discover_functions(functions_dir: str | Path) -> list[str]:
     return names
 
 
-def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
-    settings_path = resolve_dir(functions_dir) / name / SETTINGS_FILE
-    if not settings_path.exists():
-        return FunctionSettings()
+def read_manifest(functions_dir: str | Path, name: str) -> FunctionManifest:
+    """functions/<name>/function.json, checked. Read once per process: a preview asks for it from the bundle, the
+    deploy settings and the schedules; an edited file (another mtime or size) is read again."""
+    path = resolve_dir(functions_dir) / name / SETTINGS_FILE
     try:
-        raw = json.loads(settings_path.read_text())
+        stat = path.stat()
+    except FileNotFoundError:
+        return _checked_entrypoint(functions_dir, name, FunctionManifest())
+    return _checked_entrypoint(functions_dir, name, _parse_manifest(path, name, stat.st_mtime_ns, stat.st_size))
+
+
+def _checked_entrypoint(functions_dir: str | Path, name: str, manifest: FunctionManifest) -> FunctionManifest:
+    if not (resolve_dir(functions_dir) / name / manifest.entrypoint).is_file():
+        raise SupabaseError(f"functions/{name}: entrypoint {manifest.entrypoint} does not exist; fix {SETTINGS_FILE}")
+    return manifest
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_manifest(path: Path, name: str, _mtime_ns: int, _size: int) -> FunctionManifest:
+    try:
+        raw = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise SupabaseError(
             f"functions/{name}/{SETTINGS_FILE} is not valid JSON ({exc.msg}, line {exc.lineno})"
@@ -99,19 +117,16 @@ def read_settings(functions_dir: str | Path, name: str) -> FunctionSettings:
             f"functions/{name}/{SETTINGS_FILE}: static_files is a list of glob patterns relative to the "
             'function\'s folder, e.g. ["templates/*.html"] (no absolute paths, no "..")'
         )
-    settings = FunctionSettings(
+    return FunctionManifest(
         entrypoint=str(raw.get("entrypoint", "index.ts")),
         verify_jwt=raw.get("verify_jwt", True),
         import_map=raw.get("import_map"),
         static_files=tuple(static_files),
         schedule=schedule.strip() if isinstance(schedule, str) else None,
     )
-    if not (resolve_dir(functions_dir) / name / settings.entrypoint).is_file():
-        raise SupabaseError(f"functions/{name}: entrypoint {settings.entrypoint} does not exist; fix {SETTINGS_FILE}")
-    return settings
 
 
-def static_patterns(name: str, settings: FunctionSettings) -> list[str]:
+def static_patterns(name: str, settings: FunctionManifest) -> list[str]:
     """The static_files patterns as the deploy endpoint takes them: relative to functions/, like file names."""
     return [f"{name}/{pattern}" for pattern in settings.static_files]
 
@@ -120,7 +135,7 @@ def collect_files(functions_dir: str | Path, name: str) -> list[tuple[str, bytes
     """(path relative to functions/, content) of what a deploy uploads, sorted by path: the entrypoint's
     import graph, the import map and the static files."""
     root = resolve_dir(functions_dir)
-    settings = read_settings(functions_dir, name)
+    settings = read_manifest(functions_dir, name)
     import_map = ImportMap.load(root, settings.import_map) if settings.import_map else None
     paths = set(module_graph(root, f"{name}/{settings.entrypoint}", import_map))
     if import_map is not None:

@@ -21,9 +21,11 @@ Outputs add:
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import pulumi
 from psycopg import sql
 from pulumi.dynamic import (
     CheckFailure,
@@ -75,16 +77,18 @@ def missing_capabilities(conn: psycopg.Connection) -> list[str]:
 
 def job_command(conn: psycopg.Connection, slug: str, url: str, timeout_ms: int) -> str:
     """The SQL pg_cron runs: a POST to the function, the key read from Vault at run time."""
-    return sql.SQL(
-        "select net.http_post("
-        "url := {url}, "
-        "headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', "
-        "'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = {secret})), "
-        "body := jsonb_build_object('scheduled_at', now()), "
-        "timeout_milliseconds := {timeout}) as request_id"
-    ).format(
-        url=sql.Literal(url), secret=sql.Literal(secret_name(slug)), timeout=sql.Literal(timeout_ms)
-    ).as_string(conn)
+    return (
+        sql.SQL(
+            "select net.http_post("
+            "url := {url}, "
+            "headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', "
+            "'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = {secret})), "
+            "body := jsonb_build_object('scheduled_at', now()), "
+            "timeout_milliseconds := {timeout}) as request_id"
+        )
+        .format(url=sql.Literal(url), secret=sql.Literal(secret_name(slug)), timeout=sql.Literal(timeout_ms))
+        .as_string(conn)
+    )
 
 
 class FunctionScheduleProvider(ResourceProvider):
@@ -107,9 +111,7 @@ class FunctionScheduleProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["slug"] if olds.get("slug") != news.get("slug") else []
-        changed = replaces or [
-            key for key in SETTINGS if news.get(key) == UNKNOWN or olds.get(key) != news.get(key)
-        ]
+        changed = replaces or [key for key in SETTINGS if news.get(key) == UNKNOWN or olds.get(key) != news.get(key)]
         # A job found missing (refresh saw it unscheduled, or the extensions enabled since a skip) is scheduled
         # again. A skip for want of the extensions is not retried by every deploy: a preview that always shows
         # the schedules as updates hides the one change a pull request makes. `pulumi up --refresh` after
@@ -177,6 +179,42 @@ def _apply(props: dict[str, Any]) -> dict[str, Any]:
                     (props["key"], secret_name(slug), f"Bearer key pg_cron sends to the {slug} edge function"),
                 )
             command = job_command(conn, slug, props["functionUrl"], int(props.get("timeoutMilliseconds") or 150_000))
-            row = conn.execute("select cron.schedule(%s, %s, %s)", (job_name(slug), props["schedule"], command)).fetchone()
+            row = conn.execute(
+                "select cron.schedule(%s, %s, %s)", (job_name(slug), props["schedule"], command)
+            ).fetchone()
     assert row is not None
     return {**props, "scheduled": True, "skippedReason": None, "jobId": int(row[0])}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionScheduleArgs:
+    connection: pulumi.Input[str]  # a secret: the URL holds the database password
+    slug: str
+    schedule: str
+    function_url: pulumi.Input[str]
+    key: pulumi.Input[str]  # a secret: the service role's key
+    key_digest: pulumi.Input[str]
+    timeout_milliseconds: int
+
+
+# A database resource (it runs SQL on the project, not the Management API), typed like the migrations.
+class FunctionSchedule(pulumi.dynamic.Resource, module="database", name="FunctionSchedule"):
+    scheduled: pulumi.Output[bool]
+    skippedReason: pulumi.Output[str | None]
+    jobId: pulumi.Output[int | None]
+
+    def __init__(self, name: str, args: FunctionScheduleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props = {
+            "connection": args.connection,
+            "slug": args.slug,
+            "schedule": args.schedule,
+            "functionUrl": args.function_url,
+            "key": args.key,
+            "keyDigest": args.key_digest,
+            "timeoutMilliseconds": args.timeout_milliseconds,
+            "scheduled": None,
+            "skippedReason": None,
+            "jobId": None,
+        }
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["key", "keyDigest", "connection"])
+        super().__init__(FunctionScheduleProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))

@@ -62,7 +62,7 @@ class ImportMap:
             raise SupabaseError(f"functions/{relative} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("imports", {}), dict) or raw.get("scopes"):
             raise SupabaseError(
-                f"functions/{relative}: an import map here is {{\"imports\": {{...}}}} (scopes are not supported)"
+                f'functions/{relative}: an import map here is {{"imports": {{...}}}} (scopes are not supported)'
             )
         return cls(path=relative, imports={str(k): str(v) for k, v in raw.get("imports", {}).items()})
 
@@ -75,7 +75,7 @@ class ImportMap:
             if not prefixes:
                 return None
             key = max(prefixes, key=len)
-            target, rest = self.imports[key], specifier[len(key):]
+            target, rest = self.imports[key], specifier[len(key) :]
         if target.startswith(("./", "../")):
             return "./" + posixpath.normpath(posixpath.join(posixpath.dirname(self.path), target + rest))
         return target + rest
@@ -101,7 +101,7 @@ def module_graph(root: Path, entrypoint: str, import_map: ImportMap | None = Non
 
 
 def _resolve(root: Path, importer: str, specifier: str, import_map: ImportMap | None) -> str | None:
-    where = f"functions/{importer}: import \"{specifier}\""
+    where = f'functions/{importer}: import "{specifier}"'
     mapped = import_map.resolve(specifier) if import_map else None
     if mapped is not None:
         if not mapped.startswith("./"):

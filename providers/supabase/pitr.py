@@ -33,7 +33,9 @@ class PitrAddonProvider(SupabaseProvider):
         require_ref(news, failures)
         days = news.get("retentionDays")
         if not is_unknown(days) and as_int(days) not in PITR_RETENTION_DAYS:
-            failures.append(CheckFailure("retentionDays", f"point-in-time recovery keeps 7, 14 or 28 days, not {days!r}"))
+            failures.append(
+                CheckFailure("retentionDays", f"point-in-time recovery keeps 7, 14 or 28 days, not {days!r}")
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

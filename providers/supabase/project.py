@@ -323,8 +323,8 @@ class Project(pulumi.dynamic.Resource, module="supabase", name="Project"):
             "databasePassword": password,
             "readyTimeoutSeconds": args.ready_timeout_seconds,
             "projectUrlTemplate": args.project_url_template,
-            **{key: None for key in ("ref", "projectUrl", "anonKey", "serviceRoleKey", "databaseHost")},
-            **{key: None for key in ("poolerConnectionString", "status", "adopted")},
+            **dict.fromkeys(("ref", "projectUrl", "anonKey", "serviceRoleKey", "databaseHost")),
+            **dict.fromkeys(("poolerConnectionString", "status", "adopted")),
         }
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
         super().__init__(ProjectProvider(), resource_name, props, opts)

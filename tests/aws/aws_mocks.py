@@ -121,7 +121,13 @@ def aws_call(args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
         }
     if args.token == "aws:route53/getZone:getZone":
         name = str(args.args.get("name", "")).rstrip(".")
-        return {"zoneId": ZONE_ID, "id": ZONE_ID, "name": name, "privateZone": False, "arn": f"arn:aws:route53:::hostedzone/{ZONE_ID}"}
+        return {
+            "zoneId": ZONE_ID,
+            "id": ZONE_ID,
+            "name": name,
+            "privateZone": False,
+            "arn": f"arn:aws:route53:::hostedzone/{ZONE_ID}",
+        }
     if args.token.startswith("aws:"):
         raise AssertionError(f"unexpected invoke {args.token}; add an answer for it to tests/aws/aws_mocks.py")
     return {}
@@ -129,7 +135,7 @@ def aws_call(args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
 
 class AwsMocks(PlainMocks):
     # Built from the SDK's own MockResourceArgs, so it does not depend on the recorder's per-call attachment.
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return aws_resource(args.typ, args.name, dict(args.inputs))
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -171,7 +177,7 @@ def supabase_resource(kind: str, name: str, inputs: dict[str, Any]) -> tuple[str
 class WholeProgramMocks(AwsMocks):
     """The whole program (__main__.py): AWS resources as in AwsMocks, Supabase's project and domain answered."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         answered = supabase_resource(args.typ, args.name, dict(args.inputs))
         if answered is not None:
             return answered

@@ -31,7 +31,9 @@ from tests.aws.aws_mocks import aws_mocks
 
 SUPABASE_REF = "abcdefghijklmnopqrst"
 SUPABASE_URL = f"https://{SUPABASE_REF}.supabase.co"
-DATABASE_URL = f"postgresql://postgres.{SUPABASE_REF}:s3cret-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres"
+DATABASE_URL = (
+    f"postgresql://postgres.{SUPABASE_REF}:s3cret-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres"
+)
 HEALTH_CHECK_URL = f"{SUPABASE_URL}/functions/v1/health-check"
 ANON_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.anon-signature"
 SERVICE_ROLE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.service-role-signature"
@@ -76,7 +78,11 @@ def run_aws_program(
     settings.reset_options(project=PROJECT_NAME, stack=stack, preview=False)
     set_all_config(config, secret_keys)
     pulumi_mocks.set_mocks(
-        monitor.mocks, project=PROJECT_NAME, stack=stack, preview=False, monitor=monitor,
+        monitor.mocks,
+        project=PROJECT_NAME,
+        stack=stack,
+        preview=False,
+        monitor=monitor,
         logger=logging.getLogger("pulumi-program"),
     )
 

@@ -18,8 +18,20 @@ import pulumi_aws
 
 from ops.engineless.program import ProgramRun
 
-AWS_MODULES = ["acm", "cloudfront", "cloudwatch", "codebuild", "iam", "kms", "lambda_", "route53", "s3", "scheduler",
-               "secretsmanager", "sns"]
+AWS_MODULES = [
+    "acm",
+    "cloudfront",
+    "cloudwatch",
+    "codebuild",
+    "iam",
+    "kms",
+    "lambda_",
+    "route53",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "sns",
+]
 TOKEN = re.compile(r"'(aws:[^']+)'")
 
 

@@ -93,14 +93,18 @@ def test_deploy_role_is_only_for_the_main_branch(deployed):
     # Staging's deploy job runs in the `staging` environment, whose token names the environment instead.
     subject = {"staging": [main, "repo:example-org/ai-platform:environment:staging"], "prod": main}[deployed.stack]
     assert trust["Condition"] == {"StringEquals": {f"{OIDC}:aud": "sts.amazonaws.com", f"{OIDC}:sub": subject}}, (
-        "no wildcard: no other branch, environment, repository or pull request may deploy")
+        "no wildcard: no other branch, environment, repository or pull request may deploy"
+    )
 
 
 def test_preview_role_is_read_only_for_pull_requests_and_cannot_read_secrets_or_dumps(deployed):
     role = one(deployed, "aws:iam/role:Role", "ci-identity-preview")
     assert _trust(role)["Condition"]["StringEquals"][f"{OIDC}:sub"] == "repo:example-org/ai-platform:pull_request"
-    attachments = [a for a in all_of(deployed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                   if a.inputs["role"] == role.outputs["name"]]
+    attachments = [
+        a
+        for a in all_of(deployed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == role.outputs["name"]
+    ]
     assert [a.inputs["policyArn"] for a in attachments] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
     denials = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "ci-identity-preview-denials"))
     assert "secretsmanager:GetSecretValue" in statement(denials, "NoSecrets")["Action"]

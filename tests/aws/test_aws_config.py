@@ -28,8 +28,12 @@ def test_a_part_without_aws_enabled_is_refused_with_the_fix():
 
 def test_a_hostname_needs_the_zone_that_holds_it():
     on = {"aws": {"enabled": True}}
-    assert "frontend.hostname: needs dns.zoneName" in check({**on, "frontend": {"enabled": True, "hostname": "app.example.com"}})
-    message = check({**on, "dns": {"zoneName": "example.com"}, "storageCdn": {"enabled": True, "hostname": "cdn.other.org"}})
+    assert "frontend.hostname: needs dns.zoneName" in check(
+        {**on, "frontend": {"enabled": True, "hostname": "app.example.com"}}
+    )
+    message = check(
+        {**on, "dns": {"zoneName": "example.com"}, "storageCdn": {"enabled": True, "hostname": "cdn.other.org"}}
+    )
     assert "storageCdn.hostname: cdn.other.org is not inside dns.zoneName (example.com)" in message
 
 
@@ -47,15 +51,21 @@ def test_the_missing_backup_alarm_window_must_exceed_a_rate_schedule():
     assert "maxHoursWithoutSuccess (26) must exceed the schedule's period" in message
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ({"backup": {"schedule": "0 2 * * *"}}, "backup.schedule: String should match pattern"),
-    ({"backup": {"retentionDays": 0}}, "backup.retentionDays: Input should be greater than or equal to 1"),
-    ({"aws": {"region": "Frankfurt"}}, "aws.region: String should match pattern"),
-    ({"alerts": {"emails": ["not-an-address"]}}, "'not-an-address' is not an e-mail address"),
-    ({"alerts": {"enabled": True, "emails": []}}, "at least one address is required"),
-    ({"ciIdentity": {"githubRepository": "just-a-name"}}, "ciIdentity.githubRepository: String should match pattern"),
-    ({"storageCdn": {"priceClass": "cheap"}}, "storageCdn.priceClass: Input should be"),
-    ({"backup": {"noncurrentStorageClass": "STANDARD_IA"}}, "at least 30 for STANDARD_IA"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"backup": {"schedule": "0 2 * * *"}}, "backup.schedule: String should match pattern"),
+        ({"backup": {"retentionDays": 0}}, "backup.retentionDays: Input should be greater than or equal to 1"),
+        ({"aws": {"region": "Frankfurt"}}, "aws.region: String should match pattern"),
+        ({"alerts": {"emails": ["not-an-address"]}}, "'not-an-address' is not an e-mail address"),
+        ({"alerts": {"enabled": True, "emails": []}}, "at least one address is required"),
+        (
+            {"ciIdentity": {"githubRepository": "just-a-name"}},
+            "ciIdentity.githubRepository: String should match pattern",
+        ),
+        ({"storageCdn": {"priceClass": "cheap"}}, "storageCdn.priceClass: Input should be"),
+        ({"backup": {"noncurrentStorageClass": "STANDARD_IA"}}, "at least 30 for STANDARD_IA"),
+    ],
+)
 def test_bad_aws_values_are_named(raw, expected):
     assert expected in check(raw)

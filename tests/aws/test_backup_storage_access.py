@@ -22,13 +22,17 @@ def test_storage_keys_are_a_secret_the_job_reads_by_name(deployed):
     assert version.inputs["secretId"] == secret.id
     assert "secretString" in version.secret_inputs, "the session token is the service-role key"
     assert json.loads(version.inputs["secretString"]) == {
-        "access_key_id": SUPABASE_REF, "secret_access_key": ANON_KEY, "session_token": SERVICE_ROLE_KEY}
+        "access_key_id": SUPABASE_REF,
+        "secret_access_key": ANON_KEY,
+        "session_token": SERVICE_ROLE_KEY,
+    }
 
     project = one(deployed, "aws:codebuild/project:Project")
     spec = yaml.safe_load(project.inputs["source"]["buildspec"])
     name = secret.outputs["name"]
     assert {k: v for k, v in spec["env"]["secrets-manager"].items() if k.startswith("STORAGE_")} == {
-        variable: f"{name}:{key}" for variable, key in STORAGE_SECRET_VARIABLES.items()}
+        variable: f"{name}:{key}" for variable, key in STORAGE_SECRET_VARIABLES.items()
+    }
     variables = {v["name"]: v["value"] for v in project.inputs["environment"]["environmentVariables"]}
     assert variables["STORAGE_S3_ENDPOINT_URL"] == f"{SUPABASE_URL}/storage/v1/s3"
     assert variables["STORAGE_S3_REGION"] == "eu-central-1"

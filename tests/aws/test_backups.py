@@ -18,7 +18,8 @@ def test_backup_bucket_is_versioned_and_encrypted_under_its_own_rotating_key(dep
     key = one(deployed, "aws:kms/key:Key", "backups-key")
     assert key.inputs["enableKeyRotation"] is True
     encryption = one(
-        deployed, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        deployed,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "backups-encryption",
     )
     default = encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
@@ -27,8 +28,10 @@ def test_backup_bucket_is_versioned_and_encrypted_under_its_own_rotating_key(dep
 
 def test_backup_bucket_is_private_and_refuses_plain_http(deployed):
     block = one(deployed, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups-public-access")
-    assert all(block.inputs[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                                  "restrictPublicBuckets"))
+    assert all(
+        block.inputs[f] is True
+        for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     document = policy(one(deployed, "aws:s3/bucketPolicy:BucketPolicy", "backups-policy"))
     tls = statement(document, "DenyInsecureTransport")
     bucket = one(deployed, BUCKET, "backups-bucket").outputs["arn"]
@@ -73,7 +76,7 @@ def test_writer_may_only_put_objects_under_its_prefix(deployed):
     bucket = one(deployed, BUCKET, "backups-bucket").outputs["arn"]
     document = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "backups-writer-policy"))
     actions = {a for s in document["Statement"] if s["Effect"] == "Allow" for a in as_list(s["Action"])}
-    assert not [a for a in actions if a.startswith("s3:Delete") or a.startswith("s3:Get") or a == "s3:*"], actions
+    assert not [a for a in actions if a.startswith(("s3:Delete", "s3:Get")) or a == "s3:*"], actions
     assert not [a for a in actions if "Lifecycle" in a or "Versioning" in a or "Policy" in a or "Bypass" in a]
     put = statement(document, "PutDumps")
     assert put["Resource"] == f"{bucket}/backups/{deployed.stack}/*"
@@ -86,8 +89,13 @@ def test_bucket_policy_denies_the_writer_every_delete_and_rule_change(deployed):
     document = policy(one(deployed, "aws:s3/bucketPolicy:BucketPolicy", "backups-policy"))
     deny = statement(document, "DenyWriterDestructiveActions")
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"ArnEquals": {"aws:PrincipalArn": writer}}
-    for action in ("s3:Delete*", "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
-                   "s3:BypassGovernanceRetention", "s3:PutBucketPolicy"):
+    for action in (
+        "s3:Delete*",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:BypassGovernanceRetention",
+        "s3:PutBucketPolicy",
+    ):
         assert action in deny["Action"], f"the writer is not denied {action}"
     outside = statement(document, "DenyWriterOutsidePrefix")
     assert outside["NotResource"].endswith(f"/backups/{deployed.stack}/*")
@@ -106,7 +114,9 @@ def test_job_runs_the_operator_backup_command_on_the_stacks_schedule(deployed):
     assert spec["env"]["secrets-manager"]["DATABASE_URL"] == secret.outputs["name"]
     variables = {v["name"]: v["value"] for v in project.inputs["environment"]["environmentVariables"]}
     assert {k: v for k, v in variables.items() if k.startswith("BACKUP_")} == {
-        "BACKUP_BUCKET": deployed.outputs["backupBucket"], "BACKUP_STACK": deployed.stack}
+        "BACKUP_BUCKET": deployed.outputs["backupBucket"],
+        "BACKUP_STACK": deployed.stack,
+    }
     assert project.inputs["serviceRole"] == one(deployed, "aws:iam/role:Role", "backups-writer").outputs["arn"]
     assert project.inputs["source"]["location"] == "https://github.com/example-org/ai-platform.git"
 

@@ -50,17 +50,22 @@ def test_the_staging_deploy_job_signs_in_as_its_environment(trust):
     assert staging.subject == f"repo:{REPOSITORY}:environment:staging"
     assert staging.secrets == ("AWS_DEPLOY_ROLE_ARN_STAGING",)
     assert trust["AWS_DEPLOY_ROLE_ARN_STAGING"] == {
-        f"repo:{REPOSITORY}:ref:refs/heads/main", f"repo:{REPOSITORY}:environment:staging"}
+        f"repo:{REPOSITORY}:ref:refs/heads/main",
+        f"repo:{REPOSITORY}:environment:staging",
+    }
     assert trust["AWS_DEPLOY_ROLE_ARN_PROD"] == {f"repo:{REPOSITORY}:ref:refs/heads/main"}, (
-        "prod's role trusts no environment: its up runs after the approval job, on main")
+        "prod's role trusts no environment: its up runs after the approval job, on main"
+    )
 
 
 def test_the_check_refuses_the_staging_role_that_trusts_only_the_branch(trust):
     # The program as it was: the staging deploy role trusted `ref:refs/heads/main` alone.
     before = {**trust, "AWS_DEPLOY_ROLE_ARN_STAGING": {f"repo:{REPOSITORY}:ref:refs/heads/main"}}
     problems = untrusted(all_role_uses(), before)
-    assert problems == [f"deploy.yml job staging (repo:{REPOSITORY}:environment:staging): "
-                        f"AWS_DEPLOY_ROLE_ARN_STAGING trusts only ['repo:{REPOSITORY}:ref:refs/heads/main']"]
+    assert problems == [
+        f"deploy.yml job staging (repo:{REPOSITORY}:environment:staging): "
+        f"AWS_DEPLOY_ROLE_ARN_STAGING trusts only ['repo:{REPOSITORY}:ref:refs/heads/main']"
+    ]
 
 
 def test_the_check_refuses_a_job_moved_into_an_environment_its_role_does_not_trust(trust, tmp_path: Path):

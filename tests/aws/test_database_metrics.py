@@ -22,8 +22,11 @@ def test_the_scraper_runs_every_five_minutes_with_its_key_in_secrets_manager(dep
     assert function.inputs["handler"] == HANDLER and function.inputs["runtime"] == "python3.11"
     variables = function.inputs["environment"]["variables"]
     secret = one(deployed, "aws:secretsmanager/secret:Secret", "database-metrics-key")
-    assert variables == {"METRICS_URL": f"{SUPABASE_URL}/customer/v1/privileged/metrics", "STACK": deployed.stack,
-                         "SERVICE_ROLE_KEY_SECRET": secret.outputs["arn"]}
+    assert variables == {
+        "METRICS_URL": f"{SUPABASE_URL}/customer/v1/privileged/metrics",
+        "STACK": deployed.stack,
+        "SERVICE_ROLE_KEY_SECRET": secret.outputs["arn"],
+    }
     version = one(deployed, "aws:secretsmanager/secretVersion:SecretVersion", "database-metrics-key-value")
     assert "secretString" in version.secret_inputs
     assert SERVICE_ROLE_KEY not in json.dumps(function.inputs, default=str)
@@ -41,16 +44,23 @@ def test_the_code_archive_holds_the_scraper_and_its_parser_and_nothing_compiled(
     from components.database_metrics import code_archive
 
     names = set(code_archive().assets)
-    assert {"ops/__init__.py", "ops/metrics/lambda_handler.py", "ops/metrics/gauges.py",
-            "prometheus_client/parser.py"} <= names
+    assert {
+        "ops/__init__.py",
+        "ops/metrics/lambda_handler.py",
+        "ops/metrics/gauges.py",
+        "prometheus_client/parser.py",
+    } <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
 def test_alarms_at_the_guides_thresholds_notify_the_alerts_topic(deployed):
     topic = deployed.outputs["alertsTopicArn"]
-    expected = {"database-metrics-cpu": ("CpuUtilization", 80.0, 3), "database-metrics-memory": ("MemoryUtilization", 90.0, 1),
-                "database-metrics-disk": ("DiskUtilization", 90.0, 1),
-                "database-metrics-connection": ("ConnectionUtilization", 95.0, 1)}
+    expected = {
+        "database-metrics-cpu": ("CpuUtilization", 80.0, 3),
+        "database-metrics-memory": ("MemoryUtilization", 90.0, 1),
+        "database-metrics-disk": ("DiskUtilization", 90.0, 1),
+        "database-metrics-connection": ("ConnectionUtilization", 95.0, 1),
+    }
     for name, (metric, threshold, periods) in expected.items():
         alarm = one(deployed, ALARM, name).inputs
         assert (alarm["namespace"], alarm["metricName"], float(alarm["threshold"])) == (NAMESPACE, metric, threshold)
@@ -72,10 +82,19 @@ LOGS_TOKEN = "sbp_logs_reader_0123456789abcdef0123456789abcdef"
 @pytest.fixture(scope="module")
 def with_logs() -> ProgramRun:
     """The whole program (__main__.py) for prod with a logs token set as a secret, as an operator would."""
-    return run_program("prod", {"supabaseLogsAccessToken": Secret(LOGS_TOKEN),
-                                "alerts": {"enabled": True, "emails": ["ops@example.com"],
-                                           "functionErrorRatePercent": 4, "failedSignInsPer5Minutes": 30}},
-                       mocks=WholeProgramMocks())
+    return run_program(
+        "prod",
+        {
+            "supabaseLogsAccessToken": Secret(LOGS_TOKEN),
+            "alerts": {
+                "enabled": True,
+                "emails": ["ops@example.com"],
+                "functionErrorRatePercent": 4,
+                "failedSignInsPer5Minutes": 30,
+            },
+        },
+        mocks=WholeProgramMocks(),
+    )
 
 
 def test_the_logs_token_reaches_the_scraper_only_through_its_own_secret(with_logs):
@@ -92,14 +111,18 @@ def test_the_logs_token_reaches_the_scraper_only_through_its_own_secret(with_log
     assert LOGS_TOKEN not in json.dumps(with_logs.outputs, default=str)
     rights = policy(one(with_logs, "aws:iam/rolePolicy:RolePolicy", "database-metrics-policy"))
     assert sorted(statement(rights, "ReadKey")["Resource"]) == sorted(
-        [key_secret.outputs["arn"], token_secret.outputs["arn"]])
+        [key_secret.outputs["arn"], token_secret.outputs["arn"]]
+    )
 
 
 def test_function_errors_and_failed_sign_ins_alarm_at_the_configured_thresholds(with_logs):
     topic = with_logs.outputs["alertsTopicArn"]
     errors = one(with_logs, ALARM, "database-metrics-function-errors").inputs
     assert (errors["namespace"], errors["metricName"], float(errors["threshold"])) == (
-        NAMESPACE, "FunctionErrorRate", 4.0)
+        NAMESPACE,
+        "FunctionErrorRate",
+        4.0,
+    )
     assert int(errors["evaluationPeriods"]) == int(errors["datapointsToAlarm"]) == 3
     assert int(errors["period"]) * int(errors["evaluationPeriods"]) == 900, "over the threshold for 15 minutes"
     sign_ins = one(with_logs, ALARM, "database-metrics-failed-sign-ins").inputs
@@ -113,8 +136,10 @@ def test_function_errors_and_failed_sign_ins_alarm_at_the_configured_thresholds(
 
 def test_without_a_logs_token_neither_alarm_nor_its_secret_exists(deployed):
     names = {r.name for r in deployed.resources}
-    assert not {"database-metrics-function-errors", "database-metrics-failed-sign-ins",
-                "database-metrics-logs-token"} & names
+    assert (
+        not {"database-metrics-function-errors", "database-metrics-failed-sign-ins", "database-metrics-logs-token"}
+        & names
+    )
     variables = one(deployed, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"]
     assert "LOGS_TOKEN_SECRET" not in variables["variables"]
 

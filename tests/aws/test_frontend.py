@@ -26,7 +26,8 @@ def test_frontend_bucket_blocks_every_kind_of_public_access(deployed):
 
 def test_frontend_bucket_is_encrypted_and_versioned(deployed):
     encryption = one(
-        deployed, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        deployed,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "frontend-encryption",
     )
     assert encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
@@ -74,7 +75,9 @@ def _cache_policy(run: ProgramRun, policy_id: str):
 
 
 def _headers_policy(run: ProgramRun, policy_id: str):
-    return next(p for p in all_of(run, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy") if p.id == policy_id)
+    return next(
+        p for p in all_of(run, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy") if p.id == policy_id
+    )
 
 
 def _cache_control(headers_policy) -> str:
@@ -153,4 +156,6 @@ def test_frontend_outputs_name_the_bucket_and_distribution(deployed):
     assert deployed.outputs["frontendBucket"] == bucket.outputs["bucket"]
     assert deployed.outputs["distributionId"] == distribution.id
     assert deployed.outputs["cdnDomain"] == distribution.outputs["domainName"]
-    assert all(r.options["parent"].endswith(f"{FRONTEND}::frontend") for r in children(deployed, FRONTEND, DISTRIBUTION))
+    assert all(
+        r.options["parent"].endswith(f"{FRONTEND}::frontend") for r in children(deployed, FRONTEND, DISTRIBUTION)
+    )

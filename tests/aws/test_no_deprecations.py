@@ -25,12 +25,16 @@ def test_aws_parts_register_without_deprecated_arguments(stack):
     assert deprecation_findings(run) == []
 
 
-@pytest.mark.parametrize("legacy", [
-    lambda: aws.s3.Bucket("legacy", versioning={"enabled": True}),  # keyword: no SDK warning, found in inputs
-    lambda: aws.s3.Bucket("legacy", aws.s3.BucketArgs(lifecycle_rules=[{"enabled": True}])),  # SDK warns
-    lambda: aws.iam.Role("legacy", assume_role_policy="{}", managed_policy_arns=["arn:aws:iam::aws:policy/x"]),
-    lambda: aws.s3.BucketV2("legacy"),  # a deprecated resource type
-], ids=["inline-versioning", "inline-lifecycle-args", "role-managed-policy-arns", "bucket-v2"])
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        lambda: aws.s3.Bucket("legacy", versioning={"enabled": True}),  # keyword: no SDK warning, found in inputs
+        lambda: aws.s3.Bucket("legacy", aws.s3.BucketArgs(lifecycle_rules=[{"enabled": True}])),  # SDK warns
+        lambda: aws.iam.Role("legacy", assume_role_policy="{}", managed_policy_arns=["arn:aws:iam::aws:policy/x"]),
+        lambda: aws.s3.BucketV2("legacy"),  # a deprecated resource type
+    ],
+    ids=["inline-versioning", "inline-lifecycle-args", "role-managed-policy-arns", "bucket-v2"],
+)
 def test_a_deprecated_argument_or_resource_would_be_found(legacy, monkeypatch):
     original = aws_program.build_aws_platform
 

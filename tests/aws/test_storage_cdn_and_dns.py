@@ -51,12 +51,16 @@ def test_each_bucket_the_cdn_serves_is_reached_the_way_its_visibility_allows(dep
     # A public path to a private bucket never serves anything; a signed path to a public one is pointless.
     buckets = {bucket["id"]: bucket["public"] for bucket in PULUMI_YAML["config"]["storageBuckets"]["default"]}
     for path in behaviours_by_path(deployed):
-        kind, _, rest = path.removeprefix("/storage/v1/").removeprefix("render/image/").removeprefix("object/").partition("/")
+        kind, _, rest = (
+            path.removeprefix("/storage/v1/").removeprefix("render/image/").removeprefix("object/").partition("/")
+        )
         bucket = rest.split("/", 1)[0]
         if bucket == "*":
             continue
         assert bucket in buckets, f"{path}: no bucket {bucket!r} in storageBuckets"
-        assert kind == ("public" if buckets[bucket] else "sign"), f"{path}: bucket {bucket!r} is public={buckets[bucket]}"
+        assert kind == ("public" if buckets[bucket] else "sign"), (
+            f"{path}: bucket {bucket!r} is public={buckets[bucket]}"
+        )
 
 
 def test_signed_thumbnail_urls_are_checked_for_expiry_before_the_cache(deployed):
@@ -64,7 +68,8 @@ def test_signed_thumbnail_urls_are_checked_for_expiry_before_the_cache(deployed)
     expiry = one(deployed, "aws:cloudfront/function:Function", "storage-cdn-refuse-expired-signed-urls")
     for path in THUMBNAIL_PATHS:
         assert behaviours[path]["functionAssociations"] == [
-            {"eventType": "viewer-request", "functionArn": expiry.outputs["arn"]}], path
+            {"eventType": "viewer-request", "functionArn": expiry.outputs["arn"]}
+        ], path
     assert expiry.inputs["runtime"] == "cloudfront-js-2.0"
 
 
@@ -83,7 +88,8 @@ def test_specific_buckets_are_matched_before_the_public_catch_all(deployed):
     paths = list(behaviours_by_path(deployed))
     assert paths.index("/storage/v1/object/public/avatars/*") < paths.index("/storage/v1/object/public/*")
     assert all(p.startswith("/storage/v1/") and ("/public/" in p or p in THUMBNAIL_PATHS) for p in paths), (
-        "only public Storage paths and the thumbnails' signed URLs")
+        "only public Storage paths and the thumbnails' signed URLs"
+    )
 
 
 def test_anything_but_public_storage_is_refused_at_the_edge(deployed):
@@ -124,7 +130,9 @@ def test_prod_certificate_is_in_us_east_1_validated_by_dns_and_covers_both_names
     expected = {o["resourceRecordName"].rstrip(".") for o in certificate.outputs["domainValidationOptions"]}
     assert set(validation.inputs["validationRecordFqdns"]) == expected
     records = [r for r in all_of(prod, RECORD) if r.name.startswith("site-certificate-validation-")]
-    assert {r.inputs["name"] for r in records} == {o["resourceRecordName"] for o in certificate.outputs["domainValidationOptions"]}
+    assert {r.inputs["name"] for r in records} == {
+        o["resourceRecordName"] for o in certificate.outputs["domainValidationOptions"]
+    }
     assert all(r.inputs["zoneId"] == ZONE_ID and r.inputs["type"] == "CNAME" for r in records)
     viewer = storage_distribution(prod).inputs["viewerCertificate"]
     assert viewer["acmCertificateArn"] == validation.outputs["certificateArn"]

@@ -43,8 +43,14 @@ def run_function(code: str, events: list[dict]) -> list[dict]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing: it runs the CloudFront Functions' code in tests (run `make install`)")
-    result = subprocess.run([node, str(RUNNER)], input=json.dumps({"code": code, "events": events}),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [node, str(RUNNER)],
+        input=json.dumps({"code": code, "events": events}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -55,24 +61,40 @@ THUMBNAIL = "/storage/v1/object/sign/thumbnails/user-1/doc-1.webp"
 def test_an_unexpired_signed_url_goes_on_to_the_cache_unchanged():
     now = int(time.time())
     # A payload whose base64url uses - and _ (the claims were padded until it did), and one without.
-    tricky = next(storage_token(now + 3600, f"thumbnails/{'?' * n}.webp") for n in range(64)
-                  if set("-_") & set(storage_token(now + 3600, f"thumbnails/{'?' * n}.webp").split(".")[1]))
-    events = [viewer_request(THUMBNAIL, {"token": {"value": storage_token(now + 3600)}, "width": {"value": "200"}}),
-              viewer_request(THUMBNAIL, {"token": {"value": tricky}})]
+    tricky = next(
+        storage_token(now + 3600, f"thumbnails/{'?' * n}.webp")
+        for n in range(64)
+        if set("-_") & set(storage_token(now + 3600, f"thumbnails/{'?' * n}.webp").split(".")[1])
+    )
+    events = [
+        viewer_request(THUMBNAIL, {"token": {"value": storage_token(now + 3600)}, "width": {"value": "200"}}),
+        viewer_request(THUMBNAIL, {"token": {"value": tricky}}),
+    ]
     for event, result in zip(events, run_function(REFUSE_EXPIRED_SIGNED_URLS, events), strict=True):
         assert result == event["request"], "a valid signed URL must reach the cache and origin as it came"
 
 
-@pytest.mark.parametrize(("querystring", "reason"), [
-    ({"token": {"value": storage_token(int(time.time()) - 1)}}, "expired"),
-    ({}, "one token"),
-    ({"token": {"value": storage_token(int(time.time()) + 3600),
-                "multiValue": [{"value": storage_token(int(time.time()) + 3600)}, {"value": "x.y.z"}]}}, "one token"),
-    ({"token": {"value": "not-a-jwt"}}, "not a JWT"),
-    ({"token": {"value": "a.!!!.c"}}, "not a JWT"),
-    ({"token": {"value": storage_token("9999999999")}}, "not a JWT"),
-    ({"token": {"value": storage_token(None)}}, "not a JWT"),
-], ids=["expired", "missing", "repeated", "not a JWT", "bad base64", "string exp", "no exp"])
+@pytest.mark.parametrize(
+    ("querystring", "reason"),
+    [
+        ({"token": {"value": storage_token(int(time.time()) - 1)}}, "expired"),
+        ({}, "one token"),
+        (
+            {
+                "token": {
+                    "value": storage_token(int(time.time()) + 3600),
+                    "multiValue": [{"value": storage_token(int(time.time()) + 3600)}, {"value": "x.y.z"}],
+                }
+            },
+            "one token",
+        ),
+        ({"token": {"value": "not-a-jwt"}}, "not a JWT"),
+        ({"token": {"value": "a.!!!.c"}}, "not a JWT"),
+        ({"token": {"value": storage_token("9999999999")}}, "not a JWT"),
+        ({"token": {"value": storage_token(None)}}, "not a JWT"),
+    ],
+    ids=["expired", "missing", "repeated", "not a JWT", "bad base64", "string exp", "no exp"],
+)
 def test_an_expired_missing_or_ambiguous_token_is_refused_before_the_cache(querystring, reason):
     [result] = run_function(REFUSE_EXPIRED_SIGNED_URLS, [viewer_request(THUMBNAIL, querystring)])
     assert result["statusCode"] == 403

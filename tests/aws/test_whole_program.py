@@ -14,10 +14,25 @@ from ops.engineless.program import ProgramRun, run_program
 from ops.frontend_env import build_env
 from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks, supabase_resource
 
-AWS_OUTPUTS = ("frontendUrl", "frontendBucket", "distributionId", "cdnDomain", "storageCdnUrl", "backupBucket",
-               "alertsTopicArn")
-FRONTEND_OUTPUTS = ("supabaseUrl", "supabaseAnonKey", "supabaseProjectRef", "functionsUrl", "environment",
-                    "appName", "appVersion", "featureFlags")
+AWS_OUTPUTS = (
+    "frontendUrl",
+    "frontendBucket",
+    "distributionId",
+    "cdnDomain",
+    "storageCdnUrl",
+    "backupBucket",
+    "alertsTopicArn",
+)
+FRONTEND_OUTPUTS = (
+    "supabaseUrl",
+    "supabaseAnonKey",
+    "supabaseProjectRef",
+    "functionsUrl",
+    "environment",
+    "appName",
+    "appVersion",
+    "featureFlags",
+)
 RECORD = "aws:route53/record:Record"
 ACTIVATION = "pulumi-python:dynamic/supabase:CustomDomainActivation"
 
@@ -31,8 +46,13 @@ def test_prod_exports_every_output_the_frontend_build_and_operators_read():
     missing = [name for name in (*AWS_OUTPUTS, *FRONTEND_OUTPUTS) if name not in run.outputs]
     assert missing == []
     assert run.outputs["frontendUrl"] == "https://app.example.com"
-    assert run.outputs["featureFlags"] == {"aiChat": True, "automation": True, "itSupport": True,
-                                           "analytics": True, "documentVault": True}
+    assert run.outputs["featureFlags"] == {
+        "aiChat": True,
+        "automation": True,
+        "itSupport": True,
+        "analytics": True,
+        "documentVault": True,
+    }
     assert run.outputs["environment"] == "production"
     plain = json.dumps({k: v for k, v in run.outputs.items() if k not in run.secret_outputs}, default=str)
     assert "service-role" not in plain and ":pw@" not in plain
@@ -49,7 +69,7 @@ def test_the_health_check_watches_the_projects_health_check_function():
     [check] = whole_program("prod").of_type("aws:route53/healthCheck:HealthCheck")
     assert check.inputs["fqdn"] == f"{SUPABASE_REF}.supabase.co"
     assert check.inputs["resourcePath"] == "/functions/v1/health-check"
-    assert check.inputs["type"] == "HTTPS_STR_MATCH" and check.inputs["searchString"] == "\"status\":\"healthy\""
+    assert check.inputs["type"] == "HTTPS_STR_MATCH" and check.inputs["searchString"] == '"status":"healthy"'
 
 
 def test_the_local_stack_has_no_aws_resources():
@@ -94,7 +114,7 @@ def test_the_frontend_environment_is_written_from_the_programs_own_outputs():
 class FirstPreviewMocks(WholeProgramMocks):
     """`pulumi preview` of a stack that does not exist yet: every output of a dynamic resource is unknown."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if not args.typ.startswith("pulumi-python:dynamic/"):
             return super().new_resource(args)
         inputs = dict(args.inputs)
@@ -108,8 +128,12 @@ def test_a_first_preview_with_every_supabase_output_unknown_registers_the_whole_
     run = run_program(stack, overrides, mocks=FirstPreviewMocks(), preview=True)
     [check] = run.of_type("aws:route53/healthCheck:HealthCheck")
     assert isinstance(check.inputs["fqdn"], Unknown)  # known only once the project exists
-    storage_origins = [o["domainName"] for r in run.of_type("aws:cloudfront/distribution:Distribution")
-                       if r.name == "storage-cdn-distribution" for o in r.inputs["origins"]]
+    storage_origins = [
+        o["domainName"]
+        for r in run.of_type("aws:cloudfront/distribution:Distribution")
+        if r.name == "storage-cdn-distribution"
+        for o in r.inputs["origins"]
+    ]
     assert storage_origins and all(isinstance(origin, Unknown) for origin in storage_origins)
     assert len(run.of_type("aws:cloudfront/distribution:Distribution")) == 2
     if stack == "prod":

@@ -42,7 +42,7 @@ def load_workflow(path: Path) -> dict[str, Any]:
 
 
 def trigger_subjects(repository: str, on: Any) -> list[str]:
-    events = {on: None} if isinstance(on, str) else {e: None for e in on} if isinstance(on, list) else dict(on)
+    events = {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else dict(on)
     subjects: list[str] = []
     for event, settings in events.items():
         if event in ("pull_request", "pull_request_target"):
@@ -76,8 +76,11 @@ def role_uses(workflow_file: Path, repository: str) -> Iterator[RoleUse]:
             environment = job.get("environment")
             if isinstance(environment, dict):
                 environment = environment.get("name")
-            subjects = ([f"repo:{repository}:environment:{_substitute(str(environment), entry)}"]
-                        if environment else trigger_subjects(repository, workflow["on"]))
+            subjects = (
+                [f"repo:{repository}:environment:{_substitute(str(environment), entry)}"]
+                if environment
+                else trigger_subjects(repository, workflow["on"])
+            )
             for step in steps:
                 expression = str(step["with"]["role-to-assume"])
                 secrets = tuple(name or entry[key] for name, key in _SECRET.findall(expression))

@@ -35,7 +35,11 @@ class SupabaseCli:
         env = {**os.environ, "DO_NOT_TRACK": "1", "SUPABASE_TELEMETRY_DISABLED": "1"}
         result = subprocess.run(
             [str(SUPABASE_BIN), *args, "--db-url", self.db_url, "--workdir", str(self.workdir)],
-            capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"supabase {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")

@@ -59,7 +59,11 @@ def test_deploy_stuck_behind_the_migration_lock_fails_clearly(fresh_db, migratio
 
 def test_migration_waiting_on_a_busy_table_fails_clearly_and_applies_nothing(fresh_db, migrations_dir):
     dbmigrate.apply(fresh_db, _write(migrations_dir, "20250101000000_notes.sql", "create table notes (id int);\n"))
-    _write(migrations_dir, "20250102000000_alter.sql", "create table other (id int);\nalter table notes add column body text;\n")
+    _write(
+        migrations_dir,
+        "20250102000000_alter.sql",
+        "create table other (id int);\nalter table notes add column body text;\n",
+    )
     with psycopg.connect(fresh_db) as app:  # an application transaction holding the table
         app.execute("lock table notes in access share mode")
         with pytest.raises(dbmigrate.MigrationLockTimeout, match=r"20250102000000_alter\.sql, line 2"):

@@ -14,7 +14,10 @@ def test_any_digits_and_any_name_are_migrations_in_file_name_order(migrations_di
         (migrations_dir / name).write_text("select 1;\n")
     found = discover(migrations_dir)
     assert [(m.version, m.name) for m in found] == [
-        ("20260101000050", "with spaces"), ("20260101000100", "AddCaps"), ("7", "short")]
+        ("20260101000050", "with spaces"),
+        ("20260101000100", "AddCaps"),
+        ("7", "short"),
+    ]
 
 
 def test_other_files_are_skipped_with_a_warning_naming_them(migrations_dir, caplog):

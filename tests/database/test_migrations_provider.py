@@ -17,7 +17,9 @@ from tests.conftest import dbname_of
 from tests.harness.provider_host import ProviderError, ProviderHost, Secret
 
 FIRST = "create table notes (id int primary key, body text);\ninsert into notes values (1, '100% done');\n"
-SECOND = "create extension if not exists vector with schema extensions;\nalter table notes add column embedding vector(3);\n"
+SECOND = (
+    "create extension if not exists vector with schema extensions;\nalter table notes add column embedding vector(3);\n"
+)
 
 
 def props(url: str, folder: Path, **extra: object) -> dict[str, object]:
@@ -36,7 +38,9 @@ def props(url: str, folder: Path, **extra: object) -> dict[str, object]:
 def history(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
         try:
-            return [row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations order by 1")]
+            return [
+                row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations order by 1")
+            ]
         except psycopg.errors.UndefinedTable:
             return []
 
@@ -77,10 +81,14 @@ def test_history_matches_what_the_supabase_cli_keeps(host, fresh_db, migrations_
     host.create(MigrationsProvider(), props(fresh_db, migrations_dir))
     with psycopg.connect(fresh_db) as conn:
         version, name, statements = conn.execute(
-            "select version, name, statements from supabase_migrations.schema_migrations").fetchone()
+            "select version, name, statements from supabase_migrations.schema_migrations"
+        ).fetchone()
         checksum = conn.execute("select checksum from supabase_migrations.schema_migration_checksums").fetchone()[0]
     assert (version, name) == ("20250101000000", "notes")
-    assert statements == ["create table notes (id int primary key, body text)", "insert into notes values (1, '100% done')"]
+    assert statements == [
+        "create table notes (id int primary key, body text)",
+        "insert into notes values (1, '100% done')",
+    ]
     assert checksum == dbmigrate.checksum_of(FIRST)
 
 
@@ -107,7 +115,8 @@ def test_unknown_database_version_is_refused(host, fresh_db, migrations_dir):
 def test_bad_sql_names_file_and_line_and_applies_nothing_of_that_file(host, fresh_db, migrations_dir):
     (migrations_dir / "20250101000000_notes.sql").write_text(FIRST)
     (migrations_dir / "20250102000000_broken.sql").write_text(
-        "create table tags (id int);\n\n-- the typo is in the table name\ninsert into tagz values (1);\n")
+        "create table tags (id int);\n\n-- the typo is in the table name\ninsert into tagz values (1);\n"
+    )
     with pytest.raises(ProviderError) as failed:
         host.create(MigrationsProvider(), props(fresh_db, migrations_dir))
     assert "20250102000000_broken.sql, line 4" in failed.value.details
@@ -118,7 +127,8 @@ def test_bad_sql_names_file_and_line_and_applies_nothing_of_that_file(host, fres
 
 def test_two_concurrent_applies_apply_each_file_once(fresh_db, migrations_dir):
     (migrations_dir / "20250101000000_slow.sql").write_text(
-        "create table runs (at timestamptz default now());\ninsert into runs default values;\nselect pg_sleep(1);\n")
+        "create table runs (at timestamptz default now());\ninsert into runs default values;\nselect pg_sleep(1);\n"
+    )
     errors: list[BaseException] = []
 
     def deploy() -> None:
@@ -142,11 +152,13 @@ def test_two_concurrent_applies_apply_each_file_once(fresh_db, migrations_dir):
 def test_deploy_killed_mid_migration_leaves_nothing_and_next_run_finishes(pg_cluster, fresh_db, migrations_dir):
     # The migration blocks on an advisory lock the test holds, so the kill lands mid-file for certain.
     (migrations_dir / "20250101000000_blocked.sql").write_text(
-        "create table half (id int);\nselect pg_advisory_xact_lock(4242);\ninsert into half values (1);\n")
+        "create table half (id int);\nselect pg_advisory_xact_lock(4242);\ninsert into half values (1);\n"
+    )
     blocker = psycopg.connect(fresh_db, autocommit=True)
     blocker.execute("select pg_advisory_lock(4242)")
     host = ProviderHost().__enter__()
     try:
+
         def doomed_deploy() -> None:
             with pytest.raises(ProviderError):
                 host.create(MigrationsProvider(), props(fresh_db, migrations_dir, lockTimeoutSeconds=60))
@@ -179,7 +191,9 @@ def test_unreachable_database_gives_clear_error_without_the_password(host, migra
 
 
 def test_wrong_password_is_reported_without_it(host, pg_cluster, fresh_db, migrations_dir):
-    pg_cluster.psql("do $$ begin create role deployer login password 'right-pw-123'; exception when duplicate_object then null; end $$")
+    pg_cluster.psql(
+        "do $$ begin create role deployer login password 'right-pw-123'; exception when duplicate_object then null; end $$"
+    )
     (migrations_dir / "20250101000000_notes.sql").write_text(FIRST)
     url = pg_cluster.tcp_url(user="deployer", password="wrong-pw-456", dbname=dbname_of(fresh_db))
     with pytest.raises(ProviderError) as failed:
@@ -210,7 +224,8 @@ def _waiting_on_advisory_lock(url: str) -> bool:
     with psycopg.connect(url) as conn:
         return conn.execute(
             "select count(*) > 0 from pg_stat_activity where wait_event = 'advisory' and application_name = %s",
-            ("ai-platform-migrations",)).fetchone()[0]
+            ("ai-platform-migrations",),
+        ).fetchone()[0]
 
 
 def _wait_for(condition, what: str, timeout: float = 20.0) -> None:

@@ -37,7 +37,8 @@ def with_repo_migrations(cli: SupabaseCli) -> Path:
 def history_rows(url: str) -> list[tuple[str, str, list[str]]]:
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "select version, name, statements from supabase_migrations.schema_migrations order by version").fetchall()
+            "select version, name, statements from supabase_migrations.schema_migrations order by version"
+        ).fetchall()
 
 
 def test_history_rows_are_the_ones_the_cli_writes(pg_cluster, fresh_db, cli, tmp_path):
@@ -52,8 +53,10 @@ def test_history_rows_are_the_ones_the_cli_writes(pg_cluster, fresh_db, cli, tmp
     finally:
         pg_cluster.drop_database("ours_beside_cli")
     assert len(theirs) == len(list(REPO_MIGRATIONS.glob("*.sql"))) + 1 and theirs[-1] == (
-        "20990101000100", "AddCaps",
-        ["-- adds caps\ncreate table caps (id int)", "-- tail comment\n/* block */ select 1", "-- trailing only"])
+        "20990101000100",
+        "AddCaps",
+        ["-- adds caps\ncreate table caps (id int)", "-- tail comment\n/* block */ select 1", "-- trailing only"],
+    )
 
 
 def test_cli_push_then_our_run_applies_nothing_and_says_what_it_records(fresh_db, cli, capsys):
@@ -65,7 +68,10 @@ def test_cli_push_then_our_run_applies_nothing_and_says_what_it_records(fresh_db
     out = capsys.readouterr().out
     assert code == 0
     applied_by_cli = len(list(REPO_MIGRATIONS.glob("*.sql"))) + 1
-    assert f"recorded our checksum of {applied_by_cli} version(s) applied by another tool" in out and "20990101000100" in out
+    assert (
+        f"recorded our checksum of {applied_by_cli} version(s) applied by another tool" in out
+        and "20990101000100" in out
+    )
     assert "nothing to apply" in out
     # A new file pushed by the CLI is applied for us too; ours afterwards is applied for the CLI.
     (folder / "20990201000000_cli_new.sql").write_text(NEW_TABLE.format(n=1))
@@ -136,15 +142,59 @@ def test_stored_statements_equal_the_clis_for_tricky_and_random_files(fresh_db, 
         (folder / name).write_bytes(sql.encode())
     cli.repair("applied")
     stored = {version: statements for version, _, statements in history_rows(fresh_db)}
-    mismatched = [name for name, sql in files.items()
-                  if stored[name.split("_")[0]] != [piece for _, piece in split_cli(sql.encode())]]
+    mismatched = [
+        name
+        for name, sql in files.items()
+        if stored[name.split("_")[0]] != [piece for _, piece in split_cli(sql.encode())]
+    ]
     assert mismatched == []
 
 
 FRAGMENTS = [
-    "'", '"', "''", "$", "$$", "$a$", "$a", "$\u00e9$", "-", "--", "/", "/*", "*/", "*", "\\", ";", ";", "(", ")",
-    "begin", "BEGIN", " atomic", "ATOMIC", "end", "END", "begin atomic", "BEGIN\n ATOMIC ", "\n", " ", "\t",
-    "\r\n", "x", "select 1", "_", "9", "c", "C", "d", "\u00e9", "\u4e2d", "\u0663", "\u2014", "\u00a0", "\u3000",
+    "'",
+    '"',
+    "''",
+    "$",
+    "$$",
+    "$a$",
+    "$a",
+    "$\u00e9$",
+    "-",
+    "--",
+    "/",
+    "/*",
+    "*/",
+    "*",
+    "\\",
+    ";",
+    ";",
+    "(",
+    ")",
+    "begin",
+    "BEGIN",
+    " atomic",
+    "ATOMIC",
+    "end",
+    "END",
+    "begin atomic",
+    "BEGIN\n ATOMIC ",
+    "\n",
+    " ",
+    "\t",
+    "\r\n",
+    "x",
+    "select 1",
+    "_",
+    "9",
+    "c",
+    "C",
+    "d",
+    "\u00e9",
+    "\u4e2d",
+    "\u0663",
+    "\u2014",
+    "\u00a0",
+    "\u3000",
     "create function f() begin atomic select 1; end;",
 ]
 
@@ -155,8 +205,10 @@ def test_a_checksum_table_of_the_first_shape_is_upgraded_and_repair_then_works(f
     dbmigrate.apply(fresh_db, folder)
     with psycopg.connect(fresh_db) as conn:  # the table as this engine first created it
         conn.execute("alter table supabase_migrations.schema_migration_checksums drop column statements_digest")
-        conn.execute("alter table supabase_migrations.schema_migration_checksums add foreign key (version) "
-                     "references supabase_migrations.schema_migrations (version) on delete cascade")
+        conn.execute(
+            "alter table supabase_migrations.schema_migration_checksums add foreign key (version) "
+            "references supabase_migrations.schema_migrations (version) on delete cascade"
+        )
     assert cli.repair("applied", check=False).returncode != 0  # what operators hit: TRUNCATE refused
 
     assert ops_main(["migrate", "--database-url", fresh_db, "--migrations-dir", str(folder), "--dry-run"]) == 0

@@ -21,7 +21,9 @@ from tests.supabase.fake_api import FakeSupabase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_NAME = "ai-super-assistant-staging"
-AWS_PARTS_OFF = {part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")}
+AWS_PARTS_OFF = {
+    part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")
+}
 SECRETS: dict[str, Any] = {
     "supabaseAccessToken": TEST_TOKEN,
     "databasePassword": "Engine-test-db-password-1",
@@ -35,8 +37,12 @@ PROVIDER_ENV = {k: v for k, v in FAST_ENVIRONMENT.items() if k != "SUPABASE_ACCE
 
 def secret_values(fake: FakeSupabase) -> list[str]:
     """Every secret the stack handles: configured ones and those the project hands back."""
-    values = [SECRETS["supabaseAccessToken"], SECRETS["databasePassword"], *SECRETS["functionSecrets"].values(),
-              *SECRETS["authSecrets"].values()]
+    values = [
+        SECRETS["supabaseAccessToken"],
+        SECRETS["databasePassword"],
+        *SECRETS["functionSecrets"].values(),
+        *SECRETS["authSecrets"].values(),
+    ]
     values += [project.service_key for project in fake.projects.values()]
     return values
 
@@ -62,8 +68,9 @@ class SupabaseStack:
 
 
 @contextmanager
-def supabase_stack(engine_settings: EngineSettings, cluster: LocalDatabase, database: str,
-                   tmp_path: Path) -> Iterator[SupabaseStack]:
+def supabase_stack(
+    engine_settings: EngineSettings, cluster: LocalDatabase, database: str, tmp_path: Path
+) -> Iterator[SupabaseStack]:
     engine_settings = dataclasses.replace(engine_settings, env={**PROVIDER_ENV, **engine_settings.env})
     functions_dir = tmp_path / "functions"
     shutil.copytree(PROJECT_ROOT / "functions", functions_dir, ignore=shutil.ignore_patterns("*_test.ts"))

@@ -31,8 +31,14 @@ def stand_in_cli(folder: Path, version: str) -> Path:
 
 
 def build(checkout: Path, path: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(checkout / "tools" / "pulumi" / "build.sh")], capture_output=True,
-                          text=True, env={"PATH": path, "HOME": str(checkout)}, timeout=60, check=False)
+    return subprocess.run(
+        ["bash", str(checkout / "tools" / "pulumi" / "build.sh")],
+        capture_output=True,
+        text=True,
+        env={"PATH": path, "HOME": str(checkout)},
+        timeout=60,
+        check=False,
+    )
 
 
 def test_with_neither_a_cli_nor_go_it_says_so_and_does_not_fail(checkout):
@@ -55,8 +61,11 @@ def test_an_older_cli_on_path_is_not_used(checkout, tmp_path):
 
 
 def test_a_built_cli_at_the_pinned_version_is_not_built_again(checkout):
-    pinned = next(line.split()[1] for line in (checkout / "tools" / "pulumi" / "go.mod").read_text().splitlines()
-                  if line.strip().startswith("github.com/pulumi/pulumi/pkg/v3 "))
+    pinned = next(
+        line.split()[1]
+        for line in (checkout / "tools" / "pulumi" / "go.mod").read_text().splitlines()
+        if line.strip().startswith("github.com/pulumi/pulumi/pkg/v3 ")
+    )
     bin_dir = stand_in_cli(checkout / ".tools" / "bin", pinned)
     (bin_dir / "pulumi-resource-pulumi-python").write_text("#!/bin/sh\n")
     (bin_dir / "pulumi-resource-pulumi-python").chmod(0o755)

@@ -18,13 +18,15 @@ def test_no_key_declares_a_null_default_which_the_engine_counts_as_missing():
 def test_every_key_has_a_default_so_a_stack_may_leave_it_unset():
     # The engine counts a declared key without a default as required, secrets included.
     missing = [key for key, spec in declared_keys().items() if "default" not in spec]
-    assert not missing, f"{', '.join(missing)}: give each a default in Pulumi.yaml (an optional secret: \"\")"
+    assert not missing, f'{", ".join(missing)}: give each a default in Pulumi.yaml (an optional secret: "")'
 
 
 def test_unset_secrets_arrive_as_their_plain_defaults_and_mean_unset():
     # What the engine passes for secrets no `config set --secret` gave a value: Pulumi.yaml's defaults, not secret.
-    config = validate_config({"supabaseAccessToken": "", "databasePassword": "", "functionSecrets": {},
-                              "authSecrets": {}}, stack_file="Pulumi.local.yaml")
+    config = validate_config(
+        {"supabaseAccessToken": "", "databasePassword": "", "functionSecrets": {}, "authSecrets": {}},
+        stack_file="Pulumi.local.yaml",
+    )
     assert config.supabase_access_token is None and config.database_password is None
     assert config.function_secrets == {}
 

@@ -73,8 +73,14 @@ def test_supabase_stack_up_preview_change_refresh_outputs_and_protect(engine, pg
             assert secret not in outputs, f"a secret ({len(secret)} characters) is in the stack outputs"
 
         # the outputs feed the frontend's environment
-        frontend = subprocess.run([sys.executable, "-m", "ops", "frontend-env", "--stdout"], input=outputs,
-                                  capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+        frontend = subprocess.run(
+            [sys.executable, "-m", "ops", "frontend-env", "--stdout"],
+            input=outputs,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            check=False,
+        )
         assert frontend.returncode == 0, frontend.stderr
         assert f"VITE_SUPABASE_URL={fake.project_url_template.format(ref=project.ref)}" in frontend.stdout
         assert f"VITE_SUPABASE_ANON_KEY={project.anon_key}" in frontend.stdout

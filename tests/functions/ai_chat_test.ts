@@ -129,3 +129,21 @@ Deno.test("bad input is refused before any provider is paid; the rate limit answ
   const limited = await ask(docs, user, { conversationId: conversation, message: "hello" });
   assert.equal(limited.status, 429);
 });
+
+Deno.test("a provider's reply holding a NUL is saved (as U+FFFD) with its usage, not paid for and then lost", async () => {
+  await using docs = await startDocumentsWorld();
+  const user = await docs.createUser();
+  await processed(docs, user, "lease.png", "The lease ends in March");
+  const conversation = await docs.createConversation(user.id);
+  docs.ai.openai.reply = "It ends\u0000 in March [1].";
+  const { status, body } = await ask(docs, user, { conversationId: conversation, message: "When does the lease end?" });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.message.content, "It ends\uFFFD in March [1].");
+  const stored = await docs.sql`
+    select role, content from messages where conversation_id = ${conversation} order by created_at`;
+  assert.deepEqual(stored.map((m) => m.role), ["user", "assistant"]);
+  assert.equal(stored[1].content, "It ends\uFFFD in March [1].");
+  const usage = await docs.sql`
+    select 1 from usage_metrics where user_id = ${user.id} and action = 'ai-chat' and metric_type = 'tokens'`;
+  assert.equal(usage.length, 1, "the tokens paid for are counted");
+});

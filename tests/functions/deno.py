@@ -37,28 +37,46 @@ class DenoScriptError(RuntimeError):
 def deno_env(database_url: str, stripe_mock_url: str | None = None) -> dict[str, str]:
     """The whole environment of a Deno run: the migrated database's URL (and stripe-mock's, when it runs) and
     what Deno itself needs."""
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(Path.home())), "NO_COLOR": "1",
-           "TEST_DATABASE_URL": database_url}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(Path.home())),
+        "NO_COLOR": "1",
+        "TEST_DATABASE_URL": database_url,
+    }
     if stripe_mock_url:
         env["STRIPE_MOCK_URL"] = stripe_mock_url
     env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     return env
 
 
-def start_script(script: str, readable: str, database_url: str, log: Path, ready_marker: str,
-                 timeout_seconds: float = 60) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+def start_script(
+    script: str, readable: str, database_url: str, log: Path, ready_marker: str, timeout_seconds: float = 60
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     """Starts `script` (loopback network, reading only `readable`), and returns it with the JSON of its
     `<ready_marker> {...}` line. It runs until stop_script closes its stdin."""
-    command = [str(DENO), "run", "--allow-net=127.0.0.1,localhost", f"--allow-env={','.join(ALLOWED_ENV)}",
-               f"--allow-read={readable}", "--no-prompt", script]
+    command = [
+        str(DENO),
+        "run",
+        "--allow-net=127.0.0.1,localhost",
+        f"--allow-env={','.join(ALLOWED_ENV)}",
+        f"--allow-read={readable}",
+        "--no-prompt",
+        script,
+    ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=deno_env(database_url), stdin=subprocess.PIPE,
-                                   stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=deno_env(database_url),
+            stdin=subprocess.PIPE,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         for line in log.read_text(errors="replace").splitlines():
             if line.startswith(ready_marker):
-                return process, json.loads(line[len(ready_marker):])
+                return process, json.loads(line[len(ready_marker) :])
         if process.poll() is not None:
             raise DenoScriptError(f"{script} exited ({process.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.1)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from providers.supabase.function_bundle import collect_files, discover_functions, read_settings
+from providers.supabase.function_bundle import collect_files, discover_functions, read_manifest
 
 SPECIFIER = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']""", re.MULTILINE)
 PINNED_NPM = re.compile(r"^npm:(@[a-z0-9-]+/)?[a-z0-9._-]+@\d+\.\d+\.\d+(/[\w./-]+)?$")
@@ -30,7 +30,7 @@ def test_the_import_scanner_sees_every_form():
 @pytest.mark.parametrize("name", discover_functions("functions"))
 def test_each_bundle_resolves_every_import_inside_itself(name):
     files = dict(collect_files("functions", name))
-    entrypoint = f"{name}/{read_settings('functions', name).entrypoint}"
+    entrypoint = f"{name}/{read_manifest('functions', name).entrypoint}"
     assert entrypoint in files, f"{entrypoint} is not in the bundle"
     problems = []
     for path, content in files.items():
@@ -55,7 +55,7 @@ def test_no_test_or_fake_reaches_a_deployed_bundle(name):
 
 
 def test_the_health_check_and_the_payment_webhooks_need_no_token_and_the_rest_require_one():
-    settings = {name: read_settings("functions", name).verify_jwt for name in discover_functions("functions")}
+    settings = {name: read_manifest("functions", name).verify_jwt for name in discover_functions("functions")}
     assert settings.pop("health-check") is False
     # Stripe and Razorpay send no JWT; the function checks their signatures (and users' tokens) itself.
     assert settings.pop("subscription-manager") is False

@@ -23,7 +23,8 @@ SUITE_TIMEOUT_SECONDS = 900
 
 def deno_test_command() -> list[str]:
     return [
-        str(DENO), "test",
+        str(DENO),
+        "test",
         "--allow-net=127.0.0.1,localhost",
         f"--allow-env={','.join(ALLOWED_ENV)}",
         "--allow-read=functions,tests/functions",
@@ -47,7 +48,12 @@ def test_deno_suite_passes(migrated_database_url: str, stripe_mock_url: str | No
     env = deno_env(migrated_database_url, stripe_mock_url)
     started = time.perf_counter()
     result = subprocess.run(
-        deno_test_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_SECONDS,
+        deno_test_command(),
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
     )
     seconds = time.perf_counter() - started
     output = f"$ {' '.join(deno_test_command())}\n{result.stdout}\n{result.stderr}"

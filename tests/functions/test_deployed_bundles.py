@@ -48,8 +48,14 @@ def user_token(user: str) -> str:
         return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
 
     now = int(time.time())
-    claims = {"sub": user, "role": "authenticated", "aud": "authenticated", "iat": now, "exp": now + 600,
-              "email": f"{user}@bundle.test"}
+    claims = {
+        "sub": user,
+        "role": "authenticated",
+        "aud": "authenticated",
+        "iat": now,
+        "exp": now + 600,
+        "email": f"{user}@bundle.test",
+    }
     signing_input = encode({"alg": "HS256", "typ": "JWT"}) + b"." + encode(claims)
     signature = base64.urlsafe_b64encode(hmac.new(JWT_SECRET.encode(), signing_input, hashlib.sha256).digest())
     return (signing_input + b"." + signature.rstrip(b"=")).decode()
@@ -61,12 +67,28 @@ class Served:
             target = workdir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        env = {**{k: v for k, v in os.environ.items() if k in PASSED_THROUGH or k in ("PATH", "HOME")}, **env,
-               "DENO_SERVE_ADDRESS": "tcp:127.0.0.1:0", "DENO_NO_UPDATE_CHECK": "1"}
+        env = {
+            **{k: v for k, v in os.environ.items() if k in PASSED_THROUGH or k in ("PATH", "HOME")},
+            **env,
+            "DENO_SERVE_ADDRESS": "tcp:127.0.0.1:0",
+            "DENO_NO_UPDATE_CHECK": "1",
+        }
         self.process = subprocess.Popen(
-            [str(DENO), "run", "--no-prompt", "--allow-net", "--allow-env", f"--allow-read={workdir}",
-             f"{name}/index.ts"],
-            cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                str(DENO),
+                "run",
+                "--no-prompt",
+                "--allow-net",
+                "--allow-env",
+                f"--allow-read={workdir}",
+                f"{name}/index.ts",
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.url = self._wait_for_listening()
 
     def _wait_for_listening(self) -> str:
@@ -83,8 +105,9 @@ class Served:
         self.process.kill()
         raise AssertionError("the function did not start from its bundle alone:\n" + "".join(seen))
 
-    def request(self, method: str, body: dict[str, Any] | None = None,
-                token: str | None = None) -> tuple[int, dict[str, Any]]:
+    def request(
+        self, method: str, body: dict[str, Any] | None = None, token: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
         headers = {"content-type": "application/json"}
         if token:
             headers["authorization"] = f"Bearer {token}"
@@ -106,8 +129,12 @@ def serve(tmp_path: Path, migrated_database_url: str) -> Iterator[Any]:
     started: list[Served] = []
 
     def start(name: str, **env: str) -> Served:
-        base = {"SUPABASE_DB_URL": migrated_database_url, "JWT_SECRET": JWT_SECRET, "SUPABASE_URL": "http://127.0.0.1:9",
-                "SUPABASE_SERVICE_ROLE_KEY": "service-role-key-not-used-here"}
+        base = {
+            "SUPABASE_DB_URL": migrated_database_url,
+            "JWT_SECRET": JWT_SECRET,
+            "SUPABASE_URL": "http://127.0.0.1:9",
+            "SUPABASE_SERVICE_ROLE_KEY": "service-role-key-not-used-here",
+        }
         served = Served(name, tmp_path / name, {**base, **env})
         started.append(served)
         return served
@@ -126,25 +153,32 @@ def test_health_check_reaches_the_database_from_its_bundle(serve):
 
 def test_create_support_ticket_creates_a_ticket_from_its_bundle(serve, user_id):
     status, body = serve("create-support-ticket").request(
-        "POST", {"title": "Printer on fire", "priority": "critical", "category": "incident"}, user_token(user_id))
+        "POST", {"title": "Printer on fire", "priority": "critical", "category": "incident"}, user_token(user_id)
+    )
     assert status == 201, body
     assert re.fullmatch(r"TKT-\d{6}", body["ticket"]["ticket_number"])
     assert body["notification"]["email"] == "not_configured"
 
 
 def test_ai_chat_message_reads_the_conversation_and_reports_no_provider_from_its_bundle(
-        serve, pg_cluster, user_id, migrated_database_url):
+    serve, pg_cluster, user_id, migrated_database_url
+):
     with psycopg.connect(pg_cluster.superuser_url_for(dbname_of(migrated_database_url)), autocommit=True) as db:
-        [(conversation,)] = db.execute("insert into public.conversations (user_id, title) values (%s, 'Bundle') "
-                                       "returning id", [user_id]).fetchall()
+        [(conversation,)] = db.execute(
+            "insert into public.conversations (user_id, title) values (%s, 'Bundle') returning id", [user_id]
+        ).fetchall()
     status, body = serve("ai-chat-message").request(
-        "POST", {"conversation_id": str(conversation), "content": "Hello"}, user_token(user_id))
+        "POST", {"conversation_id": str(conversation), "content": "Hello"}, user_token(user_id)
+    )
     assert (status, body["error"]["code"]) == (503, "ai_providers_unavailable")
 
 
 def test_execute_automation_refuses_the_anon_caller_from_its_bundle(serve):
-    status, body = serve("execute-automation", AUTOMATION_SERVICE_URL="https://automation.invalid/run",
-                         WEBHOOK_SECRET="bundle-webhook-secret").request("POST", {"workflow_id": str(uuid.uuid4())})
+    status, body = serve(
+        "execute-automation",
+        AUTOMATION_SERVICE_URL="https://automation.invalid/run",
+        WEBHOOK_SECRET="bundle-webhook-secret",
+    ).request("POST", {"workflow_id": str(uuid.uuid4())})
     assert (status, body["error"]["code"]) == (401, "missing_authorization")
 
 
@@ -159,8 +193,9 @@ def service_token() -> str:
 
 
 def test_family_vault_creates_a_vault_from_its_bundle(serve, user_id):
-    status, body = serve("family-vault").request("POST", {"action": "create_vault", "name": "Bundle"},
-                                                 user_token(user_id))
+    status, body = serve("family-vault").request(
+        "POST", {"action": "create_vault", "name": "Bundle"}, user_token(user_id)
+    )
     assert status == 201, body
     assert body["vault"]["role"] == "owner"
 

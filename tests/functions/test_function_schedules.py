@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from providers.supabase.errors import SupabaseError
-from providers.supabase.function_bundle import read_settings
+from providers.supabase.function_bundle import read_manifest
 
 
 @pytest.mark.parametrize(("name", "expected"), [("reminder-engine", "*/5 * * * *"), ("analytics-engine", "17 * * * *")])
 def test_scheduled_functions_declare_their_cron_expression(name: str, expected: str):
-    assert read_settings("functions", name).schedule == expected, f"functions/{name}/function.json"
+    assert read_manifest("functions", name).schedule == expected, f"functions/{name}/function.json"
 
 
 def test_user_functions_have_no_schedule():
-    assert read_settings("functions", "family-vault").schedule is None
+    assert read_manifest("functions", "family-vault").schedule is None
 
 
 @pytest.mark.parametrize("schedule", ["every five minutes", "* * *", 5, ""])
@@ -28,4 +28,4 @@ def test_a_schedule_that_is_not_a_cron_expression_is_refused(tmp_path: Path, sch
     (folder / "index.ts").write_text("Deno.serve(() => new Response());\n")
     (folder / "function.json").write_text(json.dumps({"entrypoint": "index.ts", "schedule": schedule}))
     with pytest.raises(SupabaseError, match="write a cron expression"):
-        read_settings(tmp_path, "job")
+        read_manifest(tmp_path, "job")

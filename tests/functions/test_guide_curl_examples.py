@@ -102,8 +102,14 @@ def gateway(migrated_database_url: str) -> Iterator[Gateway]:
     with tempfile.TemporaryDirectory(prefix="guide-gateway-") as folder:
         log = Path(folder) / "gateway.log"
         try:
-            process, ready = start_script(GATEWAY_SCRIPT, "functions,tests/functions", migrated_database_url, log,
-                                          READY_MARKER, START_TIMEOUT_SECONDS)
+            process, ready = start_script(
+                GATEWAY_SCRIPT,
+                "functions,tests/functions",
+                migrated_database_url,
+                log,
+                READY_MARKER,
+                START_TIMEOUT_SECONDS,
+            )
         except DenoScriptError as error:
             pytest.fail(f"the local gateway: {error}")
         try:
@@ -114,8 +120,12 @@ def gateway(migrated_database_url: str) -> Iterator[Gateway]:
 
 def run_curl(argv: list[str], gateway: Gateway) -> tuple[int, dict]:
     """Runs the command as given, plus flags that only report: the status code on the last line, errors shown."""
-    result = subprocess.run([*argv, "--silent", "--show-error", "--write-out", "\n%{http_code}"],
-                            capture_output=True, text=True, timeout=CURL_TIMEOUT_SECONDS)
+    result = subprocess.run(
+        [*argv, "--silent", "--show-error", "--write-out", "\n%{http_code}"],
+        capture_output=True,
+        text=True,
+        timeout=CURL_TIMEOUT_SECONDS,
+    )
     assert result.returncode == 0, f"curl failed: {result.stderr}\n{gateway.log.read_text(errors='replace')}"
     body, _, status = result.stdout.rpartition("\n")
     try:
@@ -145,8 +155,9 @@ def test_create_support_ticket_as_written_succeeds_for_a_signed_in_user(examples
     assert body["notification"] == {"email": "sent"}, body
 
 
-@pytest.mark.parametrize(("function", "field"), [("ai-chat-message", "conversation_id"),
-                                                 ("execute-automation", "workflow_id")])
+@pytest.mark.parametrize(
+    ("function", "field"), [("ai-chat-message", "conversation_id"), ("execute-automation", "workflow_id")]
+)
 def test_the_guides_placeholder_ids_are_refused_naming_the_field(examples, gateway, function, field):
     status, body = run_curl(as_written(examples[function], gateway, gateway.user_token), gateway)
     assert status == 400, body
@@ -156,14 +167,16 @@ def test_the_guides_placeholder_ids_are_refused_naming_the_field(examples, gatew
 
 def test_ai_chat_message_succeeds_with_a_real_conversation(examples, gateway):
     argv = examples["ai-chat-message"].with_replacements(
-        {GUIDE_HOST: gateway.url, GUIDE_KEY: gateway.user_token, "test-conv-id": gateway.conversation_id})
+        {GUIDE_HOST: gateway.url, GUIDE_KEY: gateway.user_token, "test-conv-id": gateway.conversation_id}
+    )
     status, body = run_curl(argv, gateway)
     assert status == 200, body
 
 
 def test_execute_automation_succeeds_with_a_real_workflow(examples, gateway):
     argv = examples["execute-automation"].with_replacements(
-        {GUIDE_HOST: gateway.url, GUIDE_KEY: gateway.user_token, "test-workflow-id": gateway.workflow_id})
+        {GUIDE_HOST: gateway.url, GUIDE_KEY: gateway.user_token, "test-workflow-id": gateway.workflow_id}
+    )
     status, body = run_curl(argv, gateway)
     assert status == 200, body
     job = body["job"]

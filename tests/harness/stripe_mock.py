@@ -26,8 +26,11 @@ MISSING = "stripe-mock is not installed: run `make install` with Go on the PATH 
 
 def stripe_mock_binary() -> Path | None:
     """STRIPE_MOCK_BIN, else .local/bin/stripe-mock, else stripe-mock on the PATH."""
-    for candidate in (os.environ.get("STRIPE_MOCK_BIN"), str(PROJECT_ROOT / ".local" / "bin" / "stripe-mock"),
-                      shutil.which("stripe-mock")):
+    for candidate in (
+        os.environ.get("STRIPE_MOCK_BIN"),
+        str(PROJECT_ROOT / ".local" / "bin" / "stripe-mock"),
+        shutil.which("stripe-mock"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
     return None
@@ -38,8 +41,11 @@ def running_stripe_mock(binary: Path, timeout_seconds: float = 30) -> Iterator[s
     """Yields the base URL (http://127.0.0.1:<port>) of a running stripe-mock; stops it afterwards."""
     port, tls_port = free_tcp_port(), free_tcp_port()
     # Both addresses given: with only one, it also takes its default port for the other (12111/12112).
-    process = subprocess.Popen([str(binary), "-http-addr", f"127.0.0.1:{port}", "-https-addr", f"127.0.0.1:{tls_port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(binary), "-http-addr", f"127.0.0.1:{port}", "-https-addr", f"127.0.0.1:{tls_port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(url, process, timeout_seconds)

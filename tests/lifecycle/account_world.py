@@ -45,29 +45,60 @@ def build_account_world(conn: psycopg.Connection, objects_per_bucket: int = 2) -
     # The person on someone else's project team, and named in a provider's webhook payload.
     bystanders_project = insert(conn, "projects", user_id=bystander, name="Bystander's project")
     insert(conn, "project_team", project_id=bystanders_project, user_id=person)
-    insert(conn, "webhook_events", provider="stripe", event_id=f"evt_{uuid.uuid4().hex}",
-           event_type="checkout.session.completed",
-           payload=json.dumps({"data": {"object": {"metadata": {"user_id": person}, "customer_email": email}}}))
+    insert(
+        conn,
+        "webhook_events",
+        provider="stripe",
+        event_id=f"evt_{uuid.uuid4().hex}",
+        event_type="checkout.session.completed",
+        payload=json.dumps({"data": {"object": {"metadata": {"user_id": person}, "customer_email": email}}}),
+    )
     # An invitation to the person's e-mail into the bystander's vault.
     bystanders_vault = insert(conn, "family_vaults", owner_id=bystander, name="Bystander's vault")
     insert(conn, "family_invitations", vault_id=bystanders_vault, invited_by=bystander, email=email)
-    conn.execute("insert into private.data_exports (user_id, status, object_name, requested_at, expires_at) "
-                 "values (%s, 'ready', %s, now() - interval '2 days', now() + interval '5 days')",
-                 (person, f"{person}/exports/0.bin"))
-    conn.execute("insert into private.tier_downgrades (user_id, from_tier, to_tier, lapsed_at) "
-                 "values (%s, 'premium', 'free', now() - interval '40 days')", (person,))
+    conn.execute(
+        "insert into private.data_exports (user_id, status, object_name, requested_at, expires_at) "
+        "values (%s, 'ready', %s, now() - interval '2 days', now() + interval '5 days')",
+        (person, f"{person}/exports/0.bin"),
+    )
+    conn.execute(
+        "insert into private.tier_downgrades (user_id, from_tier, to_tier, lapsed_at) "
+        "values (%s, 'premium', 'free', now() - interval '40 days')",
+        (person,),
+    )
     # Spend reserved today: the append-only ledger keeps it 40 days, except through an erasure.
-    conn.execute("insert into private.spend_ledger (user_id, unit, day, quantity, source) "
-                 "values (%s, 'translation_characters', current_date, 10, 'translation-service')", (person,))
-    conn.execute("insert into private.spend_ledger (user_id, unit, day, quantity, source) "
-                 "values (%s, 'translation_characters', current_date, 10, 'translation-service')", (bystander,))
-    stripe_sub = conn.execute("select provider_subscription_id from public.subscriptions where id = %s",
-                              (world["subscription"],)).fetchone()[0]
+    conn.execute(
+        "insert into private.spend_ledger (user_id, unit, day, quantity, source) "
+        "values (%s, 'translation_characters', current_date, 10, 'translation-service')",
+        (person,),
+    )
+    conn.execute(
+        "insert into private.spend_ledger (user_id, unit, day, quantity, source) "
+        "values (%s, 'translation_characters', current_date, 10, 'translation-service')",
+        (bystander,),
+    )
+    stripe_sub = conn.execute(
+        "select provider_subscription_id from public.subscriptions where id = %s", (world["subscription"],)
+    ).fetchone()[0]
     razorpay_sub = f"sub_{uuid.uuid4().hex[:14]}"
-    insert(conn, "subscriptions", user_id=person, tier="premium", provider="razorpay",
-           provider_subscription_id=razorpay_sub, status="active")
-    insert(conn, "subscriptions", user_id=person, tier="premium", provider="razorpay",
-           provider_subscription_id=f"order_{uuid.uuid4().hex[:14]}", status="active")
+    insert(
+        conn,
+        "subscriptions",
+        user_id=person,
+        tier="premium",
+        provider="razorpay",
+        provider_subscription_id=razorpay_sub,
+        status="active",
+    )
+    insert(
+        conn,
+        "subscriptions",
+        user_id=person,
+        tier="premium",
+        provider="razorpay",
+        provider_subscription_id=f"order_{uuid.uuid4().hex[:14]}",
+        status="active",
+    )
     return AccountWorld(world, person, email, bystander, heir, handed, stripe_sub, razorpay_sub)
 
 

@@ -19,8 +19,10 @@ BUCKETS = ("avatars", "automation-results", "ticket-attachments", "documents", "
 def lifecycle_db(migrated_copy: str) -> str:  # noqa: F811 (the imported fixture)
     with psycopg.connect(migrated_copy, autocommit=True) as conn:
         for bucket in BUCKETS:
-            conn.execute("insert into storage.buckets (id, name, public) values (%s, %s, %s) on conflict do nothing",
-                         (bucket, bucket, bucket == "avatars"))
+            conn.execute(
+                "insert into storage.buckets (id, name, public) values (%s, %s, %s) on conflict do nothing",
+                (bucket, bucket, bucket == "avatars"),
+            )
     return migrated_copy
 
 

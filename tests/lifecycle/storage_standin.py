@@ -50,17 +50,24 @@ class StorageStandIn:
         metadata = json.dumps({"size": len(data), "mimetype": content_type})
         try:
             with psycopg.connect(self.database_url, autocommit=True) as conn:
-                conn.execute("insert into storage.objects (bucket_id, name, metadata) values (%s, %s, %s) "
-                             "on conflict (bucket_id, name) do update set metadata = excluded.metadata",
-                             (bucket, name, metadata))
+                conn.execute(
+                    "insert into storage.objects (bucket_id, name, metadata) values (%s, %s, %s) "
+                    "on conflict (bucket_id, name) do update set metadata = excluded.metadata",
+                    (bucket, name, metadata),
+                )
         except psycopg.Error as exc:
             return 400, {"statusCode": "500", "error": "DatabaseError", "message": str(exc.diag.message_primary)}
         self.blobs[(bucket, name)] = data
         return 200, {"Key": f"{bucket}/{name}"}
 
     def remove(self, bucket: str, body: object) -> tuple[int, object]:
-        if not isinstance(body, dict) or set(body) != {"prefixes"} or not isinstance(body["prefixes"], list) \
-                or not body["prefixes"] or not all(isinstance(p, str) for p in body["prefixes"]):
+        if (
+            not isinstance(body, dict)
+            or set(body) != {"prefixes"}
+            or not isinstance(body["prefixes"], list)
+            or not body["prefixes"]
+            or not all(isinstance(p, str) for p in body["prefixes"])
+        ):
             self.violations.append(f"DELETE {bucket}: body outside the route's schema: {body!r}")
             return 400, {"statusCode": "400", "error": "Bad Request", "message": "body/prefixes must be an array"}
         time.sleep(self.delay_seconds)
@@ -72,7 +79,8 @@ class StorageStandIn:
                 rows = conn.execute(
                     "delete from storage.objects where bucket_id = %s and name = any(%s) "
                     "returning name, bucket_id, id::text, owner::text, metadata",
-                    (bucket, body["prefixes"])).fetchall()
+                    (bucket, body["prefixes"]),
+                ).fetchall()
             if self.record_removed:
                 self.removed.extend((bucket, row[0]) for row in rows)
         return 200, [{"name": n, "bucket_id": b, "id": i, "owner": o, "metadata": m} for n, b, i, o, m in rows]
@@ -87,8 +95,10 @@ def storage_standin(database_url: str) -> Iterator[StorageStandIn]:
             pass
 
         def _authorized(self) -> bool:
-            ok = (self.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
-                  and self.headers.get("apikey") == SERVICE_KEY)
+            ok = (
+                self.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
+                and self.headers.get("apikey") == SERVICE_KEY
+            )
             if not ok:
                 standin.violations.append(f"{self.command} {self.path} without the service-role key")
             return ok
@@ -98,7 +108,7 @@ def storage_standin(database_url: str) -> Iterator[StorageStandIn]:
             route = PREFIX + "authenticated/"
             if not self._authorized() or not path.startswith(route):
                 return self._answer(400, {"statusCode": "403", "error": "Unauthorized", "message": "invalid"})
-            bucket, _, name = path[len(route):].partition("/")
+            bucket, _, name = path[len(route) :].partition("/")
             data = standin.blobs.get((bucket, name))
             if data is None:
                 return self._answer(400, {"statusCode": "404", "error": "not_found", "message": "Object not found"})
@@ -112,7 +122,7 @@ def storage_standin(database_url: str) -> Iterator[StorageStandIn]:
             data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if not self._authorized() or not path.startswith(PREFIX):
                 return self._answer(400, {"statusCode": "403", "error": "Unauthorized", "message": "invalid"})
-            bucket, _, name = path[len(PREFIX):].partition("/")
+            bucket, _, name = path[len(PREFIX) :].partition("/")
             if self.headers.get("x-upsert") != "true" and (bucket, name) in standin.blobs:
                 return self._answer(400, {"statusCode": "409", "error": "Duplicate", "message": "already exists"})
             self._answer(*standin.write(bucket, name, data, self.headers.get("Content-Type") or ""))
@@ -121,12 +131,14 @@ def storage_standin(database_url: str) -> Iterator[StorageStandIn]:
             path = unquote(self.path.split("?", 1)[0])
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
-            authorized = (self.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
-                          and self.headers.get("apikey") == SERVICE_KEY)
+            authorized = (
+                self.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
+                and self.headers.get("apikey") == SERVICE_KEY
+            )
             if not authorized:
                 standin.violations.append(f"DELETE {path} without the service-role key")
                 return self._answer(400, {"statusCode": "403", "error": "Unauthorized", "message": "invalid"})
-            bucket = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+            bucket = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
             if not bucket or "/" in bucket:
                 standin.violations.append(f"DELETE {path}: not the bulk removal route")
                 return self._answer(404, {"statusCode": "404", "error": "not_found", "message": "no route"})

@@ -47,8 +47,13 @@ def razorpay() -> Iterator[RazorpayStandIn]:
 
 @pytest.fixture
 def payments(stripe_mock_url: str, razorpay: RazorpayStandIn) -> PaymentProviders:
-    return PaymentProviders(stripe_key=STRIPE_TEST_KEY, stripe_api_url=stripe_mock_url, razorpay_key_id=KEY_ID,
-                            razorpay_key_secret=KEY_SECRET, razorpay_api_url=razorpay.url)
+    return PaymentProviders(
+        stripe_key=STRIPE_TEST_KEY,
+        stripe_api_url=stripe_mock_url,
+        razorpay_key_id=KEY_ID,
+        razorpay_key_secret=KEY_SECRET,
+        razorpay_api_url=razorpay.url,
+    )
 
 
 @pytest.fixture
@@ -60,8 +65,13 @@ def people(lifecycle_db: str, razorpay: RazorpayStandIn) -> AccountWorld:
 
 
 def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
-        lifecycle_db: str, people: AccountWorld, storage: StorageStandIn, storage_api: StorageApi,
-        payments: PaymentProviders, razorpay: RazorpayStandIn):
+    lifecycle_db: str,
+    people: AccountWorld,
+    storage: StorageStandIn,
+    storage_api: StorageApi,
+    payments: PaymentProviders,
+    razorpay: RazorpayStandIn,
+):
     with psycopg.connect(lifecycle_db) as conn:
         before = tables_naming(conn, people.person, people.email)
         bystander_before = rows_naming(conn, people.bystander)
@@ -72,19 +82,27 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
 
     with psycopg.connect(lifecycle_db) as conn:
         assert tables_naming(conn, people.person, people.email) == {}
-        assert _without_changes_the_erasure_makes(rows_naming(conn, people.bystander), people) == \
-            _without_changes_the_erasure_makes(bystander_before, people)
+        assert _without_changes_the_erasure_makes(
+            rows_naming(conn, people.bystander), people
+        ) == _without_changes_the_erasure_makes(bystander_before, people)
         record = conn.execute("select row_to_json(e)::text from private.account_erasures e").fetchone()[0]
-        handed = conn.execute("select owner_id::text from public.family_vaults where id = %s",
-                              (people.handed_vault,)).fetchone()
-        heir_role = conn.execute("select role from public.family_members where vault_id = %s and user_id = %s",
-                                 (people.handed_vault, people.heir)).fetchone()
-        dissolved = conn.execute("select count(*) from public.family_vaults where id = %s",
-                                 (people.world["vault"],)).fetchone()[0]
-        rating = conn.execute("select rating from public.professionals where id = %s",
-                              (people.world["pro_listing"],)).fetchone()[0]
-        reviews = conn.execute("select count(*) from public.professional_reviews where professional_id = %s",
-                               (people.world["pro_listing"],)).fetchone()[0]
+        handed = conn.execute(
+            "select owner_id::text from public.family_vaults where id = %s", (people.handed_vault,)
+        ).fetchone()
+        heir_role = conn.execute(
+            "select role from public.family_members where vault_id = %s and user_id = %s",
+            (people.handed_vault, people.heir),
+        ).fetchone()
+        dissolved = conn.execute(
+            "select count(*) from public.family_vaults where id = %s", (people.world["vault"],)
+        ).fetchone()[0]
+        rating = conn.execute(
+            "select rating from public.professionals where id = %s", (people.world["pro_listing"],)
+        ).fetchone()[0]
+        reviews = conn.execute(
+            "select count(*) from public.professional_reviews where professional_id = %s",
+            (people.world["pro_listing"],),
+        ).fetchone()[0]
     assert erasure.erasure_id and erasure.objects_removed == 6 * 2 + 4
     assert erasure.subscriptions_canceled == 2, "Stripe's and Razorpay's subscriptions; the order renews nothing"
     assert razorpay.cancel_calls == [people.razorpay_subscription]
@@ -93,20 +111,28 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
     assert handed == (people.heir,) and heir_role == ("owner",)
     assert dissolved == 0
     assert reviews == 0 and rating is None, "the person's review went with their booking, and from the rating"
-    assert sorted(name for bucket, name in storage.removed) == sorted(set(name for _, name in storage.removed))
+    assert sorted(name for bucket, name in storage.removed) == sorted({name for _, name in storage.removed})
 
 
 def _without_changes_the_erasure_makes(rows: dict[str, list[str]], people: AccountWorld) -> dict[str, list[str]]:
     """The bystander's rows, minus those the erasure is meant to touch: the project team row naming the person,
     the invitation to the person's e-mail, and audit rows (the erasure's own cascade writes and removes some)."""
-    kept = {table: [row for row in texts if people.person not in row and people.email not in row]
-            for table, texts in rows.items() if table != "public.audit_log"}
+    kept = {
+        table: [row for row in texts if people.person not in row and people.email not in row]
+        for table, texts in rows.items()
+        if table != "public.audit_log"
+    }
     return {table: texts for table, texts in kept.items() if texts}
 
 
 def test_a_second_run_finds_nothing_to_do_and_calls_no_one(
-        lifecycle_db: str, people: AccountWorld, storage: StorageStandIn, storage_api: StorageApi,
-        payments: PaymentProviders, razorpay: RazorpayStandIn):
+    lifecycle_db: str,
+    people: AccountWorld,
+    storage: StorageStandIn,
+    storage_api: StorageApi,
+    payments: PaymentProviders,
+    razorpay: RazorpayStandIn,
+):
     delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person))
     calls, provider_calls = storage.calls, payments.calls
 
@@ -119,18 +145,30 @@ def test_a_second_run_finds_nothing_to_do_and_calls_no_one(
 
 
 def test_a_provider_that_refuses_stops_the_erasure_before_any_row_goes_and_a_rerun_finishes(
-        lifecycle_db: str, people: AccountWorld, storage: StorageStandIn, storage_api: StorageApi,
-        payments: PaymentProviders):
-    down = PaymentProviders(stripe_key=STRIPE_TEST_KEY, stripe_api_url="http://127.0.0.1:9",
-                            razorpay_key_id=KEY_ID, razorpay_key_secret=KEY_SECRET,
-                            razorpay_api_url=payments.razorpay_api_url)
+    lifecycle_db: str,
+    people: AccountWorld,
+    storage: StorageStandIn,
+    storage_api: StorageApi,
+    payments: PaymentProviders,
+):
+    down = PaymentProviders(
+        stripe_key=STRIPE_TEST_KEY,
+        stripe_api_url="http://127.0.0.1:9",
+        razorpay_key_id=KEY_ID,
+        razorpay_key_secret=KEY_SECRET,
+        razorpay_api_url=payments.razorpay_api_url,
+    )
     with pytest.raises(LifecycleError, match="Stripe did not cancel"):
         delete_account(lifecycle_db, storage_api, down, uuid.UUID(people.person))
     with psycopg.connect(lifecycle_db) as conn:
-        live = conn.execute("select count(*) from public.subscriptions where user_id = %s and provider = 'stripe' "
-                            "and status = 'active'", (people.person,)).fetchone()[0]
-        banned = conn.execute("select banned_until = 'infinity' from auth.users where id = %s",
-                              (people.person,)).fetchone()[0]
+        live = conn.execute(
+            "select count(*) from public.subscriptions where user_id = %s and provider = 'stripe' "
+            "and status = 'active'",
+            (people.person,),
+        ).fetchone()[0]
+        banned = conn.execute(
+            "select banned_until = 'infinity' from auth.users where id = %s", (people.person,)
+        ).fetchone()[0]
     assert live == 1, "a subscription the provider did not cancel is not marked canceled"
     assert banned, "sign-in is blocked from the first step"
 
@@ -141,19 +179,37 @@ def test_a_provider_that_refuses_stops_the_erasure_before_any_row_goes_and_a_rer
 
 
 def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothing_twice(
-        lifecycle_db: str, people: AccountWorld, storage: StorageStandIn, storage_api: StorageApi,
-        payments: PaymentProviders, stripe_mock_url: str, razorpay: RazorpayStandIn):
+    lifecycle_db: str,
+    people: AccountWorld,
+    storage: StorageStandIn,
+    storage_api: StorageApi,
+    payments: PaymentProviders,
+    stripe_mock_url: str,
+    razorpay: RazorpayStandIn,
+):
     with psycopg.connect(lifecycle_db) as conn:
-        bystander_objects = conn.execute("select count(*) from storage.objects where name like %s",
-                                         (f"{people.bystander}/%",)).fetchone()[0]
+        bystander_objects = conn.execute(
+            "select count(*) from storage.objects where name like %s", (f"{people.bystander}/%",)
+        ).fetchone()[0]
     storage.delay_seconds = 0.3
-    env = {**os.environ, "DATABASE_URL": lifecycle_db, "SUPABASE_URL": storage.url,
-           "SUPABASE_SERVICE_ROLE_KEY": SERVICE_KEY, "STRIPE_SECRET_KEY": STRIPE_TEST_KEY,
-           "STRIPE_API_URL": stripe_mock_url, "RAZORPAY_KEY_ID": KEY_ID, "RAZORPAY_KEY_SECRET": KEY_SECRET,
-           "RAZORPAY_API_URL": razorpay.url}
-    process = subprocess.Popen([sys.executable, "-m", "ops", "account", "delete", "--user-id", people.person,
-                                "--yes", "--batch-size", "1"], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": lifecycle_db,
+        "SUPABASE_URL": storage.url,
+        "SUPABASE_SERVICE_ROLE_KEY": SERVICE_KEY,
+        "STRIPE_SECRET_KEY": STRIPE_TEST_KEY,
+        "STRIPE_API_URL": stripe_mock_url,
+        "RAZORPAY_KEY_ID": KEY_ID,
+        "RAZORPAY_KEY_SECRET": KEY_SECRET,
+        "RAZORPAY_API_URL": razorpay.url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ops", "account", "delete", "--user-id", people.person, "--yes", "--batch-size", "1"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while len(storage.removed) < 3 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -162,8 +218,9 @@ def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothi
     assert process.returncode == -signal.SIGKILL, f"the run ended before it was killed:\n{output}"
     with psycopg.connect(lifecycle_db) as conn:
         assert conn.execute("select count(*) from public.profiles where id = %s", (people.person,)).fetchone()[0] == 1
-        left = conn.execute("select count(*) from storage.objects where name like %s",
-                            (f"{people.person}/%",)).fetchone()[0]
+        left = conn.execute(
+            "select count(*) from storage.objects where name like %s", (f"{people.person}/%",)
+        ).fetchone()[0]
     assert 0 < left < 16, "killed halfway: some objects removed, some left"
 
     storage.delay_seconds = 0
@@ -171,8 +228,12 @@ def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothi
 
     with psycopg.connect(lifecycle_db) as conn:
         assert tables_naming(conn, people.person, people.email) == {}
-        assert conn.execute("select count(*) from storage.objects where name like %s",
-                            (f"{people.bystander}/%",)).fetchone()[0] == bystander_objects
+        assert (
+            conn.execute(
+                "select count(*) from storage.objects where name like %s", (f"{people.bystander}/%",)
+            ).fetchone()[0]
+            == bystander_objects
+        )
     removed = [name for _, name in storage.removed]
     assert len(removed) == len(set(removed)) == 16, "every object of the person removed exactly once"
     assert erasure.objects_removed == 16

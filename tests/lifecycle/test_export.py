@@ -35,7 +35,8 @@ def _seed_blobs(conn: psycopg.Connection, storage: StorageStandIn) -> None:
 
 
 def test_the_archive_holds_the_persons_rows_and_files_and_nobody_elses(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         people = build_account_world(conn)
         _seed_blobs(conn, storage)
@@ -49,10 +50,15 @@ def test_the_archive_holds_the_persons_rows_and_files_and_nobody_elses(
     archive = zipfile.ZipFile(io.BytesIO(storage.blobs[("exports", name)]))
     names = set(archive.namelist())
     files = {n for n in names if n.startswith("files/")}
-    assert files == {f"files/{bucket}/{obj}" for bucket, obj in storage.blobs
-                     if obj.startswith(people.person) and bucket != "exports"}
-    assert archive.read(f"files/documents/{people.person}/passport.pdf") == \
-        f"bytes of documents/{people.person}/passport.pdf".encode()
+    assert files == {
+        f"files/{bucket}/{obj}"
+        for bucket, obj in storage.blobs
+        if obj.startswith(people.person) and bucket != "exports"
+    }
+    assert (
+        archive.read(f"files/documents/{people.person}/passport.pdf")
+        == f"bytes of documents/{people.person}/passport.pdf".encode()
+    )
     documents = json.loads(archive.read("rows/documents.json"))
     assert {d["title"] for d in documents} == {"Passport", "Will"}
     assert json.loads(archive.read("account.json"))["email"] == people.email
@@ -60,8 +66,11 @@ def test_the_archive_holds_the_persons_rows_and_files_and_nobody_elses(
     assert {"rows/profiles.json", "rows/messages.json", "rows/subscriptions.json", "README.txt"} <= names
     with psycopg.connect(lifecycle_db) as conn:
         assert storage_used(conn, people.person) == used_before + result.size_bytes, "counted while it exists"
-        row = conn.execute("select status, object_name, expires_at > now() + interval '6 days' "
-                           "from private.data_exports where id = %s", (export_id,)).fetchone()
+        row = conn.execute(
+            "select status, object_name, expires_at > now() + interval '6 days' "
+            "from private.data_exports where id = %s",
+            (export_id,),
+        ).fetchone()
     assert row == ("ready", name, True)
 
 
@@ -77,7 +86,8 @@ def test_one_request_a_day(lifecycle_db: str):
 
 
 def test_an_archive_over_the_cap_fails_with_the_reason_and_nothing_is_stored(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         people = build_account_world(conn)
         _seed_blobs(conn, storage)
@@ -88,12 +98,14 @@ def test_an_archive_over_the_cap_fails_with_the_reason_and_nothing_is_stored(
     assert result.status == "failed" and "over the export cap of 100 bytes" in (result.error or "")
     assert not [key for key in storage.blobs if key[1].endswith(".zip")]
     with psycopg.connect(lifecycle_db) as conn:
-        assert conn.execute("select status from private.data_exports where id = %s", (export_id,)).fetchone() == \
-            ("failed",)
+        assert conn.execute("select status from private.data_exports where id = %s", (export_id,)).fetchone() == (
+            "failed",
+        )
 
 
 def test_an_archive_that_does_not_fit_the_quota_fails_with_the_reason(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         people = build_account_world(conn)
         _seed_blobs(conn, storage)
@@ -106,7 +118,8 @@ def test_an_archive_that_does_not_fit_the_quota_fails_with_the_reason(
 
 
 def test_the_sweep_removes_an_expired_archive_and_the_quota_drops(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user = new_user(conn)
         add_document(conn, user, "d/passport.pdf", size=1000)

@@ -16,7 +16,10 @@ def test_the_daily_workflow_sweeps_then_finishes_requested_erasures_and_exports_
     steps = [step for step in job["steps"] if str(step.get("run", "")).startswith(".venv/bin/python -m ops")]
     parsed = [build_parser().parse_args(shlex.split(step["run"])[3:]) for step in steps]
     assert [(p.command, getattr(p, f"{p.command}_command")) for p in parsed] == [
-        ("storage", "sweep"), ("account", "process-requests"), ("export", "process-requests")]
+        ("storage", "sweep"),
+        ("account", "process-requests"),
+        ("export", "process-requests"),
+    ]
     assert parsed[0].publish_metrics and not parsed[0].dry_run
     for step in steps:
         assert {"DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= set(step["env"])

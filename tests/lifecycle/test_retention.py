@@ -24,23 +24,46 @@ def _dated(conn: psycopg.Connection, sql: str, days_ago: float, *params: object)
 
 
 def _seed(conn: psycopg.Connection, user: str, days_ago: float) -> None:
-    conversation = conn.execute("insert into public.conversations (user_id, title) values (%s, 'c') returning id",
-                                (user,)).fetchone()[0]
+    conversation = conn.execute(
+        "insert into public.conversations (user_id, title) values (%s, 'c') returning id", (user,)
+    ).fetchone()[0]
     age = "now() - %s::interval"
-    _dated(conn, f"insert into public.usage_metrics (user_id, action, created_at) values (%s, 'ai-chat', {age})",
-           days_ago, user)
-    _dated(conn, "insert into public.analytics_events (user_id, event_type, created_at) "
-           f"values (%s, 'page_view', {age})", days_ago, user)
-    _dated(conn, f"insert into public.audit_log (action, table_name, created_at) values ('TEST', 't', {age})",
-           days_ago)
-    _dated(conn, "insert into public.messages (conversation_id, user_id, role, content, created_at) "
-           f"values (%s, %s, 'user', 'hi', {age})", days_ago, conversation, user)
+    _dated(
+        conn,
+        f"insert into public.usage_metrics (user_id, action, created_at) values (%s, 'ai-chat', {age})",
+        days_ago,
+        user,
+    )
+    _dated(
+        conn,
+        f"insert into public.analytics_events (user_id, event_type, created_at) values (%s, 'page_view', {age})",
+        days_ago,
+        user,
+    )
+    _dated(conn, f"insert into public.audit_log (action, table_name, created_at) values ('TEST', 't', {age})", days_ago)
+    _dated(
+        conn,
+        "insert into public.messages (conversation_id, user_id, role, content, created_at) "
+        f"values (%s, %s, 'user', 'hi', {age})",
+        days_ago,
+        conversation,
+        user,
+    )
     _dated(conn, f"insert into private.system_alerts (alert_type, raised_at) values ('test', {age})", days_ago)
-    _dated(conn, "insert into public.performance_metrics (function_name, execution_time_ms, \"timestamp\") "
-           f"values ('f', 1, {age})", days_ago)
+    _dated(
+        conn,
+        'insert into public.performance_metrics (function_name, execution_time_ms, "timestamp") '
+        f"values ('f', 1, {age})",
+        days_ago,
+    )
     for status in ("processed", "failed"):
-        _dated(conn, "insert into public.webhook_events (provider, event_id, event_type, payload, status, "
-               f"received_at) values ('stripe', gen_random_uuid()::text, 'x', '{{}}', %s, {age})", days_ago, status)
+        _dated(
+            conn,
+            "insert into public.webhook_events (provider, event_id, event_type, payload, status, "
+            f"received_at) values ('stripe', gen_random_uuid()::text, 'x', '{{}}', %s, {age})",
+            days_ago,
+            status,
+        )
 
 
 COUNTS = {
@@ -67,8 +90,14 @@ def test_each_table_keeps_its_rows_for_its_period_and_no_longer(lifecycle_db: st
         _seed(conn, user, 800)  # older than every period but the messages' (kept)
         result = conn.execute("select private.enforce_retention()").fetchone()[0]
         assert _counts(conn) == {
-            "usage_metrics": 1, "analytics_events": 2, "audit_log": 2, "messages": 3, "system_alerts": 1,
-            "performance_metrics": 1, "webhook_events processed": 1, "webhook_events failed": 3,
+            "usage_metrics": 1,
+            "analytics_events": 2,
+            "audit_log": 2,
+            "messages": 3,
+            "system_alerts": 1,
+            "performance_metrics": 1,
+            "webhook_events processed": 1,
+            "webhook_events failed": 3,
         }
     assert result["usage_metrics"] == 2 and result["audit_log"] == 1 and "messages" not in result
 
@@ -78,10 +107,15 @@ def test_old_analytics_partitions_are_dropped_whole_and_the_rest_trimmed(lifecyc
         user = new_user(conn)
         conn.execute("select private.ensure_analytics_data_partitions(1, 2024)")
         for day in ("2024-03-01", "2024-09-01", "2025-01-10", "2026-06-01"):
-            conn.execute("insert into public.analytics_data (user_id, metric_type, metric_value, date_recorded) "
-                         "values (%s, 'documents_uploaded', 1, %s)", (user, day))
-        conn.execute("update private.retention_policies set keep_days = current_date - date '2025-02-01' "
-                     "where table_name = 'analytics_data'")
+            conn.execute(
+                "insert into public.analytics_data (user_id, metric_type, metric_value, date_recorded) "
+                "values (%s, 'documents_uploaded', 1, %s)",
+                (user, day),
+            )
+        conn.execute(
+            "update private.retention_policies set keep_days = current_date - date '2025-02-01' "
+            "where table_name = 'analytics_data'"
+        )
         result = conn.execute("select private.enforce_retention()").fetchone()[0]
         left = [str(r[0]) for r in conn.execute("select date_recorded from public.analytics_data order by 1")]
         partition_2024 = conn.execute("select to_regclass('partitions.analytics_data_2024')").fetchone()[0]
@@ -93,10 +127,16 @@ def test_a_capped_pass_leaves_the_rest_for_the_next(lifecycle_db: str):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user = new_user(conn)
         for _ in range(5):
-            _dated(conn, "insert into public.usage_metrics (user_id, action, created_at) "
-                   "values (%s, 'ai-chat', now() - %s::interval)", 200, user)
-        removed = [conn.execute("select private.enforce_retention(2, 1)").fetchone()[0]["usage_metrics"]
-                   for _ in range(4)]
+            _dated(
+                conn,
+                "insert into public.usage_metrics (user_id, action, created_at) "
+                "values (%s, 'ai-chat', now() - %s::interval)",
+                200,
+                user,
+            )
+        removed = [
+            conn.execute("select private.enforce_retention(2, 1)").fetchone()[0]["usage_metrics"] for _ in range(4)
+        ]
     assert removed == [2, 2, 1, 0]
 
 
@@ -121,8 +161,9 @@ def test_a_retention_too_short_for_its_purpose_is_refused_naming_the_key():
         validate_config({"retention": {"auditLogDays": 3}}, stack_file="Pulumi.prod.yaml")
 
 
-def test_ops_retention_run_makes_one_pass_and_prints_what_it_removed(lifecycle_db: str,
-                                                                     capsys: pytest.CaptureFixture[str]):
+def test_ops_retention_run_makes_one_pass_and_prints_what_it_removed(
+    lifecycle_db: str, capsys: pytest.CaptureFixture[str]
+):
     from ops.cli import main
 
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:

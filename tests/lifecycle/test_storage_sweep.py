@@ -15,7 +15,8 @@ from tests.lifecycle.storage_standin import StorageStandIn
 
 
 def test_deleting_a_document_removes_its_file_and_thumbnails_and_the_quota_drops(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user = new_user(conn)
         doc, path = add_document(conn, user, "d1/passport.pdf", size=4000)
@@ -33,12 +34,14 @@ def test_deleting_a_document_removes_its_file_and_thumbnails_and_the_quota_drops
         assert object_names(conn, "thumbnails") == {f"{kept}/256.webp"}
         assert storage_used(conn, user) == 2100, "the quota drops when the bytes go"
         assert conn.execute("select count(*) from private.storage_deletions").fetchone()[0] == 0
-    assert sorted(storage.removed) == sorted([("documents", path), ("thumbnails", f"{path}/256.webp"),
-                                              ("thumbnails", f"{path}/1024.webp")])
+    assert sorted(storage.removed) == sorted(
+        [("documents", path), ("thumbnails", f"{path}/256.webp"), ("thumbnails", f"{path}/1024.webp")]
+    )
 
 
 def test_failed_and_unconfirmed_documents_and_rows_without_files_go_after_their_grace(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user = new_user(conn)
         _, old_failed = add_document(conn, user, "f1/a.pdf", status="failed", age_hours=8 * 24)
@@ -63,7 +66,8 @@ def test_failed_and_unconfirmed_documents_and_rows_without_files_go_after_their_
 
 
 def test_orphans_in_every_bucket_are_reported_by_a_dry_run_and_removed_after_the_grace(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user, gone = new_user(conn), new_user(conn)
         _, owned = add_document(conn, user, "d/own.pdf")
@@ -98,7 +102,8 @@ def test_orphans_in_every_bucket_are_reported_by_a_dry_run_and_removed_after_the
 
 
 def test_a_sweep_stopped_by_a_storage_outage_resumes_and_removes_nothing_twice(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user = new_user(conn)
         orphans = [f"{user}/o/{i:03}.pdf" for i in range(9)]
@@ -110,8 +115,9 @@ def test_a_sweep_stopped_by_a_storage_outage_resumes_and_removes_nothing_twice(
     with pytest.raises(LifecycleError, match="HTTP 500"):
         sweep(lifecycle_db, storage_api, batch_size=2)
     with psycopg.connect(lifecycle_db) as conn:
-        cursor = conn.execute("select after_name from private.storage_sweep_cursors where bucket_id = 'documents'"
-                              ).fetchone()
+        cursor = conn.execute(
+            "select after_name from private.storage_sweep_cursors where bucket_id = 'documents'"
+        ).fetchone()
         assert cursor is not None, "the sweep saved where it stopped"
         assert len(object_names(conn, "documents")) > 1
 
@@ -125,12 +131,15 @@ def test_a_sweep_stopped_by_a_storage_outage_resumes_and_removes_nothing_twice(
 
 
 def test_a_key_that_is_not_canonical_is_never_sent_to_storage(
-        lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi):
+    lifecycle_db: str, storage: StorageStandIn, storage_api: StorageApi
+):
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         user, victim = new_user(conn), new_user(conn)
         _, victims_file = add_document(conn, victim, "v/passport.pdf")
-        conn.execute("insert into private.storage_deletions (bucket_id, name, reason) values "
-                     "('documents', %s, 'orphan')", (f"{user}/../{victims_file}",))
+        conn.execute(
+            "insert into private.storage_deletions (bucket_id, name, reason) values ('documents', %s, 'orphan')",
+            (f"{user}/../{victims_file}",),
+        )
 
     result = drain(lifecycle_db, storage_api)
 

@@ -87,10 +87,24 @@ def cloudfront(s3_endpoint):
 @pytest.fixture
 def distribution(cloudfront, bucket) -> str:
     config = {
-        "CallerReference": bucket, "Comment": "frontend", "Enabled": True, "DefaultRootObject": "index.html",
-        "Origins": {"Quantity": 1, "Items": [{"Id": "frontend-bucket", "DomainName": f"{bucket}.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "frontend-bucket", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+        "CallerReference": bucket,
+        "Comment": "frontend",
+        "Enabled": True,
+        "DefaultRootObject": "index.html",
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "frontend-bucket",
+                    "DomainName": f"{bucket}.s3.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "frontend-bucket",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        },
     }
     return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-INDEX = '<!doctype html><html><head><script type="module" src="/assets/{js}"></script>' \
-        '<link rel="stylesheet" href="/assets/{css}"></head><body><div id="root"></div></body></html>'
+INDEX = (
+    '<!doctype html><html><head><script type="module" src="/assets/{js}"></script>'
+    '<link rel="stylesheet" href="/assets/{css}"></head><body><div id="root"></div></body></html>'
+)
 
 
 def vite_build(folder: Path, js: str, css: str, js_body: str = "console.log('app')") -> Path:

@@ -18,12 +18,13 @@ def table_checksums(url: str) -> dict[str, tuple[int, str]]:
     result: dict[str, tuple[int, str]] = {}
     with psycopg.connect(url, autocommit=True) as db:
         tables = db.execute(
-            "select schemaname, tablename from pg_tables where schemaname = any(%s) order by 1, 2",
-            [list(USER_SCHEMAS)]).fetchall()
+            "select schemaname, tablename from pg_tables where schemaname = any(%s) order by 1, 2", [list(USER_SCHEMAS)]
+        ).fetchall()
         for schema, table in tables:
             row = db.execute(
-                f'select count(*), coalesce(md5(string_agg(t::text, \'|\' order by t::text)), \'\') '
-                f'from "{schema}"."{table}" t').fetchone()
+                f"select count(*), coalesce(md5(string_agg(t::text, '|' order by t::text)), '') "
+                f'from "{schema}"."{table}" t'
+            ).fetchone()
             result[f"{schema}.{table}"] = (int(row[0]), str(row[1]))
     return result
 

@@ -35,19 +35,26 @@ class Node:
         self.scrapes += 1
         lines = ["# TYPE node_cpu_seconds_total counter"]
         for cpu in range(self.cpus):
-            lines += [f'node_cpu_seconds_total{{cpu="{cpu}",mode="user"}} {1000 + self.busy * self.scrapes * 0.8}',
-                      f'node_cpu_seconds_total{{cpu="{cpu}",mode="system"}} {500 + self.busy * self.scrapes * 0.2}',
-                      f'node_cpu_seconds_total{{cpu="{cpu}",mode="idle"}} {9000 + self.idle * self.scrapes}']
-        lines += ["# TYPE node_memory_MemTotal_bytes gauge", f"node_memory_MemTotal_bytes {self.mem_total}",
-                  "# TYPE node_memory_MemAvailable_bytes gauge", f"node_memory_MemAvailable_bytes {self.mem_available}",
-                  "# TYPE node_filesystem_size_bytes gauge",
-                  f'node_filesystem_size_bytes{{device="/dev/nvme0n1p1",fstype="ext4",mountpoint="/"}} {self.disk_size}',
-                  'node_filesystem_size_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1000',
-                  "# TYPE node_filesystem_avail_bytes gauge",
-                  f'node_filesystem_avail_bytes{{device="/dev/nvme0n1p1",fstype="ext4",mountpoint="/"}} {self.disk_available}',
-                  'node_filesystem_avail_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1',
-                  "# TYPE pg_settings_max_connections gauge", f"pg_settings_max_connections {self.max_connections}",
-                  "# TYPE pg_stat_database_numbackends gauge"]
+            lines += [
+                f'node_cpu_seconds_total{{cpu="{cpu}",mode="user"}} {1000 + self.busy * self.scrapes * 0.8}',
+                f'node_cpu_seconds_total{{cpu="{cpu}",mode="system"}} {500 + self.busy * self.scrapes * 0.2}',
+                f'node_cpu_seconds_total{{cpu="{cpu}",mode="idle"}} {9000 + self.idle * self.scrapes}',
+            ]
+        lines += [
+            "# TYPE node_memory_MemTotal_bytes gauge",
+            f"node_memory_MemTotal_bytes {self.mem_total}",
+            "# TYPE node_memory_MemAvailable_bytes gauge",
+            f"node_memory_MemAvailable_bytes {self.mem_available}",
+            "# TYPE node_filesystem_size_bytes gauge",
+            f'node_filesystem_size_bytes{{device="/dev/nvme0n1p1",fstype="ext4",mountpoint="/"}} {self.disk_size}',
+            'node_filesystem_size_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1000',
+            "# TYPE node_filesystem_avail_bytes gauge",
+            f'node_filesystem_avail_bytes{{device="/dev/nvme0n1p1",fstype="ext4",mountpoint="/"}} {self.disk_available}',
+            'node_filesystem_avail_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1',
+            "# TYPE pg_settings_max_connections gauge",
+            f"pg_settings_max_connections {self.max_connections}",
+            "# TYPE pg_stat_database_numbackends gauge",
+        ]
         lines += [f'pg_stat_database_numbackends{{datname="db{n}"}} {count}' for n, count in enumerate(self.backends)]
         return "\n".join(lines) + "\n"
 
@@ -63,7 +70,7 @@ def serve_metrics() -> Iterator[Node]:
                 self.send_response(401)
                 self.end_headers()
                 return
-            body = (b"{not prometheus" if node.garbage else node.text().encode())
+            body = b"{not prometheus" if node.garbage else node.text().encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.send_header("Content-Length", str(len(body)))

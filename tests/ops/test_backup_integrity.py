@@ -25,13 +25,24 @@ def only_backup(s3, bucket: str) -> str:
 
 
 def restore(s3_endpoint: str, bucket: str, target: str, *extra: str) -> int:
-    return ops("restore", "--stack", "staging", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--target-url", target, *extra)
+    return ops(
+        "restore",
+        "--stack",
+        "staging",
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--target-url",
+        target,
+        *extra,
+    )
 
 
 @pytest.mark.parametrize("damage", ["truncated", "corrupted"])
-def test_damaged_dump_is_refused_before_anything_is_restored(s3, s3_endpoint, bucket, source_db, empty_db,
-                                                              damage, capsys):
+def test_damaged_dump_is_refused_before_anything_is_restored(
+    s3, s3_endpoint, bucket, source_db, empty_db, damage, capsys
+):
     assert backup(s3_endpoint, bucket, source_db) == 0
     key = only_backup(s3, bucket) + "database.dump"
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -39,7 +50,7 @@ def test_damaged_dump_is_refused_before_anything_is_restored(s3, s3_endpoint, bu
         damaged = body[: len(body) // 2]
     else:  # same size, one flipped byte in the middle
         middle = len(body) // 2
-        damaged = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1:]
+        damaged = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
     s3.put_object(Bucket=bucket, Key=key, Body=damaged)
 
     assert restore(s3_endpoint, bucket, empty_db) == 1
@@ -55,22 +66,38 @@ def fake_pg_bin(tmp_path: Path, script_body: str) -> Path:
     folder = tmp_path / "bin"
     folder.mkdir()
     script = folder / "pg_dump"
-    script.write_text(f"#!{sys.executable}\nimport sys, os\n"
-                      "if '--version' in sys.argv:\n    print('pg_dump (PostgreSQL) 18.3'); sys.exit(0)\n"
-                      + script_body)
+    script.write_text(
+        f"#!{sys.executable}\nimport sys, os\n"
+        "if '--version' in sys.argv:\n    print('pg_dump (PostgreSQL) 18.3'); sys.exit(0)\n" + script_body
+    )
     script.chmod(0o755)
     for program in ("pg_restore", "psql"):
         (folder / program).symlink_to(postgres_bin_dir() / program)
     return folder
 
 
-def test_pg_dump_failing_midway_leaves_no_manifest_and_no_upload(s3, s3_endpoint, bucket, source_db, tmp_path,
-                                                                 capsys):
+def test_pg_dump_failing_midway_leaves_no_manifest_and_no_upload(s3, s3_endpoint, bucket, source_db, tmp_path, capsys):
     # Six MiB (more than one 5 MiB part) of output, then a failure: the parts already sent must go.
-    folder = fake_pg_bin(tmp_path, "sys.stdout.buffer.write(os.urandom(6 * 1024 * 1024)); sys.stdout.flush()\n"
-                                   "sys.stderr.write('pg_dump: error: connection lost'); sys.exit(1)\n")
-    code = ops("backup", "--stack", "staging", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--database-url", source_db, "--pg-bin-dir", folder, "--part-size-mib", "5")
+    folder = fake_pg_bin(
+        tmp_path,
+        "sys.stdout.buffer.write(os.urandom(6 * 1024 * 1024)); sys.stdout.flush()\n"
+        "sys.stderr.write('pg_dump: error: connection lost'); sys.exit(1)\n",
+    )
+    code = ops(
+        "backup",
+        "--stack",
+        "staging",
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--database-url",
+        source_db,
+        "--pg-bin-dir",
+        folder,
+        "--part-size-mib",
+        "5",
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert "pg_dump failed (exit 1)" in err and "connection lost" in err
@@ -85,9 +112,12 @@ def big_db(pg_cluster):
     from tests.ops.conftest import new_database
 
     url = new_database(pg_cluster)
-    execute(url, "create table public.blobs (id int primary key, a text, b text, c text, d text);"
-                 "insert into public.blobs select g, md5(random()::text), md5(random()::text), "
-                 "md5(random()::text), md5(random()::text) from generate_series(1, 400000) g")
+    execute(
+        url,
+        "create table public.blobs (id int primary key, a text, b text, c text, d text);"
+        "insert into public.blobs select g, md5(random()::text), md5(random()::text), "
+        "md5(random()::text), md5(random()::text) from generate_series(1, 400000) g",
+    )
     return url
 
 
@@ -95,14 +125,33 @@ def big_db(pg_cluster):
 def test_upload_stopped_halfway_leaves_no_manifest(s3, s3_endpoint, bucket, big_db, stop):
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ops", "backup", "--stack", "staging", "--bucket", bucket, "--endpoint-url",
-         s3_endpoint, "--database-url", big_db, "--part-size-mib", "5"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "ops",
+            "backup",
+            "--stack",
+            "staging",
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_endpoint,
+            "--database-url",
+            big_db,
+            "--part-size-mib",
+            "5",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-        if uploads and s3.list_parts(Bucket=bucket, Key=uploads[0]["Key"],
-                                     UploadId=uploads[0]["UploadId"]).get("Parts"):
+        if uploads and s3.list_parts(Bucket=bucket, Key=uploads[0]["Key"], UploadId=uploads[0]["UploadId"]).get(
+            "Parts"
+        ):
             break
         time.sleep(0.02)
     assert process.poll() is None, "the backup finished before it could be stopped; make big_db bigger"

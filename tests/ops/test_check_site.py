@@ -14,22 +14,50 @@ from tests.ops.helpers import ops
 @pytest.fixture
 def site(s3, s3_endpoint, bucket, distribution, tmp_path):
     dist = vite_build(tmp_path / "dist", "index-B1a2C3d4.js", "index-Dx9y8z7w.css")
-    assert ops("publish-frontend", "--dist", dist, "--bucket", bucket, "--distribution-id", distribution,
-               "--endpoint-url", s3_endpoint) == 0
+    assert (
+        ops(
+            "publish-frontend",
+            "--dist",
+            dist,
+            "--bucket",
+            bucket,
+            "--distribution-id",
+            distribution,
+            "--endpoint-url",
+            s3_endpoint,
+        )
+        == 0
+    )
     with serve_bucket(s3, bucket) as served:
         yield served
 
 
 def check(site, *extra: str) -> int:
-    return ops("check-site", "--frontend-url", site.url, "--health-url", site.url + HEALTH_PATH,
-               "--attempts", "2", "--wait-seconds", "0", *extra)
+    return ops(
+        "check-site",
+        "--frontend-url",
+        site.url,
+        "--health-url",
+        site.url + HEALTH_PATH,
+        "--attempts",
+        "2",
+        "--wait-seconds",
+        "0",
+        *extra,
+    )
 
 
 def test_a_published_build_passes_every_check(site, capsys):
     assert check(site) == 0, capsys.readouterr()
     out = capsys.readouterr().out
-    for name in ("home page", "asset /assets/index-B1a2C3d4.js", "asset /assets/index-Dx9y8z7w.css",
-                 "route /ai-chat", "route /pricing", "health-check function"):
+    for name in (
+        "home page",
+        "asset /assets/index-B1a2C3d4.js",
+        "asset /assets/index-Dx9y8z7w.css",
+        "route /ai-chat",
+        "route /pricing",
+        "health-check function",
+    ):
         assert f"ok   {name}" in out
 
 

@@ -40,19 +40,33 @@ def lived_in_project(url: str, users: int = 50) -> None:
     with psycopg.connect(url, autocommit=True) as db:
         for _ in range(users):
             user = new_user(db)
-            [conversation] = db.execute("insert into public.conversations (user_id, title) values (%s, 'chat') "
-                                        "returning id", (user,)).fetchone()
-            db.execute("insert into public.messages (conversation_id, user_id, role, content) "
-                       "select %s, %s, 'user', 'message ' || g from generate_series(1, 20) g", (conversation, user))
+            [conversation] = db.execute(
+                "insert into public.conversations (user_id, title) values (%s, 'chat') returning id", (user,)
+            ).fetchone()
+            db.execute(
+                "insert into public.messages (conversation_id, user_id, role, content) "
+                "select %s, %s, 'user', 'message ' || g from generate_series(1, 20) g",
+                (conversation, user),
+            )
 
 
 def pulumi_up_new_project(fake: FakeSupabase, state: Path) -> dict:
     """`pulumi up --stack staging` pointed at the fake Management API, AWS parts off (no engine here)."""
     overrides = {
-        "supabase": {"organizationSlug": fake.organization, "projectName": "ai-super-assistant-recovered",
-                     "region": "eu-central-1", "managementApiUrl": fake.url,
-                     "projectUrlTemplate": fake.project_url_template, "readyTimeoutSeconds": 60},
-        "aws": OFF, "frontend": OFF, "storageCdn": OFF, "backup": OFF, "alerts": OFF, "ciIdentity": OFF,
+        "supabase": {
+            "organizationSlug": fake.organization,
+            "projectName": "ai-super-assistant-recovered",
+            "region": "eu-central-1",
+            "managementApiUrl": fake.url,
+            "projectUrlTemplate": fake.project_url_template,
+            "readyTimeoutSeconds": 60,
+        },
+        "aws": OFF,
+        "frontend": OFF,
+        "storageCdn": OFF,
+        "backup": OFF,
+        "alerts": OFF,
+        "ciIdentity": OFF,
         "databasePassword": Secret("Recovered-db-password-1"),
         "functionSecrets": Secret({"OPENAI_API_KEY": "sk-recovered-openai-key"}),
     }
@@ -61,8 +75,9 @@ def pulumi_up_new_project(fake: FakeSupabase, state: Path) -> dict:
     return report.run.outputs
 
 
-def test_complete_project_loss_is_recovered_end_to_end(s3, s3_endpoint, bucket, pg_cluster: LocalDatabase, tmp_path,
-                                                      monkeypatch, capsys):
+def test_complete_project_loss_is_recovered_end_to_end(
+    s3, s3_endpoint, bucket, pg_cluster: LocalDatabase, tmp_path, monkeypatch, capsys
+):
     # 1. The lost project and its nightly backup.
     old_db = new_database(pg_cluster)
     lived_in_project(old_db)
@@ -78,25 +93,44 @@ def test_complete_project_loss_is_recovered_end_to_end(s3, s3_endpoint, bucket, 
             started = time.perf_counter()
             outputs = pulumi_up_new_project(fake, tmp_path / "state.json")
             timings["new project from pulumi up (project, settings, secrets, functions, buckets, schema)"] = (
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
         [project] = fake.projects.values()
         buckets = sorted(project.buckets)
-        assert buckets and set(project.functions) == {p.name for p in (PROJECT_ROOT / "functions").iterdir()
-                                                       if p.is_dir() and not p.name.startswith("_")}
+        assert buckets and set(project.functions) == {
+            p.name for p in (PROJECT_ROOT / "functions").iterdir() if p.is_dir() and not p.name.startswith("_")
+        }
         assert "OPENAI_API_KEY" in project.secrets
         with psycopg.connect(new_db) as db:
-            applied = [r[0] for r in db.execute("select version from supabase_migrations.schema_migrations "
-                                                "order by version")]
+            applied = [
+                r[0] for r in db.execute("select version from supabase_migrations.schema_migrations order by version")
+            ]
         assert applied == sorted(p.name[:14] for p in MIGRATIONS.glob("*.sql")), "pulumi up applied the schema"
 
         for name in buckets:  # the old project's objects, and the new project's (empty) buckets
             s3.create_bucket(Bucket=name)
             for number in range(20):
-                s3.put_object(Bucket=name, Key=f"user-{number}/file-{number}.bin",
-                              Body=bytes([number]) * (1024 * (number + 1)))
+                s3.put_object(
+                    Bucket=name, Key=f"user-{number}/file-{number}.bin", Body=bytes([number]) * (1024 * (number + 1))
+                )
         storage = [arg for name in buckets for arg in ("--storage-bucket", name)]
-        assert ops("backup", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint, "--database-url",
-                   old_db, "--storage-endpoint-url", s3_endpoint, *storage) == 0
+        assert (
+            ops(
+                "backup",
+                "--stack",
+                "prod",
+                "--bucket",
+                bucket,
+                "--endpoint-url",
+                s3_endpoint,
+                "--database-url",
+                old_db,
+                "--storage-endpoint-url",
+                s3_endpoint,
+                *storage,
+            )
+            == 0
+        )
         before = table_checksums(old_db)
         objects_before = {n: {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=n)["Contents"]} for n in buckets}
         for name in buckets:  # lost with the project
@@ -105,8 +139,20 @@ def test_complete_project_loss_is_recovered_end_to_end(s3, s3_endpoint, bucket, 
 
         # 3. The newest backup over the new project: database, then Storage.
         started = time.perf_counter()
-        code = ops("restore", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-                   "--target-url", new_db, "--clean", "--storage-endpoint-url", s3_endpoint)
+        code = ops(
+            "restore",
+            "--stack",
+            "prod",
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_endpoint,
+            "--target-url",
+            new_db,
+            "--clean",
+            "--storage-endpoint-url",
+            s3_endpoint,
+        )
         assert code == 0, capsys.readouterr().err
         timings["newest backup restored (database and Storage, checked)"] = time.perf_counter() - started
         assert table_checksums(new_db) == before, "every table's rows as they were at the backup"

@@ -15,6 +15,7 @@ from tests.ops.helpers import ops
 def jwt(role: str) -> str:
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'iss': 'supabase', 'ref': 'abc', 'role': role})}.sig"
 
 
@@ -25,8 +26,13 @@ def sample_outputs(**changes: object) -> dict:
         "appName": "AI Super Assistant",
         "appVersion": "1.4.2",
         "environment": "production",
-        "featureFlags": {"aiChat": True, "automation": False, "itSupport": True, "analytics": True,
-                         "documentVault": False},
+        "featureFlags": {
+            "aiChat": True,
+            "automation": False,
+            "itSupport": True,
+            "analytics": True,
+            "documentVault": False,
+        },
         "storageCdnUrl": "https://cdn.example.com/",
         "databasePassword": "[secret]",  # secret outputs the file does not use are fine
         "appliedMigrations": 4,
@@ -65,8 +71,9 @@ def test_writes_the_guides_variables_from_stack_outputs(tmp_path):
 
 
 def test_reads_stdin_takes_a_cdn_domain_and_overrides(tmp_path, monkeypatch):
-    outputs = sample_outputs(storageCdnUrl=None, cdnDomain="d111.cloudfront.net", appVersion=None,
-                             supabaseAnonKey="sb_publishable_abc123")
+    outputs = sample_outputs(
+        storageCdnUrl=None, cdnDomain="d111.cloudfront.net", appVersion=None, supabaseAnonKey="sb_publishable_abc123"
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(outputs)))
     code = ops("frontend-env", "--output", tmp_path / ".env.production", "--app-version", "2.0.0-rc.1")
     assert code == 0
@@ -82,7 +89,8 @@ SECRETS = {
     "secret key": {"supabaseAnonKey": "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"},
     "anon key marked secret (plain form)": {"supabaseAnonKey": "[secret]"},
     "anon key marked secret (engine envelope)": {
-        "supabaseAnonKey": {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE, "value": jwt("anon")}},
+        "supabaseAnonKey": {SECRET_SIGNATURE_KEY: SECRET_SIGNATURE, "value": jwt("anon")}
+    },
     "url marked secret": {"supabaseUrl": "[secret]"},
     "feature flags marked secret": {"featureFlags": "[secret]"},
 }
@@ -100,15 +108,18 @@ def test_refuses_any_secret_and_writes_nothing(tmp_path, capsys, change):
     assert target.read_text() == "VITE_APP_NAME=previous\n", "a refused run must leave the file as it was"
 
 
-@pytest.mark.parametrize(("outputs", "expected"), [
-    (sample_outputs(supabaseUrl=None), "'supabaseUrl' is missing"),
-    (sample_outputs(supabaseUrl="http://localhost.evil.example"), "'supabaseUrl' is not an https:// URL"),
-    (sample_outputs(environment="prod"), "not one of local, staging, production"),
-    (sample_outputs(featureFlags={"aiChat": "yes"}), "not a boolean"),
-    (sample_outputs(featureFlags={"x\nVITE_SUPABASE_URL=https://evil.example": True}), "is not camelCase"),
-    (sample_outputs(featureFlags={"a=b": True}), "is not camelCase"),
-    (sample_outputs(supabaseAnonKey=jwt("authenticated")), "role 'authenticated'"),
-])
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        (sample_outputs(supabaseUrl=None), "'supabaseUrl' is missing"),
+        (sample_outputs(supabaseUrl="http://localhost.evil.example"), "'supabaseUrl' is not an https:// URL"),
+        (sample_outputs(environment="prod"), "not one of local, staging, production"),
+        (sample_outputs(featureFlags={"aiChat": "yes"}), "not a boolean"),
+        (sample_outputs(featureFlags={"x\nVITE_SUPABASE_URL=https://evil.example": True}), "is not camelCase"),
+        (sample_outputs(featureFlags={"a=b": True}), "is not camelCase"),
+        (sample_outputs(supabaseAnonKey=jwt("authenticated")), "role 'authenticated'"),
+    ],
+)
 def test_bad_outputs_are_named(tmp_path, capsys, outputs, expected):
     code, _ = run(tmp_path, outputs)
     assert code == 1
@@ -146,11 +157,13 @@ KEY_VARIANTS = {
     "standard base64 payload as the anon key": {"supabaseAnonKey": standard_base64_jwt("service_role")},
     "service JWT in a CDN URL's query": {"storageCdnUrl": f"https://cdn.example.com/?apikey={SERVICE}"},
     "service JWT percent-encoded in a URL": {
-        "storageCdnUrl": "https://cdn.example.com/?apikey=" + SERVICE.replace(".", "%2E")},
+        "storageCdnUrl": "https://cdn.example.com/?apikey=" + SERVICE.replace(".", "%2E")
+    },
     "service JWT in a URL path": {"storageCdnUrl": f"https://cdn.example.com/v1.2/{SERVICE}/x"},
     "service JWT in a JSON string": {"appName": json.dumps({"key": SERVICE})},
     "standard base64 service JWT in a JSON string (escaped slashes)": {
-        "appName": json.dumps({"key": standard_base64_jwt("service_role")}).replace("/", "\\/")},
+        "appName": json.dumps({"key": standard_base64_jwt("service_role")}).replace("/", "\\/")
+    },
     "service JWT in the app name": {"appName": f"Assistant {SERVICE}"},
     "service JWT after dotted words": {"appName": f"v1.2.{SERVICE}"},
     "supabase_admin JWT in the version": {"appVersion": f"1.0.0+{jwt('supabase_admin')}"},
@@ -171,8 +184,11 @@ def test_refuses_key_variants_and_keys_inside_longer_values(tmp_path, capsys, ch
 
 
 def test_public_values_with_dots_and_base64_are_not_mistaken_for_keys(tmp_path):
-    outputs = sample_outputs(appName="Assistant v1.2.3 (build.abcd1234.ef)", appVersion="1.4.2-rc.1+sha.0a1b2c3d",
-                             storageCdnUrl=f"https://cdn.example.com/?anon={jwt('anon')}")
+    outputs = sample_outputs(
+        appName="Assistant v1.2.3 (build.abcd1234.ef)",
+        appVersion="1.4.2-rc.1+sha.0a1b2c3d",
+        storageCdnUrl=f"https://cdn.example.com/?anon={jwt('anon')}",
+    )
     code, _ = run(tmp_path, outputs)
     assert code == 0
     assert read_env(tmp_path)["VITE_APP_VERSION"] == "1.4.2-rc.1+sha.0a1b2c3d"

@@ -33,7 +33,7 @@ TRICKY_VALUES = [
     "C:\\new\\release\\",
     'say "hi"',
     "it's here",
-    "it's \"both\"",
+    'it\'s "both"',
     "`tick` and 'single'",
     "a # not a comment",
     "#hash first",
@@ -49,10 +49,21 @@ def load_with_vite(env_dir: Path) -> dict[str, str]:
     node = shutil.which("node")
     if node is None or not (PROJECT_ROOT / "node_modules" / "vite").is_dir():
         pytest.fail("Vite is missing (node and node_modules/vite): run `make install`")
-    build_env = {"PATH": os.environ.get("PATH", ""), "HOME": "/home/ci", "AWS_SECRET_ACCESS_KEY": CI_SECRET,
-                 "MISSING": ""}
-    result = subprocess.run([node, str(LOAD_ENV), "production", str(env_dir)], env=build_env, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    build_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": "/home/ci",
+        "AWS_SECRET_ACCESS_KEY": CI_SECRET,
+        "MISSING": "",
+    }
+    result = subprocess.run(
+        [node, str(LOAD_ENV), "production", str(env_dir)],
+        env=build_env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

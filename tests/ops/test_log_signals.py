@@ -48,19 +48,36 @@ def published(endpoint: str, name: str, stack: str = "prod") -> list[float]:
     cloudwatch = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="eu-central-1")
     now = datetime.now(UTC)
     points = cloudwatch.get_metric_statistics(
-        Namespace="AiPlatform/Supabase", MetricName=name, Dimensions=[{"Name": "Stack", "Value": stack}],
-        StartTime=now - timedelta(minutes=20), EndTime=now + timedelta(minutes=1), Period=60,
-        Statistics=["Maximum"])["Datapoints"]
+        Namespace="AiPlatform/Supabase",
+        MetricName=name,
+        Dimensions=[{"Name": "Stack", "Value": stack}],
+        StartTime=now - timedelta(minutes=20),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
     return [p["Maximum"] for p in points]
 
 
 def scrape_logs(fake: FakeSupabase, ref: str, endpoint: str) -> int:
-    return ops("scrape-metrics", "--project-ref", ref, "--management-api-url", fake.url, "--stack", "prod",
-               "--endpoint-url", endpoint, "--region", "eu-central-1")
+    return ops(
+        "scrape-metrics",
+        "--project-ref",
+        ref,
+        "--management-api-url",
+        fake.url,
+        "--stack",
+        "prod",
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        "eu-central-1",
+    )
 
 
 def test_error_rate_and_failed_sign_ins_of_the_last_five_minutes_land_in_cloudwatch(
-        fake, s3_endpoint, monkeypatch, capsys):
+    fake, s3_endpoint, monkeypatch, capsys
+):
     project = seed(fake)
     monkeypatch.setenv("SUPABASE_LOGS_ACCESS_TOKEN", fake.token)
     assert scrape_logs(fake, project.ref, s3_endpoint) == 0, capsys.readouterr().err
@@ -85,7 +102,8 @@ def test_the_window_is_whole_minutes_that_consecutive_runs_share_no_event_of():
 
 
 def test_a_refused_token_or_a_refused_query_fails_with_the_reason_and_never_the_token(
-        fake, s3_endpoint, monkeypatch, capsys):
+    fake, s3_endpoint, monkeypatch, capsys
+):
     project = seed(fake)
     monkeypatch.setenv("SUPABASE_LOGS_ACCESS_TOKEN", "sbp_not_the_token_0123456789")
     assert scrape_logs(fake, project.ref, s3_endpoint) == 1
@@ -118,8 +136,13 @@ def lambda_environment(fake, s3_endpoint, monkeypatch):
     with serve_metrics() as node:
         monkeypatch.setenv("METRICS_URL", node.url)
         # A stack of its own: moto's CloudWatch lives for the session, other tests publish as prod.
-        for name, value in {"STACK": f"lambda-{project.ref}", "SERVICE_ROLE_KEY_SECRET": key, "LOGS_TOKEN_SECRET": token,
-                            "MANAGEMENT_API_URL": fake.url, "PROJECT_REF": project.ref}.items():
+        for name, value in {
+            "STACK": f"lambda-{project.ref}",
+            "SERVICE_ROLE_KEY_SECRET": key,
+            "LOGS_TOKEN_SECRET": token,
+            "MANAGEMENT_API_URL": fake.url,
+            "PROJECT_REF": project.ref,
+        }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setattr("ops.metrics.scrape.time.sleep", lambda _seconds: None)
         yield node

@@ -16,19 +16,22 @@ from tests.ops.test_foreign_manifest import newest_prefix, read_json
 OWNER = "6f1c0b9e-1d2a-4c3b-9e8f-0a1b2c3d4e5f"
 
 
-@pytest.mark.parametrize("key, problem", [
-    ("u1/../u2/contract.pdf", 'holds a "." or ".." segment'),
-    ("u1/./contract.pdf", 'holds a "." or ".." segment'),
-    ("u1//contract.pdf", "holds an empty segment"),
-    ("/u1/contract.pdf", "holds an empty segment"),
-    ("u1\\..\\u2\\contract.pdf", "holds a backslash"),
-    ("u1/%2e%2e/u2/contract.pdf", "holds a percent-escape"),
-    ("u1/..%2fu2/contract.pdf", "holds a percent-escape"),
-    ("u1/%252e%252e/contract.pdf", "holds a percent-escape"),
-    ("u1/con\ntract.pdf", "holds a control character"),
-    ("", "is missing"),
-    ("x" * 1025, "is longer than 1024 characters"),
-])
+@pytest.mark.parametrize(
+    "key, problem",
+    [
+        ("u1/../u2/contract.pdf", 'holds a "." or ".." segment'),
+        ("u1/./contract.pdf", 'holds a "." or ".." segment'),
+        ("u1//contract.pdf", "holds an empty segment"),
+        ("/u1/contract.pdf", "holds an empty segment"),
+        ("u1\\..\\u2\\contract.pdf", "holds a backslash"),
+        ("u1/%2e%2e/u2/contract.pdf", "holds a percent-escape"),
+        ("u1/..%2fu2/contract.pdf", "holds a percent-escape"),
+        ("u1/%252e%252e/contract.pdf", "holds a percent-escape"),
+        ("u1/con\ntract.pdf", "holds a control character"),
+        ("", "is missing"),
+        ("x" * 1025, "is longer than 1024 characters"),
+    ],
+)
 def test_non_canonical_keys_are_refused_with_their_reason(key, problem):
     assert object_key_problem(key) == problem
     with pytest.raises(ObjectKeyError, match="only canonical keys"):
@@ -43,13 +46,30 @@ def test_canonical_keys_pass_and_the_owner_is_checked_when_known():
     assert object_key_problem(OWNER, owner=OWNER) == "names no object inside its owner's folder"
 
 
-def test_restore_refuses_an_index_entry_whose_key_climbs_into_another_folder(s3, s3_endpoint, bucket, source_db,
-                                                                            capsys):
+def test_restore_refuses_an_index_entry_whose_key_climbs_into_another_folder(
+    s3, s3_endpoint, bucket, source_db, capsys
+):
     source = f"{bucket}-docs"
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF the attacker's bytes")
-    assert ops("backup", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--database-url", source_db, "--storage-endpoint-url", s3_endpoint, "--storage-bucket", source) == 0
+    assert (
+        ops(
+            "backup",
+            "--stack",
+            "prod",
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_endpoint,
+            "--database-url",
+            source_db,
+            "--storage-endpoint-url",
+            s3_endpoint,
+            "--storage-bucket",
+            source,
+        )
+        == 0
+    )
     prefix = newest_prefix(s3, bucket, "prod")
     index_key = read_json(s3, bucket, prefix + "manifest.json")["storage"]["index_key"]
     index = read_json(s3, bucket, index_key)
@@ -64,8 +84,18 @@ def test_restore_refuses_an_index_entry_whose_key_climbs_into_another_folder(s3,
     s3.delete_object(Bucket=source, Key="u1/contract.pdf")
     capsys.readouterr()
 
-    code = ops("restore", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--storage-only", "--storage-endpoint-url", s3_endpoint)
+    code = ops(
+        "restore",
+        "--stack",
+        "prod",
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--storage-only",
+        "--storage-endpoint-url",
+        s3_endpoint,
+    )
     err = capsys.readouterr().err
     assert code == 1, err
     assert 'its object key holds a "." or ".." segment' in err
@@ -77,8 +107,24 @@ def test_a_backup_leaves_out_an_object_whose_key_is_not_canonical(s3, s3_endpoin
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF kept")
     s3.put_object(Bucket=source, Key="u1/%2e%2e/u2/contract.pdf", Body=b"%PDF left out")
-    assert ops("backup", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--database-url", source_db, "--storage-endpoint-url", s3_endpoint, "--storage-bucket", source) == 0
+    assert (
+        ops(
+            "backup",
+            "--stack",
+            "prod",
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_endpoint,
+            "--database-url",
+            source_db,
+            "--storage-endpoint-url",
+            s3_endpoint,
+            "--storage-bucket",
+            source,
+        )
+        == 0
+    )
     prefix = newest_prefix(s3, bucket, "prod")
     index = read_json(s3, bucket, read_json(s3, bucket, prefix + "manifest.json")["storage"]["index_key"])
     assert sorted(index["objects"]) == [f"{source}/u1/contract.pdf"]

@@ -19,8 +19,7 @@ class Clock:
 
 def test_a_log_gets_a_plain_line_every_interval_and_one_at_the_end():
     out, clock = io.StringIO(), Clock()
-    progress = Progress("download x", total=100 * 1024 * 1024, stream=out, terminal=False, clock=clock,
-                        plain_every=30)
+    progress = Progress("download x", total=100 * 1024 * 1024, stream=out, terminal=False, clock=clock, plain_every=30)
     for _ in range(10):  # 10 MiB a second for 10 seconds: no line yet
         clock.now += 1
         progress.advance(10 * 1024 * 1024)
@@ -60,8 +59,12 @@ def test_units():
 def test_backup_and_restore_report_their_progress_in_plain_lines(s3_endpoint, bucket, source_db, empty_db, capsys):
     assert backup(s3_endpoint, bucket, source_db) == 0
     assert "dump to s3://" in capsys.readouterr().err
-    assert ops("restore", "--stack", "staging", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--target-url", empty_db) == 0
+    assert (
+        ops(
+            "restore", "--stack", "staging", "--bucket", bucket, "--endpoint-url", s3_endpoint, "--target-url", empty_db
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     [line] = [line for line in err.splitlines() if line.startswith("download backups/staging/")]
     assert "(100%)" in line and "/s, done in" in line and "\r" not in err

@@ -22,24 +22,35 @@ def clock(monkeypatch):
 
 
 def publish(s3_endpoint, bucket, distribution, dist: Path, *extra: str) -> int:
-    return ops("publish-frontend", "--dist", dist, "--bucket", bucket, "--distribution-id", distribution,
-               "--endpoint-url", s3_endpoint, *extra)
+    return ops(
+        "publish-frontend",
+        "--dist",
+        dist,
+        "--bucket",
+        bucket,
+        "--distribution-id",
+        distribution,
+        "--endpoint-url",
+        s3_endpoint,
+        *extra,
+    )
 
 
 def keys(s3, bucket: str) -> set[str]:
-    return {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-            if not o["Key"].startswith("_releases/")}
+    return {
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if not o["Key"].startswith("_releases/")
+    }
 
 
 def invalidations(cloudfront, distribution: str) -> list[list[str]]:
     listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    batches = [cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"]
-               for i in listed]
+    batches = [cloudfront.get_invalidation(DistributionId=distribution, Id=i["Id"])["Invalidation"] for i in listed]
     return [b["InvalidationBatch"]["Paths"]["Items"] for b in sorted(batches, key=lambda b: b["CreateTime"])]
 
 
 def test_first_publish_sets_content_types_and_cache_headers_and_invalidates_the_entry_points(
-        s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys):
+    s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys
+):
     dist = vite_build(tmp_path / "dist", "index-B1a2C3d4.js", "index-Dx9y8z7w.css")
     assert publish(s3_endpoint, bucket, distribution, dist) == 0, capsys.readouterr().err
     expected = {
@@ -67,7 +78,8 @@ def test_the_cache_headers_match_what_the_distribution_serves():
 
 
 def test_a_new_release_uploads_only_what_changed_keeps_the_old_assets_then_removes_them(
-        s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys):
+    s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys
+):
     first = vite_build(tmp_path / "one", "index-AAAAaaaa.js", "index-CCCCcccc.css")
     second = vite_build(tmp_path / "two", "index-BBBBbbbb.js", "index-CCCCcccc.css", "console.log('v2')")
     third = vite_build(tmp_path / "three", "index-DDDDdddd.js", "index-CCCCcccc.css", "console.log('v3')")
@@ -83,8 +95,13 @@ def test_a_new_release_uploads_only_what_changed_keeps_the_old_assets_then_remov
     # Three days on, a third release: the first release was replaced long ago, the second just now.
     clock["now"] += timedelta(days=3)
     assert publish(s3_endpoint, bucket, distribution, third) == 0
-    assert keys(s3, bucket) == {"index.html", "vite.svg", "assets/index-CCCCcccc.css",
-                                "assets/index-BBBBbbbb.js", "assets/index-DDDDdddd.js"}
+    assert keys(s3, bucket) == {
+        "index.html",
+        "vite.svg",
+        "assets/index-CCCCcccc.css",
+        "assets/index-BBBBbbbb.js",
+        "assets/index-DDDDdddd.js",
+    }
     releases = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="_releases/")["Contents"]]
     assert len(releases) == 2, "the first release's record goes with its files"
 
@@ -95,7 +112,8 @@ def test_a_new_release_uploads_only_what_changed_keeps_the_old_assets_then_remov
 
 
 def test_publishing_the_same_build_again_uploads_and_invalidates_nothing(
-        s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys):
+    s3, s3_endpoint, bucket, distribution, cloudfront, tmp_path, clock, capsys
+):
     dist = vite_build(tmp_path / "dist", "index-B1a2C3d4.js", "index-Dx9y8z7w.css")
     assert publish(s3_endpoint, bucket, distribution, dist) == 0
     capsys.readouterr()
@@ -105,7 +123,8 @@ def test_publishing_the_same_build_again_uploads_and_invalidates_nothing(
 
 
 def test_an_asset_rewritten_under_the_same_name_is_refused_before_anything_is_uploaded(
-        s3, s3_endpoint, bucket, distribution, tmp_path, clock, capsys):
+    s3, s3_endpoint, bucket, distribution, tmp_path, clock, capsys
+):
     assert publish(s3_endpoint, bucket, distribution, vite_build(tmp_path / "one", "app.js", "app.css")) == 0
     live_index = s3.get_object(Bucket=bucket, Key="index.html")["Body"].read()
     changed = vite_build(tmp_path / "two", "app.js", "app.css", "console.log('other bytes')")
@@ -119,19 +138,30 @@ def test_an_asset_rewritten_under_the_same_name_is_refused_before_anything_is_up
 
 def test_bucket_and_distribution_come_from_the_stack_outputs(s3, s3_endpoint, bucket, distribution, tmp_path, clock):
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"frontendBucket": bucket, "distributionId": distribution,
-                                   "supabaseUrl": "https://x.supabase.co"}))
+    outputs.write_text(
+        json.dumps({"frontendBucket": bucket, "distributionId": distribution, "supabaseUrl": "https://x.supabase.co"})
+    )
     dist = vite_build(tmp_path / "dist", "index-B1a2C3d4.js", "index-Dx9y8z7w.css")
     assert ops("publish-frontend", "--dist", dist, "--outputs", outputs, "--endpoint-url", s3_endpoint) == 0
     assert "index.html" in keys(s3, bucket)
 
 
 @pytest.mark.parametrize("problem", ["no index", "escaping link", "no bucket"])
-def test_a_build_or_command_that_cannot_be_published_is_refused(s3, s3_endpoint, bucket, distribution, tmp_path,
-                                                                 problem, capsys):
+def test_a_build_or_command_that_cannot_be_published_is_refused(
+    s3, s3_endpoint, bucket, distribution, tmp_path, problem, capsys
+):
     dist = vite_build(tmp_path / "dist", "index-B1a2C3d4.js", "index-Dx9y8z7w.css")
-    argv = ["publish-frontend", "--dist", dist, "--bucket", bucket, "--distribution-id", distribution,
-            "--endpoint-url", s3_endpoint]
+    argv = [
+        "publish-frontend",
+        "--dist",
+        dist,
+        "--bucket",
+        bucket,
+        "--distribution-id",
+        distribution,
+        "--endpoint-url",
+        s3_endpoint,
+    ]
     if problem == "no index":
         (dist / "index.html").unlink()
     elif problem == "escaping link":
@@ -142,6 +172,9 @@ def test_a_build_or_command_that_cannot_be_published_is_refused(s3, s3_endpoint,
     code = ops(*argv)
     captured = capsys.readouterr()
     assert code == (2 if problem == "no bucket" else 1)
-    assert {"no index": "has no index.html", "escaping link": "leak.txt is a link that leaves",
-            "no bucket": "--bucket is required"}[problem] in captured.err + captured.out
+    assert {
+        "no index": "has no index.html",
+        "escaping link": "leak.txt is a link that leaves",
+        "no bucket": "--bucket is required",
+    }[problem] in captured.err + captured.out
     assert keys(s3, bucket) == set(), "nothing was uploaded"

@@ -20,17 +20,34 @@ def node():
 
 
 def scrape(node, s3_endpoint, *extra: str) -> int:
-    return ops("scrape-metrics", "--metrics-url", node.url, "--stack", "prod", "--interval-seconds", "0",
-               "--endpoint-url", s3_endpoint, "--region", "eu-central-1", *extra)
+    return ops(
+        "scrape-metrics",
+        "--metrics-url",
+        node.url,
+        "--stack",
+        "prod",
+        "--interval-seconds",
+        "0",
+        "--endpoint-url",
+        s3_endpoint,
+        "--region",
+        "eu-central-1",
+        *extra,
+    )
 
 
 def published(s3_endpoint: str, name: str) -> float:
     cloudwatch = boto3.client("cloudwatch", endpoint_url=s3_endpoint, region_name="eu-central-1")
     now = datetime.now(UTC)
     points = cloudwatch.get_metric_statistics(
-        Namespace="AiPlatform/Supabase", MetricName=name, Dimensions=[{"Name": "Stack", "Value": "prod"}],
-        StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1), Period=60,
-        Statistics=["Maximum"])["Datapoints"]
+        Namespace="AiPlatform/Supabase",
+        MetricName=name,
+        Dimensions=[{"Name": "Stack", "Value": "prod"}],
+        StartTime=now - timedelta(minutes=10),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
     return max(p["Maximum"] for p in points)
 
 
@@ -45,8 +62,7 @@ def test_each_trigger_lands_in_cloudwatch_as_a_percentage(node, s3_endpoint, mon
     assert "CpuUtilization 85%" in capsys.readouterr().out
 
 
-def test_a_refused_key_or_an_answer_that_is_not_metrics_fails_with_the_reason(node, s3_endpoint, monkeypatch,
-                                                                              capsys):
+def test_a_refused_key_or_an_answer_that_is_not_metrics_fails_with_the_reason(node, s3_endpoint, monkeypatch, capsys):
     monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "not-the-key")
     assert scrape(node, s3_endpoint) == 1
     err = capsys.readouterr().err

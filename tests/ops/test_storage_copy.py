@@ -15,13 +15,29 @@ from tests.ops.test_backup_integrity import restore
 
 
 def storage_backup(s3_endpoint: str, bucket: str, url: str, source_bucket: str) -> int:
-    return ops("backup", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--database-url", url, "--storage-endpoint-url", s3_endpoint, "--storage-bucket", source_bucket)
+    return ops(
+        "backup",
+        "--stack",
+        "prod",
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--database-url",
+        url,
+        "--storage-endpoint-url",
+        s3_endpoint,
+        "--storage-bucket",
+        source_bucket,
+    )
 
 
 def manifests(s3, bucket: str) -> list[dict]:
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="backups/prod/")["Contents"]
-                  if o["Key"].endswith("manifest.json"))
+    keys = sorted(
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=bucket, Prefix="backups/prod/")["Contents"]
+        if o["Key"].endswith("manifest.json")
+    )
     return [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys]
 
 
@@ -48,8 +64,18 @@ def test_storage_is_copied_incrementally_and_put_back(s3, s3_endpoint, bucket, s
 
     # Lost object: restore puts it back from the newest backup, with its bytes.
     s3.delete_object(Bucket=source, Key="u2/face.png")
-    code = ops("restore", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint,
-               "--storage-only", "--storage-endpoint-url", s3_endpoint)
+    code = ops(
+        "restore",
+        "--stack",
+        "prod",
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--storage-only",
+        "--storage-endpoint-url",
+        s3_endpoint,
+    )
     assert code == 0, capsys.readouterr().err
     assert s3.get_object(Bucket=source, Key="u2/face.png")["Body"].read() == b"\x89PNG two" * 1000
     assert "storage: 1 objects put back (2 in the backup)" in capsys.readouterr().out
@@ -60,8 +86,9 @@ def test_restore_without_a_backup_of_the_stack_fails(s3_endpoint, bucket, source
     assert "no complete backup of stack 'staging'" in capsys.readouterr().err
 
 
-def test_an_older_backup_puts_back_the_bytes_an_object_had_then(s3, s3_endpoint, bucket, source_db, monkeypatch,
-                                                                  capsys):
+def test_an_older_backup_puts_back_the_bytes_an_object_had_then(
+    s3, s3_endpoint, bucket, source_db, monkeypatch, capsys
+):
     source = f"{bucket}-documents"
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF version one")
@@ -72,10 +99,26 @@ def test_an_older_backup_puts_back_the_bytes_an_object_had_then(s3, s3_endpoint,
     assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
 
     s3.delete_object(Bucket=source, Key="u1/contract.pdf")
-    assert ops("restore", "--stack", "prod", "--bucket", bucket, "--endpoint-url", s3_endpoint, "--backup",
-               "20260101T000000Z", "--storage-only", "--storage-endpoint-url", s3_endpoint) == 0, capsys.readouterr()
+    assert (
+        ops(
+            "restore",
+            "--stack",
+            "prod",
+            "--bucket",
+            bucket,
+            "--endpoint-url",
+            s3_endpoint,
+            "--backup",
+            "20260101T000000Z",
+            "--storage-only",
+            "--storage-endpoint-url",
+            s3_endpoint,
+        )
+        == 0
+    ), capsys.readouterr()
     assert s3.get_object(Bucket=source, Key="u1/contract.pdf")["Body"].read() == b"%PDF version one", (
-        "the first backup's recovery point, not the newest bytes under that key")
+        "the first backup's recovery point, not the newest bytes under that key"
+    )
 
 
 class WriteOnly:
@@ -97,8 +140,9 @@ def test_the_job_role_that_cannot_read_still_copies_only_what_changed(s3, s3_end
     for number in range(3):
         s3.put_object(Bucket=source, Key=f"t{number}/file.txt", Body=f"attachment {number}".encode())
     store = S3ObjectStore(s3, (source,))
-    settings = BackupSettings(database_url=source_db, stack="prod", bucket=bucket, s3=WriteOnly(s3),
-                              storage_source=store)
+    settings = BackupSettings(
+        database_url=source_db, stack="prod", bucket=bucket, s3=WriteOnly(s3), storage_source=store
+    )
     _, first = run_backup(settings)
     s3.put_object(Bucket=source, Key="t1/file.txt", Body=b"attachment 1, replaced")
     _, second = run_backup(BackupSettings(**{**settings.__dict__, "now": datetime.now(UTC) + timedelta(seconds=5)}))
@@ -107,8 +151,7 @@ def test_the_job_role_that_cannot_read_still_copies_only_what_changed(s3, s3_end
     assert (second.storage.copied, second.storage.skipped) == (1, 2)
 
 
-def test_the_drill_reads_every_storage_copy_back_and_fails_on_a_damaged_one(s3, s3_endpoint, bucket, source_db,
-                                                                             capsys):
+def test_the_drill_reads_every_storage_copy_back_and_fails_on_a_damaged_one(s3, s3_endpoint, bucket, source_db, capsys):
     source = f"{bucket}-avatars"
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/face.png", Body=b"\x89PNG one")

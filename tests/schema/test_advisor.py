@@ -19,9 +19,27 @@ EXPOSED_SCHEMAS = ("public", "graphql_public")
 API_ROLES = ("anon", "authenticated")
 # Schemas Supabase creates and manages itself (the linter leaves them out too), and the server's own.
 PLATFORM_SCHEMAS = (
-    "pg_catalog", "information_schema", "pg_toast", "auth", "storage", "realtime", "_realtime", "extensions",
-    "graphql", "graphql_public", "vault", "pgsodium", "pgsodium_masks", "cron", "net", "pgbouncer",
-    "supabase_functions", "supabase_migrations", "pgtle", "pgmq", "repack",
+    "pg_catalog",
+    "information_schema",
+    "pg_toast",
+    "auth",
+    "storage",
+    "realtime",
+    "_realtime",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "cron",
+    "net",
+    "pgbouncer",
+    "supabase_functions",
+    "supabase_migrations",
+    "pgtle",
+    "pgmq",
+    "repack",
 )
 
 
@@ -103,8 +121,8 @@ def test_auth_users_is_not_exposed_through_a_view(db):
 def test_extensions_are_outside_public(db):
     """Lint 0014: an extension in public puts its functions and tables in the API's schema."""
     rows = db.execute(
-        "select e.extname from pg_extension e join pg_namespace n on n.oid = e.extnamespace "
-        "where n.nspname = any(%s)", (list(EXPOSED_SCHEMAS),),
+        "select e.extname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where n.nspname = any(%s)",
+        (list(EXPOSED_SCHEMAS),),
     ).fetchall()
     assert rows == []
     assert db.execute("select count(*) from pg_extension where extname = 'vector'").fetchone()[0] == 1
@@ -154,8 +172,11 @@ def test_no_public_bucket_can_be_listed(db, bucket):
     """Lint 0025, by behaviour: with an object in each public bucket of the stack config, neither anon nor another
     user lists it (the owner still reads their own)."""
     owner, other = new_user(db), new_user(db)
-    db.execute("insert into storage.buckets (id, name, public) values (%s, %s, true) "
-               "on conflict (id) do update set public = true", (bucket, bucket))
+    db.execute(
+        "insert into storage.buckets (id, name, public) values (%s, %s, true) "
+        "on conflict (id) do update set public = true",
+        (bucket, bucket),
+    )
     db.execute("insert into storage.objects (bucket_id, name) values (%s, %s)", (bucket, f"{owner}/file"))
     for role, user in (("anon", None), ("authenticated", other)):
         with as_role(db, role, user):
@@ -168,8 +189,12 @@ def test_no_public_bucket_can_be_listed(db, bucket):
 def test_the_project_exposes_only_supabases_default_schemas():
     """The tests above take EXPOSED_SCHEMAS as the Data API's (the Management API's PostgREST setting db_schema);
     a program or stack that set it would expose more, and those schemas would need the checks too."""
-    sources = [*PROJECT_ROOT.glob("Pulumi*.yaml"), *(PROJECT_ROOT / "components").rglob("*.py"),
-               *(PROJECT_ROOT / "providers").rglob("*.py"), *(PROJECT_ROOT / "stackconfig").rglob("*.py")]
+    sources = [
+        *PROJECT_ROOT.glob("Pulumi*.yaml"),
+        *(PROJECT_ROOT / "components").rglob("*.py"),
+        *(PROJECT_ROOT / "providers").rglob("*.py"),
+        *(PROJECT_ROOT / "stackconfig").rglob("*.py"),
+    ]
     for path in sources:
         text = path.read_text()
         for key in ("db_schema", "dbSchema", "db_extra_search_path"):

@@ -15,13 +15,15 @@ TIERS = ("free", "premium", "family_plus", "business")
 def test_a_free_user_cannot_configure_a_model_outside_their_tier(db):
     user = new_user(db)
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation) as refused:
-        db.execute("insert into ai_model_configs (user_id, provider, model_name) values (%s, 'openai', 'o1-pro')",
-                   (user,))
+        db.execute(
+            "insert into ai_model_configs (user_id, provider, model_name) values (%s, 'openai', 'o1-pro')", (user,)
+        )
     assert "free tier does not include model o1-pro" in str(refused.value)
     assert "gpt-4o-mini" in refused.value.diag.message_hint, "the hint names the models the tier allows"
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation):
-        db.execute("update ai_model_configs set model_name = 'o1-pro' where user_id = %s and provider = 'openai'",
-                   (user,))
+        db.execute(
+            "update ai_model_configs set model_name = 'o1-pro' where user_id = %s and provider = 'openai'", (user,)
+        )
 
 
 def test_a_free_user_cannot_raise_max_tokens_above_the_tier_ceiling(db):
@@ -36,31 +38,37 @@ def test_a_free_user_cannot_raise_max_tokens_above_the_tier_ceiling(db):
 def test_the_backend_is_held_to_the_same_limits(db):
     user = new_user(db)
     with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation):
-        db.execute("insert into ai_model_configs (user_id, provider, model_name) values (%s, 'openai', 'o1-pro')",
-                   (user,))
+        db.execute(
+            "insert into ai_model_configs (user_id, provider, model_name) values (%s, 'openai', 'o1-pro')", (user,)
+        )
 
 
 def test_a_business_user_gets_the_larger_models_and_ceiling(db):
     user = new_user(db, tier="business")
     with acting_as(db, "authenticated", user):
-        insert(db, "ai_model_configs", user_id=user, provider="anthropic", model_name="claude-opus-4-1",
-               max_tokens=8192)
+        insert(
+            db, "ai_model_configs", user_id=user, provider="anthropic", model_name="claude-opus-4-1", max_tokens=8192
+        )
 
 
 def test_the_allowance_answers_for_the_caller_only(db):
     user, other = new_user(db, tier="premium"), new_user(db)
     with acting_as(db, "authenticated", user):
-        row = db.execute("select tier, model_allowed, max_tokens, max_history_messages, max_history_characters "
-                         "from private.ai_model_allowance(%s, 'google', 'gemini-2.5-pro')", (user,)).fetchone()
+        row = db.execute(
+            "select tier, model_allowed, max_tokens, max_history_messages, max_history_characters "
+            "from private.ai_model_allowance(%s, 'google', 'gemini-2.5-pro')",
+            (user,),
+        ).fetchone()
         assert row == ("premium", True, 4096, 40, 96000)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             db.execute("select * from private.ai_model_allowance(%s, 'openai', 'gpt-4')", (other,))
     with acting_as(db, "anon"), pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("select * from private.ai_model_allowance(%s, 'openai', 'gpt-4')", (user,))
     with acting_as(db, "authenticated", other):
-        allowed, models = db.execute("select model_allowed, allowed_models "
-                                     "from private.ai_model_allowance(%s, 'gemini', 'gemini-2.5-pro')",
-                                     (other,)).fetchone()
+        allowed, models = db.execute(
+            "select model_allowed, allowed_models from private.ai_model_allowance(%s, 'gemini', 'gemini-2.5-pro')",
+            (other,),
+        ).fetchone()
         assert not allowed and models == ["gemini-2.5-flash", "gemini-2.5-flash-lite"]
 
 

@@ -25,8 +25,9 @@ def test_users_cannot_write_messages_in_the_backends_roles(db, role):
 def test_users_cannot_turn_their_message_into_a_reply(db):
     user, conversation = _conversation(db)
     message = insert(db, "messages", conversation_id=conversation, user_id=user, role="user", content="hi")
-    reply = insert(db, "messages", conversation_id=conversation, user_id=user, role="assistant", content="hello",
-                   ai_model="gpt-4")
+    reply = insert(
+        db, "messages", conversation_id=conversation, user_id=user, role="assistant", content="hello", ai_model="gpt-4"
+    )
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("update messages set role = 'assistant' where id = %s", (message,))
     with acting_as(db, "authenticated", user):
@@ -37,11 +38,20 @@ def test_users_cannot_turn_their_message_into_a_reply(db):
 def test_the_server_dates_a_users_message(db):
     user, conversation = _conversation(db)
     with as_role(db, "authenticated", user):
-        message = insert(db, "messages", conversation_id=conversation, user_id=user, role="user", content="hi",
-                         created_at="2999-01-01T00:00:00Z")
+        message = insert(
+            db,
+            "messages",
+            conversation_id=conversation,
+            user_id=user,
+            role="user",
+            content="hi",
+            created_at="2999-01-01T00:00:00Z",
+        )
         db.execute("update messages set created_at = '2000-01-01' where id = %s", (message,))
-    in_the_past_minute = db.execute("select created_at between now() - interval '1 minute' and clock_timestamp() "
-                                    "from messages where id = %s", (message,)).fetchone()[0]
+    in_the_past_minute = db.execute(
+        "select created_at between now() - interval '1 minute' and clock_timestamp() from messages where id = %s",
+        (message,),
+    ).fetchone()[0]
     assert in_the_past_minute
 
 
@@ -50,10 +60,16 @@ def test_spoofed_replies_do_not_raise_the_ai_degraded_alert(db):
     written before the migration are outside the monitor's past hour."""
     user, conversation = _conversation(db)
     with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.InsufficientPrivilege):
-        db.execute("insert into messages (conversation_id, user_id, role, content, created_at) "
-                   "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)", (conversation, user))
-    db.execute("insert into messages (conversation_id, user_id, role, content, created_at) "
-               "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)", (conversation, user))
+        db.execute(
+            "insert into messages (conversation_id, user_id, role, content, created_at) "
+            "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)",
+            (conversation, user),
+        )
+    db.execute(
+        "insert into messages (conversation_id, user_id, role, content, created_at) "
+        "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)",
+        (conversation, user),
+    )
     assert db.execute("select private.monitor_system_health()").fetchone()[0] == []
 
 

@@ -13,9 +13,25 @@ from tests.schema.conftest import MIGRATIONS_DIR
 
 # Guide 000, section 4.2: "Expected tables (19 total)".
 ASSISTANT_TABLES = {
-    "profiles", "conversations", "messages", "automation_workflows", "automation_jobs", "support_tickets",
-    "ticket_comments", "assets", "monitoring_metrics", "clients", "projects", "project_team", "usage_metrics",
-    "invoices", "workflows", "webhooks", "integrations", "analytics_events", "ai_model_configs",
+    "profiles",
+    "conversations",
+    "messages",
+    "automation_workflows",
+    "automation_jobs",
+    "support_tickets",
+    "ticket_comments",
+    "assets",
+    "monitoring_metrics",
+    "clients",
+    "projects",
+    "project_team",
+    "usage_metrics",
+    "invoices",
+    "workflows",
+    "webhooks",
+    "integrations",
+    "analytics_events",
+    "ai_model_configs",
 }
 # Meant for visitors: the pricing page and the marketplace directory.
 PUBLIC_READ_TABLES = {"subscription_tiers", "professionals", "professional_reviews"}
@@ -42,8 +58,9 @@ def test_every_table_in_public_has_policies(db):
 
 
 def test_policies_are_per_operation(db):
-    rows = db.execute("select tablename, policyname from pg_policies where cmd = 'ALL' "
-                      "and schemaname in ('public', 'storage')").fetchall()
+    rows = db.execute(
+        "select tablename, policyname from pg_policies where cmd = 'ALL' and schemaname in ('public', 'storage')"
+    ).fetchall()
     assert rows == [], f"FOR ALL policies (write one per operation): {rows}"
 
 
@@ -115,10 +132,18 @@ def test_partitions_are_out_of_the_apis_reach(db):
 def test_guide_indexes_exist(db):
     rows = {r[0] for r in db.execute("select indexname from pg_indexes where schemaname = 'public'").fetchall()}
     wanted = {
-        "idx_messages_conversation_id", "idx_messages_created_at", "idx_conversations_user_id",
-        "idx_automation_jobs_workflow_id", "idx_automation_jobs_status", "idx_support_tickets_user_id",
-        "idx_support_tickets_status", "idx_analytics_events_user_id", "idx_analytics_events_created_at",
-        "idx_documents_ai_summary_gin", "idx_documents_created_at", "idx_analytics_composite",
+        "idx_messages_conversation_id",
+        "idx_messages_created_at",
+        "idx_conversations_user_id",
+        "idx_automation_jobs_workflow_id",
+        "idx_automation_jobs_status",
+        "idx_support_tickets_user_id",
+        "idx_support_tickets_status",
+        "idx_analytics_events_user_id",
+        "idx_analytics_events_created_at",
+        "idx_documents_ai_summary_gin",
+        "idx_documents_created_at",
+        "idx_analytics_composite",
         "idx_document_embeddings_hnsw",
     }
     assert wanted <= rows, wanted - rows
@@ -127,7 +152,9 @@ def test_guide_indexes_exist(db):
 def _schema_dump(url: str) -> str:
     result = subprocess.run(
         [str(postgres_bin_dir() / "pg_dump"), "--schema-only", "--no-comments", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     # pg_dump 18 writes a random \restrict key per run.
     return "\n".join(line for line in result.stdout.splitlines() if not line.startswith("\\"))

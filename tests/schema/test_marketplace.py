@@ -20,8 +20,9 @@ BOOKING_MIGRATION = "20261201400100_marketplace_booking_states.sql"
 def _market(conn: psycopg.Connection) -> tuple[str, str, str]:
     """A verified listing of a professional, and a client; returns (client, professional user, listing)."""
     client, pro = new_user(conn), new_user(conn)
-    listing = insert(conn, "professionals", user_id=pro, display_name="Ada CA", profession="chartered_accountant",
-                     is_verified=True)
+    listing = insert(
+        conn, "professionals", user_id=pro, display_name="Ada CA", profession="chartered_accountant", is_verified=True
+    )
     return client, pro, listing
 
 
@@ -44,20 +45,28 @@ def _status(conn: psycopg.Connection, booking: str) -> str:
 def test_a_client_cannot_complete_their_own_booking_to_review_it(db):
     client, pro, listing = _market(db)
     booking = _request_booking(db, client, listing)
-    with acting_as(db, "authenticated", client), pytest.raises(psycopg.errors.CheckViolation,
-                                                                match="cannot go from requested to completed"):
+    with (
+        acting_as(db, "authenticated", client),
+        pytest.raises(psycopg.errors.CheckViolation, match="cannot go from requested to completed"),
+    ):
         _set_status(db, booking, "completed")
-    with acting_as(db, "authenticated", client), pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                                                match="only the professional may confirm"):
+    with (
+        acting_as(db, "authenticated", client),
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the professional may confirm"),
+    ):
         _set_status(db, booking, "confirmed")
     with as_role(db, "authenticated", pro):
         _set_status(db, booking, "confirmed")
-    with acting_as(db, "authenticated", client), pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                                                match="only the professional may complete"):
+    with (
+        acting_as(db, "authenticated", client),
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the professional may complete"),
+    ):
         _set_status(db, booking, "completed")
     assert _status(db, booking) == "confirmed"
-    with acting_as(db, "authenticated", client), pytest.raises(psycopg.errors.CheckViolation,
-                                                                match="completed booking"):
+    with (
+        acting_as(db, "authenticated", client),
+        pytest.raises(psycopg.errors.CheckViolation, match="completed booking"),
+    ):
         insert(db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client, rating=5)
 
 
@@ -76,15 +85,19 @@ def test_the_professional_confirms_then_completes_and_the_client_then_reviews(db
 def test_the_professional_cannot_skip_confirmation_and_final_states_stay_final(db):
     client, pro, listing = _market(db)
     booking = _request_booking(db, client, listing)
-    with acting_as(db, "authenticated", pro), pytest.raises(psycopg.errors.CheckViolation,
-                                                             match="cannot go from requested to completed"):
+    with (
+        acting_as(db, "authenticated", pro),
+        pytest.raises(psycopg.errors.CheckViolation, match="cannot go from requested to completed"),
+    ):
         _set_status(db, booking, "completed")
     with as_role(db, "authenticated", pro):
         _set_status(db, booking, "confirmed")
         _set_status(db, booking, "completed")
     for actor in (client, pro):
-        with acting_as(db, "authenticated", actor), pytest.raises(psycopg.errors.CheckViolation,
-                                                                   match="from completed to cancelled"):
+        with (
+            acting_as(db, "authenticated", actor),
+            pytest.raises(psycopg.errors.CheckViolation, match="from completed to cancelled"),
+        ):
             _set_status(db, booking, "cancelled")
     # The backend too is held to the graph (it may act for either party, not rewrite history).
     with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation):
@@ -112,8 +125,10 @@ def test_the_backend_may_make_any_transition_of_the_graph(db):
 
 def test_a_professional_cannot_book_their_own_listing(db):
     _, pro, listing = _market(db)
-    with acting_as(db, "authenticated", pro), pytest.raises(psycopg.errors.CheckViolation,
-                                                             match="cannot book their own listing"):
+    with (
+        acting_as(db, "authenticated", pro),
+        pytest.raises(psycopg.errors.CheckViolation, match="cannot book their own listing"),
+    ):
         insert(db, "marketplace_bookings", professional_id=listing, client_id=pro)
     # Not through the backend either: such a booking's only use is a review of oneself.
     with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation):
@@ -124,8 +139,14 @@ def test_notes_and_schedule_stay_editable_without_a_state_change(db):
     client, _, listing = _market(db)
     booking = _request_booking(db, client, listing)
     with as_role(db, "authenticated", client):
-        assert db.execute("update marketplace_bookings set notes = 'Bring the papers', "
-                          "scheduled_at = now() + interval '2 days' where id = %s", (booking,)).rowcount == 1
+        assert (
+            db.execute(
+                "update marketplace_bookings set notes = 'Bring the papers', "
+                "scheduled_at = now() + interval '2 days' where id = %s",
+                (booking,),
+            ).rowcount
+            == 1
+        )
 
 
 # ---------------------------------------------------------------- hole 3: reviews
@@ -136,27 +157,31 @@ def test_a_review_of_a_booking_not_completed_is_refused_for_every_role(db):
     booking = _request_booking(db, client, listing)
     for role, user in (("authenticated", client), ("service_role", None)):
         with acting_as(db, role, user), pytest.raises(psycopg.errors.CheckViolation, match="completed booking"):
-            insert(db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client,
-                   rating=5)
+            insert(
+                db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client, rating=5
+            )
 
 
 def test_a_review_is_by_the_bookings_client_about_its_professional_once(db):
     client, pro, listing = _market(db)
-    other_listing = insert(db, "professionals", user_id=new_user(db), display_name="Bob", profession="lawyer",
-                           is_verified=True)
+    other_listing = insert(
+        db, "professionals", user_id=new_user(db), display_name="Bob", profession="lawyer", is_verified=True
+    )
     booking = _request_booking(db, client, listing)
     with as_role(db, "service_role"):
         _set_status(db, booking, "confirmed")
         _set_status(db, booking, "completed")
     # A completed booking with Ada does not buy a review of Bob, nor a review written by someone else.
     with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation, match="booking's client"):
-        insert(db, "professional_reviews", professional_id=other_listing, booking_id=booking, reviewer_id=client,
-               rating=1)
+        insert(
+            db, "professional_reviews", professional_id=other_listing, booking_id=booking, reviewer_id=client, rating=1
+        )
     with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation, match="booking's client"):
         insert(db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=pro, rating=5)
     with as_role(db, "authenticated", client):
-        review = insert(db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client,
-                        rating=4)
+        review = insert(
+            db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client, rating=4
+        )
         # Moving the review onto another booking or listing is held to the same rule.
         with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation):
             db.execute("update professional_reviews set professional_id = %s where id = %s", (other_listing, review))
@@ -173,11 +198,9 @@ def test_upgrading_removes_reviews_the_rules_refuse_and_recomputes_ratings(fresh
         own = insert(conn, "marketplace_bookings", professional_id=listing, client_id=pro, status="completed")
         insert(conn, "professional_reviews", professional_id=listing, booking_id=own, reviewer_id=pro, rating=5)
         pending = insert(conn, "marketplace_bookings", professional_id=listing, client_id=client)
-        insert(conn, "professional_reviews", professional_id=listing, booking_id=pending, reviewer_id=client,
-               rating=5)
+        insert(conn, "professional_reviews", professional_id=listing, booking_id=pending, reviewer_id=client, rating=5)
         honest = insert(conn, "marketplace_bookings", professional_id=listing, client_id=client, status="completed")
-        insert(conn, "professional_reviews", professional_id=listing, booking_id=honest, reviewer_id=client,
-               rating=2)
+        insert(conn, "professional_reviews", professional_id=listing, booking_id=honest, reviewer_id=client, rating=2)
         assert conn.execute("select review_count from professionals where id = %s", (listing,)).fetchone()[0] == 3
 
     dbmigrate.apply(fresh_db, MIGRATIONS_DIR)
@@ -185,8 +208,9 @@ def test_upgrading_removes_reviews_the_rules_refuse_and_recomputes_ratings(fresh
     with psycopg.connect(fresh_db) as conn:
         left = conn.execute("select booking_id::text from professional_reviews").fetchall()
         assert [row[0] for row in left] == [honest]
-        rating, count = conn.execute("select rating, review_count from professionals where id = %s",
-                                     (listing,)).fetchone()
+        rating, count = conn.execute(
+            "select rating, review_count from professionals where id = %s", (listing,)
+        ).fetchone()
         assert (float(rating), count) == (2.0, 1)
 
 
@@ -209,8 +233,11 @@ def test_changing_a_verified_field_drops_verification_and_the_public_listing(db,
 def test_other_edits_keep_verification_and_the_backend_may_correct_verified_fields(db):
     _, pro, listing = _market(db)
     with as_role(db, "authenticated", pro):
-        db.execute("update professionals set bio = 'Twenty years of tax returns', hourly_rate_cents = 9000, "
-                   "display_name = display_name where id = %s", (listing,))
+        db.execute(
+            "update professionals set bio = 'Twenty years of tax returns', hourly_rate_cents = 9000, "
+            "display_name = display_name where id = %s",
+            (listing,),
+        )
     with as_role(db, "service_role"):
         db.execute("update professionals set display_name = 'Ada Lovelace CA' where id = %s", (listing,))
     assert db.execute("select is_verified from professionals where id = %s", (listing,)).fetchone()[0] is True

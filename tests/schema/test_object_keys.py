@@ -50,8 +50,10 @@ def _document(conn: psycopg.Connection, user: str, path: str) -> str:
 def test_a_user_cannot_store_a_document_path_that_is_not_canonical(db, case):
     user, owner = new_user(db), new_user(db)
     key = bad_keys(user, owner)[case]
-    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation,
-                                                             match="documents_file_path_canonical"):
+    with (
+        acting_as(db, "authenticated", user),
+        pytest.raises(psycopg.errors.CheckViolation, match="documents_file_path_canonical"),
+    ):
         _document(db, user, key)
 
 
@@ -68,20 +70,30 @@ def test_canonical_paths_are_accepted_and_a_path_cannot_be_edited_into_another_f
         _document(db, user, f"{user}/{uuid.uuid4()}/...hidden")  # dots inside a name are not a dot segment
     document = _document(db, user, f"{user}/{uuid.uuid4()}/passport.pdf")
     with pytest.raises(psycopg.errors.CheckViolation):
-        db.execute("update documents set file_path = %s where id = %s",
-                   (f"{user}/../{owner}/doc/passport.pdf", document))
+        db.execute(
+            "update documents set file_path = %s where id = %s", (f"{user}/../{owner}/doc/passport.pdf", document)
+        )
 
 
 def test_automation_results_and_ticket_attachments_are_held_to_the_same_rule(db):
     user, owner = new_user(db), new_user(db)
     workflow = insert(db, "automation_workflows", user_id=user, name="Scrape")
-    with acting_as(db, "service_role"), pytest.raises(psycopg.errors.CheckViolation,
-                                                      match="automation_jobs_result_path_canonical"):
+    with (
+        acting_as(db, "service_role"),
+        pytest.raises(psycopg.errors.CheckViolation, match="automation_jobs_result_path_canonical"),
+    ):
         insert(db, "automation_jobs", workflow_id=workflow, user_id=user, result_path=f"{user}/../{owner}/x.json")
-    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.CheckViolation,
-                                                             match="support_tickets_attachment_paths_canonical"):
-        insert(db, "support_tickets", user_id=user, title="Help",
-               attachment_paths=[f"{user}/screenshot.png", f"{user}/%2e%2e/{owner}/x.png"])
+    with (
+        acting_as(db, "authenticated", user),
+        pytest.raises(psycopg.errors.CheckViolation, match="support_tickets_attachment_paths_canonical"),
+    ):
+        insert(
+            db,
+            "support_tickets",
+            user_id=user,
+            title="Help",
+            attachment_paths=[f"{user}/screenshot.png", f"{user}/%2e%2e/{owner}/x.png"],
+        )
     with acting_as(db, "authenticated", user):
         insert(db, "support_tickets", user_id=user, title="Help", attachment_paths=[f"{user}/screenshot.png"])
 
@@ -91,13 +103,16 @@ def test_storage_refuses_an_object_name_that_is_not_canonical_in_ones_own_folder
     user, owner = new_user(db), new_user(db)
     name = bad_keys(user, owner)[case]
     db.execute("insert into storage.buckets (id, name) values ('documents', 'documents') on conflict do nothing")
-    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                                             match="row-level security"):
-        db.execute("insert into storage.objects (bucket_id, name, metadata) values ('documents', %s, '{}')",
-                   (name,))
+    with (
+        acting_as(db, "authenticated", user),
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        db.execute("insert into storage.objects (bucket_id, name, metadata) values ('documents', %s, '{}')", (name,))
     with acting_as(db, "authenticated", user):
-        db.execute("insert into storage.objects (bucket_id, name, metadata) values ('documents', %s, '{}')",
-                   (f"{user}/{uuid.uuid4()}/passport.pdf",))
+        db.execute(
+            "insert into storage.objects (bucket_id, name, metadata) values ('documents', %s, '{}')",
+            (f"{user}/{uuid.uuid4()}/passport.pdf",),
+        )
 
 
 def test_rows_written_before_the_rule_are_quarantined_without_failing_the_deploy(fresh_db, tmp_path: Path):
@@ -116,13 +131,15 @@ def test_rows_written_before_the_rule_are_quarantined_without_failing_the_deploy
 
     assert any("1 rows of public.documents" in w for w in warnings), warnings
     with psycopg.connect(fresh_db) as conn:
-        listed = conn.execute("select table_name, row_id::text, problem from private.noncanonical_object_keys"
-                              ).fetchall()
+        listed = conn.execute(
+            "select table_name, row_id::text, problem from private.noncanonical_object_keys"
+        ).fetchall()
         assert listed == [("documents", bad, 'holds a "." or ".." segment')]
         status = dict(conn.execute("select id::text, status from documents").fetchall())
         assert status == {bad: "failed", good: "uploaded"}
         assert conn.execute("select status from processing_queue where document_id = %s", (bad,)).fetchone() == (
-            "failed",)
+            "failed",
+        )
         # The old row stays updatable (its owner renames it, the worker marks it), but no key is written past the
         # rule, old row or new.
         conn.execute("update documents set title = 'Renamed', processing_error = 'x' where id = %s", (bad,))

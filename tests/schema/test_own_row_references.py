@@ -14,8 +14,7 @@ from tests.schema.world import World, build_world, insert
 
 
 def _document(db, user: str) -> str:
-    return insert(db, "documents", user_id=user, title="t", file_name="t.pdf", file_path=f"{user}/t.pdf",
-                  file_size=1)
+    return insert(db, "documents", user_id=user, title="t", file_name="t.pdf", file_path=f"{user}/t.pdf", file_size=1)
 
 
 def _refusal(db, user: str, statement: str, params: tuple) -> type[Exception]:
@@ -35,12 +34,16 @@ def test_an_invoice_names_only_the_owners_client_and_project(db, column, table):
     assert other_users is nonexistent is psycopg.errors.ForeignKeyViolation
     with as_role(db, "authenticated", user):
         invoice = insert(db, "invoices", user_id=user, invoice_number="INV-2", amount=1, **{column: mine})
-    assert _refusal(db, user, f"update invoices set {column} = %s where id = %s",
-                    (theirs, invoice)) is psycopg.errors.ForeignKeyViolation
+    assert (
+        _refusal(db, user, f"update invoices set {column} = %s where id = %s", (theirs, invoice))
+        is psycopg.errors.ForeignKeyViolation
+    )
     # Deleting the client or project keeps the invoice, without it.
     db.execute(f"delete from {table} where id = %s", (mine,))
     assert db.execute(f"select {column}, user_id::text from invoices where id = %s", (invoice,)).fetchone() == (
-        None, user)
+        None,
+        user,
+    )
 
 
 def test_a_conversation_is_about_a_document_the_user_can_read(db):
@@ -69,8 +72,9 @@ def test_a_document_shared_through_a_family_vault_may_be_chatted_about(db):
 def test_a_users_message_cites_only_a_document_they_can_read(db):
     user, victim = new_user(db), new_user(db)
     conversation = insert(db, "conversations", user_id=user)
-    statement = ("insert into messages (conversation_id, user_id, role, content, document_id) "
-                 "values (%s, %s, 'user', 'hi', %s)")
+    statement = (
+        "insert into messages (conversation_id, user_id, role, content, document_id) values (%s, %s, 'user', 'hi', %s)"
+    )
     other_users = _refusal(db, user, statement, (conversation, user, _document(db, victim)))
     nonexistent = _refusal(db, user, statement, (conversation, user, str(uuid.uuid4())))
     assert other_users is nonexistent is psycopg.errors.InsufficientPrivilege
@@ -79,37 +83,90 @@ def test_a_users_message_cites_only_a_document_they_can_read(db):
 # Every column through which a user's write names another row: (table, column, the owner's row it names, the
 # attacker's row). Inserted by another user ("the attacker"), the owner's id must fail exactly as a made-up one.
 REFERENCES: list[tuple[str, str, str, Callable[[World, str, dict[str, str]], dict[str, object]]]] = [
-    ("messages", "conversation_id", "conversation",
-     lambda w, ref, mine: {"conversation_id": ref, "user_id": w.other, "role": "user", "content": "x"}),
-    ("messages", "document_id", "document2",
-     lambda w, ref, mine: {"conversation_id": mine["conversation"], "user_id": w.other, "role": "user",
-                           "content": "x", "document_id": ref}),
+    (
+        "messages",
+        "conversation_id",
+        "conversation",
+        lambda w, ref, mine: {"conversation_id": ref, "user_id": w.other, "role": "user", "content": "x"},
+    ),
+    (
+        "messages",
+        "document_id",
+        "document2",
+        lambda w, ref, mine: {
+            "conversation_id": mine["conversation"],
+            "user_id": w.other,
+            "role": "user",
+            "content": "x",
+            "document_id": ref,
+        },
+    ),
     ("conversations", "document_id", "document2", lambda w, ref, mine: {"user_id": w.other, "document_id": ref}),
-    ("automation_jobs", "workflow_id", "idle_automation_workflow",
-     lambda w, ref, mine: {"workflow_id": ref, "user_id": w.other}),
-    ("ticket_comments", "ticket_id", "ticket",
-     lambda w, ref, mine: {"ticket_id": ref, "user_id": w.other, "content": "x"}),
+    (
+        "automation_jobs",
+        "workflow_id",
+        "idle_automation_workflow",
+        lambda w, ref, mine: {"workflow_id": ref, "user_id": w.other},
+    ),
+    (
+        "ticket_comments",
+        "ticket_id",
+        "ticket",
+        lambda w, ref, mine: {"ticket_id": ref, "user_id": w.other, "content": "x"},
+    ),
     ("projects", "client_id", "client", lambda w, ref, mine: {"user_id": w.other, "name": "n", "client_id": ref}),
     ("project_team", "project_id", "project", lambda w, ref, mine: {"project_id": ref, "user_id": w.other}),
-    ("invoices", "client_id", "client",
-     lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "client_id": ref}),
-    ("invoices", "project_id", "project",
-     lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "project_id": ref}),
+    (
+        "invoices",
+        "client_id",
+        "client",
+        lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "client_id": ref},
+    ),
+    (
+        "invoices",
+        "project_id",
+        "project",
+        lambda w, ref, mine: {"user_id": w.other, "invoice_number": "I", "amount": 1, "project_id": ref},
+    ),
     ("workflows", "project_id", "project", lambda w, ref, mine: {"user_id": w.other, "name": "n", "project_id": ref}),
     ("family_members", "vault_id", "vault", lambda w, ref, mine: {"vault_id": ref, "user_id": w.other}),
-    ("family_vault_documents", "vault_id", "vault",
-     lambda w, ref, mine: {"vault_id": ref, "document_id": mine["document"], "shared_by": w.other}),
-    ("family_vault_documents", "document_id", "document2",
-     lambda w, ref, mine: {"vault_id": mine["vault"], "document_id": ref, "shared_by": w.other}),
-    ("reminders", "document_id", "document2",
-     lambda w, ref, mine: {"user_id": w.other, "title": "t", "remind_at": "2031-01-01T00:00:00Z", "document_id": ref}),
-    ("marketplace_bookings", "document_id", "document2",
-     lambda w, ref, mine: {"professional_id": w["pro_listing"], "client_id": w.other, "document_id": ref}),
+    (
+        "family_vault_documents",
+        "vault_id",
+        "vault",
+        lambda w, ref, mine: {"vault_id": ref, "document_id": mine["document"], "shared_by": w.other},
+    ),
+    (
+        "family_vault_documents",
+        "document_id",
+        "document2",
+        lambda w, ref, mine: {"vault_id": mine["vault"], "document_id": ref, "shared_by": w.other},
+    ),
+    (
+        "reminders",
+        "document_id",
+        "document2",
+        lambda w, ref, mine: {
+            "user_id": w.other,
+            "title": "t",
+            "remind_at": "2031-01-01T00:00:00Z",
+            "document_id": ref,
+        },
+    ),
+    (
+        "marketplace_bookings",
+        "document_id",
+        "document2",
+        lambda w, ref, mine: {"professional_id": w["pro_listing"], "client_id": w.other, "document_id": ref},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("table", "column", "owners_row", "payload"), REFERENCES,
-                         ids=[f"{table}.{column}" for table, column, _, _ in REFERENCES])
+@pytest.mark.parametrize(
+    ("table", "column", "owners_row", "payload"),
+    REFERENCES,
+    ids=[f"{table}.{column}" for table, column, _, _ in REFERENCES],
+)
 def test_another_users_id_is_refused_like_a_missing_one(db, table, column, owners_row, payload):
     world = build_world(db)
     mine = {
@@ -120,8 +177,7 @@ def test_another_users_id_is_refused_like_a_missing_one(db, table, column, owner
     outcomes = []
     for ref in (world[owners_row], str(uuid.uuid4())):
         values = payload(world, ref, mine)
-        statement = (f"insert into public.{table} ({', '.join(values)}) "
-                     f"values ({', '.join(['%s'] * len(values))})")
+        statement = f"insert into public.{table} ({', '.join(values)}) values ({', '.join(['%s'] * len(values))})"
         with acting_as(db, "authenticated", world.other), pytest.raises(psycopg.Error) as refused:
             db.execute(statement, list(values.values()))
         outcomes.append((type(refused.value), refused.value.diag.message_primary.replace(ref, "<id>")))

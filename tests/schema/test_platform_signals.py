@@ -15,16 +15,23 @@ def alert_types(db: psycopg.Connection) -> list[str]:
 
 def fail_documents(db: psycopg.Connection, user: str, count: int) -> None:
     """What the processor writes when it dead-letters `count` of the user's uploads (broken files, say)."""
-    db.execute("insert into documents (user_id, title, file_name, file_path, status) "
-               "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, %s) g", (user, user, count))
+    db.execute(
+        "insert into documents (user_id, title, file_name, file_path, status) "
+        "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, %s) g",
+        (user, user, count),
+    )
 
 
 def modelless_replies(db: psycopg.Connection, user: str, count: int) -> None:
     """Replies the backend saved without a model, as when the user's requests make the provider fail."""
-    conversation = db.execute("insert into conversations (user_id, title) values (%s, 'c') returning id",
-                              (user,)).fetchone()[0]
-    db.execute("insert into messages (conversation_id, user_id, role, content) "
-               "select %s, %s, 'assistant', 'sorry' from generate_series(1, %s)", (conversation, user, count))
+    conversation = db.execute(
+        "insert into conversations (user_id, title) values (%s, 'c') returning id", (user,)
+    ).fetchone()[0]
+    db.execute(
+        "insert into messages (conversation_id, user_id, role, content) "
+        "select %s, %s, 'assistant', 'sorry' from generate_series(1, %s)",
+        (conversation, user, count),
+    )
 
 
 def fill_storage(db: psycopg.Connection, user: str) -> None:

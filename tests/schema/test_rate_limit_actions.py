@@ -10,9 +10,20 @@ from tests.schema.sessions import acting_as, as_role, new_user
 
 # Every edge function of guide 000 and guide 002, by its deployed name.
 GUIDE_FUNCTIONS = {
-    "health-check", "ai-chat-message", "create-support-ticket", "execute-automation", "document-upload",
-    "document-processor", "search-engine", "ai-chat", "translation-service", "family-vault", "reminder-engine",
-    "analytics-engine", "professional-marketplace", "subscription-manager",
+    "health-check",
+    "ai-chat-message",
+    "create-support-ticket",
+    "execute-automation",
+    "document-upload",
+    "document-processor",
+    "search-engine",
+    "ai-chat",
+    "translation-service",
+    "family-vault",
+    "reminder-engine",
+    "analytics-engine",
+    "professional-marketplace",
+    "subscription-manager",
 }
 
 

@@ -19,8 +19,9 @@ MIGRATION = "20261207144353_one_review_per_client.sql"
 
 def _listing(conn: psycopg.Connection, name: str = "Ada CA") -> tuple[str, str]:
     pro = new_user(conn)
-    listing = insert(conn, "professionals", user_id=pro, display_name=name, profession="chartered_accountant",
-                     is_verified=True)
+    listing = insert(
+        conn, "professionals", user_id=pro, display_name=name, profession="chartered_accountant", is_verified=True
+    )
     return pro, listing
 
 
@@ -36,8 +37,9 @@ def _completed_booking(conn: psycopg.Connection, client: str, pro: str, listing:
 
 def _review(conn: psycopg.Connection, client: str, listing: str, booking: str, rating: int) -> str:
     with as_role(conn, "authenticated", client):
-        return insert(conn, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client,
-                      rating=rating)
+        return insert(
+            conn, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client, rating=rating
+        )
 
 
 def test_a_second_account_cannot_multiply_its_review_with_more_bookings(db):
@@ -46,12 +48,14 @@ def test_a_second_account_cannot_multiply_its_review_with_more_bookings(db):
     _review(db, friend, listing, _completed_booking(db, friend, pro, listing), 5)
     for _ in range(3):
         booking = _completed_booking(db, friend, pro, listing)
-        with acting_as(db, "authenticated", friend), pytest.raises(psycopg.errors.UniqueViolation,
-                                                                    match="one_per_client"):
-            insert(db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=friend,
-                   rating=5)
-    assert db.execute("select review_count, rating from professionals where id = %s", (listing,)).fetchone() == (
-        1, 5)
+        with (
+            acting_as(db, "authenticated", friend),
+            pytest.raises(psycopg.errors.UniqueViolation, match="one_per_client"),
+        ):
+            insert(
+                db, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=friend, rating=5
+            )
+    assert db.execute("select review_count, rating from professionals where id = %s", (listing,)).fetchone() == (1, 5)
 
 
 def test_one_friendly_review_does_not_top_a_listing_with_many_good_ones(db):
@@ -63,9 +67,11 @@ def test_one_friendly_review_does_not_top_a_listing_with_many_good_ones(db):
         client = new_user(db)
         _review(db, client, listing_known, _completed_booking(db, client, pro_known, listing_known), rating)
     with acting_as(db, "anon"):
-        ranked = db.execute("select id::text, rating_score from professionals "
-                            "where id in (%s, %s) order by rating_score desc nulls last",
-                            (listing_new, listing_known)).fetchall()
+        ranked = db.execute(
+            "select id::text, rating_score from professionals "
+            "where id in (%s, %s) order by rating_score desc nulls last",
+            (listing_new, listing_known),
+        ).fetchall()
     assert [row[0] for row in ranked] == [listing_known, listing_new]
     assert float(ranked[1][1]) == pytest.approx((5 + 3 * 5) / 6, abs=0.01)
 
@@ -90,6 +96,7 @@ def test_upgrading_keeps_each_clients_newest_review(fresh_db, tmp_path: Path):
     with psycopg.connect(fresh_db) as conn:
         reviews = conn.execute("select reviewer_id::text, rating from professional_reviews order by rating").fetchall()
         assert reviews == [(honest, 2), (friend, 4)]
-        rating, count, score = conn.execute("select rating, review_count, rating_score from professionals "
-                                            "where id = %s", (listing,)).fetchone()
+        rating, count, score = conn.execute(
+            "select rating, review_count, rating_score from professionals where id = %s", (listing,)
+        ).fetchone()
     assert (float(rating), count, float(score)) == (3.0, 2, 3.0)

@@ -24,8 +24,7 @@ def test_search_migration_applies_in_a_fresh_session(fresh_db: str, tmp_path: Pa
     # A new connection: pgvector's library is not loaded, its hnsw.* settings are still placeholders.
     dbmigrate.apply(fresh_db, MIGRATIONS_DIR)
     with psycopg.connect(fresh_db) as conn:
-        config = conn.execute(
-            "select proconfig from pg_proc where proname = 'search_documents_page'").fetchone()
+        config = conn.execute("select proconfig from pg_proc where proname = 'search_documents_page'").fetchone()
     assert config is not None and "enable_seqscan=off" in config[0]
     assert "hnsw.iterative_scan=relaxed_order" in config[0]
 
@@ -33,8 +32,12 @@ def test_search_migration_applies_in_a_fresh_session(fresh_db: str, tmp_path: Pa
 def test_the_nearest_chunks_come_from_the_hnsw_index(db):
     db.execute("set local enable_seqscan = off")
     db.execute("set local hnsw.iterative_scan = relaxed_order")
-    plan = "\n".join(row[0] for row in db.execute(
-        "explain select document_id from document_embeddings where model = 'm' "
-        "order by embedding operator(extensions.<=>) (select embedding from document_embeddings limit 1) "
-        "limit (10 + 0) * 8"))
+    plan = "\n".join(
+        row[0]
+        for row in db.execute(
+            "explain select document_id from document_embeddings where model = 'm' "
+            "order by embedding operator(extensions.<=>) (select embedding from document_embeddings limit 1) "
+            "limit (10 + 0) * 8"
+        )
+    )
     assert "idx_document_embeddings_hnsw" in plan, plan

@@ -22,18 +22,28 @@ def test_the_migrations_apply_over_an_attackers_rows_and_disarm_them(fresh_db, t
         victims_client = insert(conn, "clients", user_id=victim, name="theirs")
         attackers_client = insert(conn, "clients", user_id=attacker, name="mine")
         with conn.transaction(), as_role(conn, "authenticated", attacker):
-            conn.execute("update ai_model_configs set model_name = 'o1-pro', max_tokens = 1000000 "
-                         "where user_id = %s and provider = 'openai'", (attacker,))
+            conn.execute(
+                "update ai_model_configs set model_name = 'o1-pro', max_tokens = 1000000 "
+                "where user_id = %s and provider = 'openai'",
+                (attacker,),
+            )
             conversation = insert(conn, "conversations", user_id=attacker)
-            conn.execute("insert into messages (conversation_id, user_id, role, content, created_at) "
-                         "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)",
-                         (conversation, attacker))
-            conn.execute("insert into messages (conversation_id, user_id, role, content) "
-                         "values (%s, %s, 'user', repeat('x', 100000))", (conversation, attacker))
-            spoofed = insert(conn, "invoices", user_id=attacker, invoice_number="I-1", amount=1,
-                             client_id=victims_client)
-            honest = insert(conn, "invoices", user_id=attacker, invoice_number="I-2", amount=1,
-                            client_id=attackers_client)
+            conn.execute(
+                "insert into messages (conversation_id, user_id, role, content, created_at) "
+                "select %s, %s, 'assistant', '', '2999-01-01' from generate_series(1, 51)",
+                (conversation, attacker),
+            )
+            conn.execute(
+                "insert into messages (conversation_id, user_id, role, content) "
+                "values (%s, %s, 'user', repeat('x', 100000))",
+                (conversation, attacker),
+            )
+            spoofed = insert(
+                conn, "invoices", user_id=attacker, invoice_number="I-1", amount=1, client_id=victims_client
+            )
+            honest = insert(
+                conn, "invoices", user_id=attacker, invoice_number="I-2", amount=1, client_id=attackers_client
+            )
         assert conn.execute("select public.monitor_system_health()").fetchone()[0] != [], "the attack worked before"
 
     dbmigrate.apply(fresh_db, MIGRATIONS_DIR)
@@ -44,12 +54,16 @@ def test_the_migrations_apply_over_an_attackers_rows_and_disarm_them(fresh_db, t
         assert clients == {spoofed: None, honest: attackers_client}
         # The oversized configuration stays as written (not valid: old rows are not rechecked) but is no longer
         # allowed: the edge functions refuse it, and any change to it must come within the tier.
-        allowed = conn.execute("select model_allowed, max_tokens from private.ai_model_allowance(%s, 'openai', "
-                               "'o1-pro')", (attacker,)).fetchone()
+        allowed = conn.execute(
+            "select model_allowed, max_tokens from private.ai_model_allowance(%s, 'openai', 'o1-pro')", (attacker,)
+        ).fetchone()
         assert allowed == (False, 2000)
         with conn.transaction(), as_role(conn, "authenticated", attacker):
-            changed = conn.execute("update ai_model_configs set model_name = 'gpt-4o-mini', max_tokens = 2000 "
-                                   "where user_id = %s and provider = 'openai'", (attacker,)).rowcount
+            changed = conn.execute(
+                "update ai_model_configs set model_name = 'gpt-4o-mini', max_tokens = 2000 "
+                "where user_id = %s and provider = 'openai'",
+                (attacker,),
+            ).rowcount
         assert changed == 1
         # The victim's own rows are untouched.
         assert conn.execute("select count(*) from clients where user_id = %s", (victim,)).fetchone()[0] == 1

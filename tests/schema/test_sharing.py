@@ -50,10 +50,18 @@ def test_family_member_sees_shared_documents_and_not_unshared_ones(db):
     vault = insert(db, "family_vaults", owner_id=parent, name="Family")
     insert(db, "family_members", vault_id=vault, user_id=child)
     with as_role(db, "authenticated", parent):
-        shared = insert(db, "documents", user_id=parent, title="Insurance", file_name="i.pdf",
-                        file_path=f"{parent}/i.pdf", file_size=10)
-        unshared = insert(db, "documents", user_id=parent, title="Diary", file_name="d.pdf",
-                          file_path=f"{parent}/d.pdf", file_size=10)
+        shared = insert(
+            db,
+            "documents",
+            user_id=parent,
+            title="Insurance",
+            file_name="i.pdf",
+            file_path=f"{parent}/i.pdf",
+            file_size=10,
+        )
+        unshared = insert(
+            db, "documents", user_id=parent, title="Diary", file_name="d.pdf", file_path=f"{parent}/d.pdf", file_size=10
+        )
         insert(db, "family_vault_documents", vault_id=vault, document_id=shared, shared_by=parent)
 
     with as_role(db, "authenticated", child):
@@ -72,8 +80,15 @@ def test_removing_a_family_member_removes_their_access(db):
     parent, child = new_user(db), new_user(db)
     vault = insert(db, "family_vaults", owner_id=parent, name="Family")
     insert(db, "family_members", vault_id=vault, user_id=child)
-    document = insert(db, "documents", user_id=parent, title="Deed", file_name="deed.pdf",
-                      file_path=f"{parent}/deed.pdf", file_size=10)
+    document = insert(
+        db,
+        "documents",
+        user_id=parent,
+        title="Deed",
+        file_name="deed.pdf",
+        file_path=f"{parent}/deed.pdf",
+        file_size=10,
+    )
     insert(db, "family_vault_documents", vault_id=vault, document_id=document, shared_by=parent)
     with as_role(db, "authenticated", child):
         assert visible(db, "documents", document)
@@ -88,8 +103,17 @@ def test_a_member_cannot_share_someone_elses_document(db):
     parent, child = new_user(db), new_user(db)
     vault = insert(db, "family_vaults", owner_id=parent, name="Family")
     insert(db, "family_members", vault_id=vault, user_id=child)
-    document = insert(db, "documents", user_id=parent, title="Deed", file_name="deed.pdf",
-                      file_path=f"{parent}/deed.pdf", file_size=10)
-    with acting_as(db, "authenticated", child), pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                                                match="row-level security"):
+    document = insert(
+        db,
+        "documents",
+        user_id=parent,
+        title="Deed",
+        file_name="deed.pdf",
+        file_path=f"{parent}/deed.pdf",
+        file_size=10,
+    )
+    with (
+        acting_as(db, "authenticated", child),
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
         insert(db, "family_vault_documents", vault_id=vault, document_id=document, shared_by=child)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from components.local_storage import LocalStorage, LocalStorageArgs
 from providers.local_buckets import LocalBucketProvider
 from stackconfig.loader import validate_config
-from stackconfig.storage import StorageBucket
+from stackconfig.storage import BucketConfig
 from tests.harness.provider_host import ProviderError, ProviderHost, Secret, Unknown
 
 GUIDE_BUCKETS = {"avatars", "automation-results", "ticket-attachments", "documents", "thumbnails"}
@@ -19,8 +19,9 @@ def test_default_buckets_are_both_guides_buckets_with_their_limits():
     buckets = {b.id: b for b in validate_config({}, stack_file="Pulumi.local.yaml").storage_buckets}
     # And the archives people ask for (issue 26, docs/data.md): private, zip only.
     assert set(buckets) == GUIDE_BUCKETS | {"exports"}
-    assert buckets["exports"].allowed_mime_types == ("application/zip",) or \
-        list(buckets["exports"].allowed_mime_types) == ["application/zip"]
+    assert buckets["exports"].allowed_mime_types == ("application/zip",) or list(
+        buckets["exports"].allowed_mime_types
+    ) == ["application/zip"]
     assert [b for b in buckets.values() if b.public] == [buckets["avatars"]]
     # Guide 002's limits and types.
     assert buckets["documents"].file_size_limit == 52428800
@@ -41,7 +42,7 @@ def test_default_buckets_are_both_guides_buckets_with_their_limits():
 )
 def test_a_bad_bucket_is_refused_naming_the_field(bucket, complaint):
     with pytest.raises(ValidationError, match=complaint):
-        StorageBucket.model_validate(bucket)
+        BucketConfig.model_validate(bucket)
 
 
 def test_duplicate_bucket_ids_are_refused_with_the_stack_file_named():
@@ -57,14 +58,21 @@ def host():
 
 
 def _props(url: str, **overrides: object) -> dict[str, object]:
-    return {"connection": Secret(url), "bucketId": "documents", "public": False, "fileSizeLimit": 52428800,
-            "allowedMimeTypes": ["application/pdf"], **overrides}
+    return {
+        "connection": Secret(url),
+        "bucketId": "documents",
+        "public": False,
+        "fileSizeLimit": 52428800,
+        "allowedMimeTypes": ["application/pdf"],
+        **overrides,
+    }
 
 
 def _row(url: str, bucket: str) -> tuple | None:
     with psycopg.connect(url) as conn:
-        return conn.execute("select public, file_size_limit, allowed_mime_types from storage.buckets where id = %s",
-                            (bucket,)).fetchone()
+        return conn.execute(
+            "select public, file_size_limit, allowed_mime_types from storage.buckets where id = %s", (bucket,)
+        ).fetchone()
 
 
 def test_bucket_lifecycle_create_read_update_delete(host, migrated_copy):
@@ -78,7 +86,8 @@ def test_bucket_lifecycle_create_read_update_delete(host, migrated_copy):
     assert host.diff(provider, "documents", created.outs, news).changes is True
     assert host.diff(provider, "documents", created.outs, _props(migrated_copy)).changes is False
     assert host.diff(provider, "documents", created.outs, _props(migrated_copy, bucketId="docs")).replaces == [
-        "bucketId"]
+        "bucketId"
+    ]
     updated = host.update(provider, "documents", created.outs, news)
     assert updated.outs["fileSizeLimit"] == 1024
     assert _row(migrated_copy, "documents") == (False, 1024, None)
@@ -108,8 +117,9 @@ def test_delete_refuses_a_bucket_that_still_holds_objects(host, migrated_copy):
 
 def test_check_reports_bad_values_and_tolerates_unknowns(host):
     provider = LocalBucketProvider()
-    bad = host.check(provider, {}, _props("postgresql://x@/y", bucketId="Bad Id", fileSizeLimit=-1,
-                                          allowedMimeTypes=["nope"]))
+    bad = host.check(
+        provider, {}, _props("postgresql://x@/y", bucketId="Bad Id", fileSizeLimit=-1, allowedMimeTypes=["nope"])
+    )
     assert {field for field, _ in bad.failures} == {"bucketId", "fileSizeLimit", "allowedMimeTypes"}
     preview = host.check(provider, {}, _props("postgresql://x@/y", fileSizeLimit=Unknown(), bucketId=Unknown()))
     assert preview.failures == []
@@ -134,8 +144,9 @@ def test_component_declares_one_bucket_resource_per_configured_bucket():
 
     @pulumi.runtime.test
     def program():
-        storage = LocalStorage("local-storage", LocalStorageArgs(connection="postgresql://postgres@/db",
-                                                                 buckets=buckets))
+        storage = LocalStorage(
+            "local-storage", LocalStorageArgs(connection="postgresql://postgres@/db", buckets=buckets)
+        )
         return storage.bucket_ids.apply(lambda ids: ids)
 
     program()

@@ -76,16 +76,18 @@ def test_declared_document_sizes_are_not_counted_but_must_fit(db):
     user = new_user(db)
     insert(db, "documents", user_id=user, title="a", file_name="a", file_path=f"{user}/a", file_size=700)
     assert _used(db, user) == 0, "a declared size is a claim, not bytes held"
-    with acting_as(db, "authenticated", user), pytest.raises(psycopg.errors.ConfigurationLimitExceeded,
-                                                              match="storage limit"):
-        insert(db, "documents", user_id=user, title="big", file_name="big", file_path=f"{user}/big",
-               file_size=GIB + 1)
+    with (
+        acting_as(db, "authenticated", user),
+        pytest.raises(psycopg.errors.ConfigurationLimitExceeded, match="storage limit"),
+    ):
+        insert(db, "documents", user_id=user, title="big", file_name="big", file_path=f"{user}/big", file_size=GIB + 1)
 
 
 def test_the_object_sets_its_documents_real_size(db):
     user = new_user(db)
-    document = insert(db, "documents", user_id=user, title="a", file_name="a.pdf", file_path=f"{user}/a.pdf",
-                      file_size=1)
+    document = insert(
+        db, "documents", user_id=user, title="a", file_name="a.pdf", file_path=f"{user}/a.pdf", file_size=1
+    )
     _store(db, f"{user}/a.pdf", 4096)
     row = db.execute("select file_size from documents where id = %s", (document,)).fetchone()
     assert row == (4096,)

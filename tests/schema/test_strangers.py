@@ -31,11 +31,19 @@ PERSON_COLUMNS = """
 def _market(conn: psycopg.Connection) -> tuple[str, str, str, str]:
     """A verified listing with one review; returns (client, professional user, listing, review)."""
     client, pro = new_user(conn), new_user(conn)
-    listing = insert(conn, "professionals", user_id=pro, display_name="Ada CA", profession="chartered_accountant",
-                     is_verified=True)
+    listing = insert(
+        conn, "professionals", user_id=pro, display_name="Ada CA", profession="chartered_accountant", is_verified=True
+    )
     booking = insert(conn, "marketplace_bookings", professional_id=listing, client_id=client, status="completed")
-    review = insert(conn, "professional_reviews", professional_id=listing, booking_id=booking, reviewer_id=client,
-                    rating=4, comment="Clear and quick")
+    review = insert(
+        conn,
+        "professional_reviews",
+        professional_id=listing,
+        booking_id=booking,
+        reviewer_id=client,
+        rating=4,
+        comment="Clear and quick",
+    )
     return client, pro, listing, review
 
 
@@ -48,8 +56,9 @@ def test_nobody_learns_the_account_behind_a_listing(db, role):
     _, _, listing, _ = _market(db)
     stranger = new_user(db) if role == "authenticated" else None
     with acting_as(db, role, stranger):
-        row = db.execute("select display_name, profession, rating, review_count from professionals where id = %s",
-                         (listing,)).fetchone()
+        row = db.execute(
+            "select display_name, profession, rating, review_count from professionals where id = %s", (listing,)
+        ).fetchone()
         assert row is not None and row[0] == "Ada CA" and row[3] == 1, "the directory itself stays public"
     with acting_as(db, role, stranger), pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("select user_id from professionals where id = %s", (listing,))
@@ -60,8 +69,9 @@ def test_nobody_learns_who_reviewed_a_professional(db, role):
     _, _, listing, review = _market(db)
     stranger = new_user(db) if role == "authenticated" else None
     with acting_as(db, role, stranger):
-        assert db.execute("select rating, comment from professional_reviews where professional_id = %s",
-                          (listing,)).fetchall() == [(4, "Clear and quick")]
+        assert db.execute(
+            "select rating, comment from professional_reviews where professional_id = %s", (listing,)
+        ).fetchall() == [(4, "Clear and quick")]
     with acting_as(db, role, stranger), pytest.raises(psycopg.errors.InsufficientPrivilege):
         db.execute("select reviewer_id from professional_reviews where id = %s", (review,))
 
@@ -70,10 +80,12 @@ def test_owners_still_edit_their_listing_and_their_review(db):
     client, pro, listing, review = _market(db)
     with as_role(db, "authenticated", pro):
         assert db.execute("update professionals set bio = 'Tax returns' returning id").fetchall() == [
-            (uuid.UUID(listing),)]
+            (uuid.UUID(listing),)
+        ]
     with as_role(db, "authenticated", client):
-        assert db.execute("update professional_reviews set comment = 'Very clear' where id = %s",
-                          (review,)).rowcount == 1
+        assert (
+            db.execute("update professional_reviews set comment = 'Very clear' where id = %s", (review,)).rowcount == 1
+        )
     stranger = new_user(db)
     with acting_as(db, "authenticated", stranger):
         assert db.execute("update professionals set bio = 'defaced'").rowcount == 0
@@ -94,5 +106,6 @@ def test_an_invitee_reads_their_invitation_without_the_inviters_account_id(db):
     assert "invited_by" not in columns and "accepted_by" not in columns
     assert dict(zip(columns, rows[0], strict=True))["vault_name"] == "The Smiths"
     with acting_as(db, "authenticated", owner):
-        assert db.execute("select invited_by::text from family_invitations where id = %s",
-                          (invitation,)).fetchall() == [(owner,)], "the vault's admins still see their invitations"
+        assert db.execute(
+            "select invited_by::text from family_invitations where id = %s", (invitation,)
+        ).fetchall() == [(owner,)], "the vault's admins still see their invitations"

@@ -14,10 +14,12 @@ T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GIB = 1024**3
 
 
-def _apply(conn: psycopg.Connection, sub: str, user: str | None, status: str, at: datetime,
-           tier: str | None = "premium") -> str | None:
-    return conn.execute("select private.apply_subscription_event('stripe', %s, %s, %s, %s, %s)",
-                        (sub, user, tier, status, at)).fetchone()[0]
+def _apply(
+    conn: psycopg.Connection, sub: str, user: str | None, status: str, at: datetime, tier: str | None = "premium"
+) -> str | None:
+    return conn.execute(
+        "select private.apply_subscription_event('stripe', %s, %s, %s, %s, %s)", (sub, user, tier, status, at)
+    ).fetchone()[0]
 
 
 def _profile(conn: psycopg.Connection, user: str) -> tuple[str, int]:
@@ -47,8 +49,10 @@ def test_canceled_is_final_even_for_a_newer_event(db):
 def test_an_event_without_a_user_for_an_unknown_subscription_writes_nothing(db):
     with as_role(db, "service_role"):
         assert _apply(db, "sub_unknown", None, "active", T0, tier=None) is None
-    assert db.execute("select count(*) from subscriptions where provider_subscription_id = 'sub_unknown'"
-                      ).fetchone()[0] == 0
+    assert (
+        db.execute("select count(*) from subscriptions where provider_subscription_id = 'sub_unknown'").fetchone()[0]
+        == 0
+    )
 
 
 def test_an_event_naming_another_user_for_a_known_subscription_is_refused(db):

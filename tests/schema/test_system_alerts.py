@@ -14,8 +14,11 @@ def raise_failure_alert(db: psycopg.Connection) -> None:
     test_platform_signals.py)."""
     for count in (4, 4, 3):
         user = new_user(db)
-        db.execute("insert into documents (user_id, title, file_name, file_path, status) "
-                   "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, %s) g", (user, user, count))
+        db.execute(
+            "insert into documents (user_id, title, file_name, file_path, status) "
+            "select %s, 'f', 'f', %s || '/' || g, 'failed' from generate_series(1, %s) g",
+            (user, user, count),
+        )
 
 
 def active(db: psycopg.Connection) -> list[tuple[str, int]]:
@@ -39,20 +42,23 @@ def test_each_run_records_what_the_monitor_raised_and_the_alert_stays_active_for
     # Twenty minutes later, with the problem gone, the window has passed: nothing active.
     db.execute("update private.system_alerts set raised_at = raised_at - interval '20 minutes'")
     assert active(db) == []
-    assert [r[0] for r in db.execute("select * from private.active_system_alerts('1 hour')")] == [
-        "high_failure_rate"]
+    assert [r[0] for r in db.execute("select * from private.active_system_alerts('1 hour')")] == ["high_failure_rate"]
 
 
 def test_old_alerts_are_removed_so_the_table_stays_bounded(db):
-    db.execute("insert into private.system_alerts (alert_type, raised_at) values ('old_one', now() - interval '31 days')")
+    db.execute(
+        "insert into private.system_alerts (alert_type, raised_at) values ('old_one', now() - interval '31 days')"
+    )
     db.execute("select private.record_system_alerts()")
     assert db.execute("select count(*) from private.system_alerts").fetchone()[0] == 0
 
 
 def test_an_alert_row_must_be_small_and_well_named(db):
     with pytest.raises(psycopg.errors.CheckViolation):
-        db.execute("insert into private.system_alerts (alert_type, details) values ('ok_name', %s)",
-                   (psycopg.types.json.Jsonb({"x": "y" * 5000}),))
+        db.execute(
+            "insert into private.system_alerts (alert_type, details) values ('ok_name', %s)",
+            (psycopg.types.json.Jsonb({"x": "y" * 5000}),),
+        )
     db.execute("rollback")
     db.execute("begin")
     with pytest.raises(psycopg.errors.CheckViolation):
@@ -62,8 +68,11 @@ def test_an_alert_row_must_be_small_and_well_named(db):
 @pytest.mark.parametrize("role", ["anon", "authenticated"])
 def test_api_roles_cannot_read_the_alerts_or_run_the_functions(db, role):
     user = new_user(db)
-    for statement in ("select * from private.system_alerts", "select * from private.active_system_alerts()",
-                      "select private.record_system_alerts()"):
+    for statement in (
+        "select * from private.system_alerts",
+        "select * from private.active_system_alerts()",
+        "select private.record_system_alerts()",
+    ):
         with acting_as(db, role, user), pytest.raises(psycopg.errors.InsufficientPrivilege):
             db.execute(statement)
 

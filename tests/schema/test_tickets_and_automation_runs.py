@@ -15,13 +15,18 @@ from tests.schema.sessions import acting_as, as_role, new_user
 from tests.schema.world import insert
 
 THIS_MIGRATION = "20251101001100_tickets_and_automation_runs.sql"
-SLA = {"critical": timedelta(hours=4), "high": timedelta(hours=24), "medium": timedelta(hours=72),
-       "low": timedelta(days=7)}
+SLA = {
+    "critical": timedelta(hours=4),
+    "high": timedelta(hours=24),
+    "medium": timedelta(hours=72),
+    "low": timedelta(days=7),
+}
 
 
 def _ticket(conn: psycopg.Connection, ticket_id: str) -> tuple:
-    return conn.execute("select ticket_number, due_at - created_at, priority from support_tickets where id = %s",
-                        (ticket_id,)).fetchone()
+    return conn.execute(
+        "select ticket_number, due_at - created_at, priority from support_tickets where id = %s", (ticket_id,)
+    ).fetchone()
 
 
 @pytest.mark.parametrize("priority", sorted(SLA))
@@ -46,8 +51,10 @@ def test_tickets_are_numbered_in_order_and_users_cannot_choose_the_number(db):
 
 
 def test_numbers_past_six_digits_keep_every_digit(db):
-    assert db.execute("select private.format_ticket_number(42), private.format_ticket_number(12345678)"
-                      ).fetchone() == ("TKT-000042", "TKT-12345678")
+    assert db.execute("select private.format_ticket_number(42), private.format_ticket_number(12345678)").fetchone() == (
+        "TKT-000042",
+        "TKT-12345678",
+    )
 
 
 def test_changing_the_priority_moves_the_due_date_and_users_cannot_set_it(db):
@@ -115,8 +122,11 @@ def test_upgrading_numbers_old_tickets_and_maps_old_job_statuses(fresh_db, tmp_p
         old_ticket = insert(conn, "support_tickets", user_id=user, title="Old", priority="high")
         # A ticket last edited long ago (set without the trigger that would stamp now()).
         conn.execute("alter table support_tickets disable trigger support_tickets_updated_at")
-        conn.execute("update support_tickets set created_at = created_at - interval '2 days', "
-                     "updated_at = '2025-01-01' where id = %s", (old_ticket,))
+        conn.execute(
+            "update support_tickets set created_at = created_at - interval '2 days', "
+            "updated_at = '2025-01-01' where id = %s",
+            (old_ticket,),
+        )
         conn.execute("alter table support_tickets enable trigger support_tickets_updated_at")
         workflow = insert(conn, "automation_workflows", user_id=user, name="Scrape")
         done = insert(conn, "automation_jobs", workflow_id=workflow, user_id=user, status="completed")

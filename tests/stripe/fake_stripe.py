@@ -135,15 +135,19 @@ class FakeStripe:
             elif key == "disabled":
                 endpoint["status"] = "disabled" if value == "true" else "enabled"
             elif key.startswith("metadata[") and key.endswith("]"):
-                endpoint["metadata"][key[len("metadata["):-1]] = value
+                endpoint["metadata"][key[len("metadata[") : -1]] = value
 
     def _refused_by_spec(self, method: str, path: str, body: str, content_type: str | None) -> dict[str, Any] | None:
         if not self.validate_with:
             return None
         request = urllib.request.Request(
-            self.validate_with + path, data=body.encode() if method == "POST" else None, method=method,
-            headers={"Authorization": f"Bearer {self.key}",
-                     "Content-Type": content_type or "application/x-www-form-urlencoded"},
+            self.validate_with + path,
+            data=body.encode() if method == "POST" else None,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.key}",
+                "Content-Type": content_type or "application/x-www-form-urlencoded",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=5):

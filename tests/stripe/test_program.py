@@ -21,7 +21,7 @@ SIGNING_SECRET = "whsec_from_stripe_at_creation_0123"
 
 
 class StripeMocks(ProjectMocks):
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if args.typ != ENDPOINT_TYPE:
             return super().new_resource(args)
         return "we_mock", {**dict(args.inputs), "endpointId": "we_mock", "status": "enabled", "secret": SIGNING_SECRET}
@@ -37,8 +37,11 @@ def handled_stripe_events() -> list[str]:
 def run(overrides: dict | None = None):
     return run_program(
         "staging",
-        {"stripeWebhook": {"enabled": True}, "functionSecrets": Secret({"STRIPE_SECRET_KEY": "sk_test_cfg"}),
-         **(overrides or {})},
+        {
+            "stripeWebhook": {"enabled": True},
+            "functionSecrets": Secret({"STRIPE_SECRET_KEY": "sk_test_cfg"}),
+            **(overrides or {}),
+        },
         mocks=StripeMocks(),
     )
 
@@ -59,7 +62,7 @@ def test_the_signing_secret_goes_into_the_function_secrets_as_a_secret_only():
     signing = program.named("stripe-webhook-signing-secret")
     assert signing.inputs["secrets"] == {"STRIPE_WEBHOOK_SECRET": SIGNING_SECRET}
     assert "secrets" in signing.secret_inputs
-    # The config's FunctionSecrets does not manage the name (it would delete it on the next up).
+    # The config's functionSecrets do not manage the name (it would delete it on the next up).
     assert "STRIPE_WEBHOOK_SECRET" not in program.named("supabase-function-secrets").inputs["secrets"]
     plain = json.dumps({k: v for k, v in program.outputs.items() if k not in program.secret_outputs}, default=str)
     assert SIGNING_SECRET not in plain

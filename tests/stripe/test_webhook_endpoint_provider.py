@@ -16,8 +16,13 @@ SECRET_OUTPUTS = ("secret",)
 
 
 def _props(fake: FakeStripe, **overrides: object) -> dict:
-    return {"apiUrl": fake.url, "url": FUNCTION_URL, "enabledEvents": list(STRIPE_EVENTS),
-            "description": "subscription-manager", **overrides}
+    return {
+        "apiUrl": fake.url,
+        "url": FUNCTION_URL,
+        "enabledEvents": list(STRIPE_EVENTS),
+        "description": "subscription-manager",
+        **overrides,
+    }
 
 
 def _checked(host: ProviderHost, props: dict) -> dict:
@@ -110,8 +115,10 @@ def test_stripe_errors_name_the_operation_without_the_key(host: ProviderHost, fa
     # The SDK retries a 500 (with an idempotency key), so one failure is absorbed; then it succeeds.
     created = host.create(provider, props, additional_secret_outputs=SECRET_OUTPUTS)
     assert len(fake_stripe.endpoints) == 1, "a retried create must not make two endpoints"
-    with ProviderHost(env={"STRIPE_SECRET_KEY": "sk_test_wrongkey123"}) as wrong, \
-            pytest.raises(ProviderError) as refused:
+    with (
+        ProviderHost(env={"STRIPE_SECRET_KEY": "sk_test_wrongkey123"}) as wrong,
+        pytest.raises(ProviderError) as refused,
+    ):
         wrong.create(provider, props)
     assert "Stripe could not create the webhook endpoint (HTTP 401)" in refused.value.details
     assert "sk_test_wrongkey123" not in refused.value.details

@@ -44,8 +44,11 @@ class LogTables:
                 return 200, _refused("unknown aggregate over function_edge_logs")
             return 200, {"result": [{"invocations": len(statuses), "errors": sum(s >= 500 for s in statuses)}]}
         if "from auth_logs" in text and "m.path = '/token'" in text and "between 400 and 499" in text:
-            failed = sum(1 for moment, path, status in self.auth_requests
-                         if inside(moment) and path == "/token" and 400 <= status <= 499)
+            failed = sum(
+                1
+                for moment, path, status in self.auth_requests
+                if inside(moment) and path == "/token" and 400 <= status <= 499
+            )
             return 200, {"result": [{"failed_sign_ins": failed}]}
         return 200, _refused("the stand-in knows only the metrics scraper's queries")
 
@@ -55,5 +58,20 @@ def _minute(moment: datetime) -> datetime:
 
 
 def _refused(message: str) -> dict[str, Any]:
-    return {"result": [], "error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT", "errors": [
-        {"domain": "global", "location": "q", "locationType": "parameter", "message": message, "reason": "invalidQuery"}]}}
+    return {
+        "result": [],
+        "error": {
+            "code": 400,
+            "message": message,
+            "status": "INVALID_ARGUMENT",
+            "errors": [
+                {
+                    "domain": "global",
+                    "location": "q",
+                    "locationType": "parameter",
+                    "message": message,
+                    "reason": "invalidQuery",
+                }
+            ],
+        },
+    }

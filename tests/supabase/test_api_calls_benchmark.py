@@ -12,7 +12,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_api_calls_benchmark_meets_its_targets():
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / "api_calls.py")],
-                            capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "api_calls.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "deploy with no change: 0 API calls, 0 writes" in result.stdout

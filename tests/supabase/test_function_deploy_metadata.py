@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 from providers.supabase.edge_function import EdgeFunctionProvider
-from providers.supabase.function_bundle import collect_files, content_hash, read_settings
+from providers.supabase.function_bundle import collect_files, content_hash, read_manifest
 from tests.supabase.helpers import checked, ready_project
 
 
 def props_for(fake, ref: str, root: Path, slug: str) -> dict:
-    settings = read_settings(root, slug)
+    settings = read_manifest(root, slug)
     return {
         "managementApiUrl": fake.url, "projectRef": ref, "slug": slug, "functionsDir": str(root),
         "entrypoint": settings.entrypoint, "verifyJwt": settings.verify_jwt, "importMap": settings.import_map,
@@ -30,19 +30,34 @@ def test_deploy_sends_the_graph_the_import_map_and_static_patterns(host, fake_su
     (root / "mailer" / "templates").mkdir(parents=True)
     (root / "mailer" / "templates" / "welcome.html").write_text("<p>welcome</p>\n")
     (root / "mailer" / "index.ts").write_text('import { cors } from "@shared/cors.ts";\nexport { cors };\n')
-    (root / "mailer" / "function.json").write_text(json.dumps(
-        {"entrypoint": "index.ts", "verify_jwt": False, "import_map": "import_map.json",
-         "static_files": ["templates/*.html"]}))
+    (root / "mailer" / "function.json").write_text(
+        json.dumps(
+            {
+                "entrypoint": "index.ts",
+                "verify_jwt": False,
+                "import_map": "import_map.json",
+                "static_files": ["templates/*.html"],
+            }
+        )
+    )
     ref = ready_project(fake_supabase)
     provider = EdgeFunctionProvider()
     host.create(provider, checked(host, provider, props_for(fake_supabase, ref, root, "mailer")))
 
     deployed = fake_supabase.projects[ref].functions["mailer"]
-    assert sorted(deployed.files) == ["_shared/cors.ts", "import_map.json", "mailer/index.ts",
-                                      "mailer/templates/welcome.html"]
+    assert sorted(deployed.files) == [
+        "_shared/cors.ts",
+        "import_map.json",
+        "mailer/index.ts",
+        "mailer/templates/welcome.html",
+    ]
     assert deployed.metadata == {
-        "name": "mailer", "entrypoint_path": "mailer/index.ts", "verify_jwt": False,
-        "import_map_path": "import_map.json", "static_patterns": ["mailer/templates/*.html"]}
+        "name": "mailer",
+        "entrypoint_path": "mailer/index.ts",
+        "verify_jwt": False,
+        "import_map_path": "import_map.json",
+        "static_patterns": ["mailer/templates/*.html"],
+    }
     assert not fake_supabase.violations
 
 
@@ -54,4 +69,7 @@ def test_a_function_without_them_sends_neither(host, fake_supabase, tmp_path):
     provider = EdgeFunctionProvider()
     host.create(provider, checked(host, provider, props_for(fake_supabase, ref, root, "plain")))
     assert fake_supabase.projects[ref].functions["plain"].metadata == {
-        "name": "plain", "entrypoint_path": "plain/index.ts", "verify_jwt": True}
+        "name": "plain",
+        "entrypoint_path": "plain/index.ts",
+        "verify_jwt": True,
+    }

@@ -14,7 +14,7 @@ import pytest
 
 from providers.supabase.cron import cron_problem
 from providers.supabase.errors import SupabaseError
-from providers.supabase.function_bundle import read_settings
+from providers.supabase.function_bundle import read_manifest
 from providers.supabase.function_schedule import FunctionScheduleProvider
 from tests.harness.provider_host import ProviderHost, Secret
 
@@ -91,7 +91,8 @@ def test_the_job_calls_the_function_with_the_key_read_from_vault(host, supabase_
     with psycopg.connect(supabase_like_db) as conn:
         conn.execute(command)
         [(url, headers, timeout)] = conn.execute(
-            "select url, headers, timeout_milliseconds from net.http_request_queue").fetchall()
+            "select url, headers, timeout_milliseconds from net.http_request_queue"
+        ).fetchall()
     assert url == URL
     assert headers == {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
     assert timeout == 150000
@@ -125,8 +126,9 @@ def test_refresh_notices_a_job_removed_by_hand(host, supabase_like_db):
 
 
 def test_check_refuses_a_bad_schedule_and_a_plain_http_url(host, fresh_db):
-    result = host.check(FunctionScheduleProvider(), {}, props(fresh_db, schedule="61 * * * *",
-                                                               functionUrl="http://example.com/f"))
+    result = host.check(
+        FunctionScheduleProvider(), {}, props(fresh_db, schedule="61 * * * *", functionUrl="http://example.com/f")
+    )
     assert not host.check(FunctionScheduleProvider(), {}, props(fresh_db, functionUrl="http://127.0.0.1:9/f")).failures
     assert {failure[0] for failure in result.failures} == {"schedule", "functionUrl"}
 
@@ -136,10 +138,16 @@ def test_pg_cron_expressions_are_accepted(expression):
     assert cron_problem(expression) is None
 
 
-@pytest.mark.parametrize(("expression", "problem"), [
-    ("* * * *", "has 4 fields"), ("60 * * * *", "minute field '60' is outside 0-59"),
-    ("*/0 * * * *", "step of 0"), ("0 0 * * $", "only allowed as the day of month"), ("every hour", "has 2 fields"),
-])
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("* * * *", "has 4 fields"),
+        ("60 * * * *", "minute field '60' is outside 0-59"),
+        ("*/0 * * * *", "step of 0"),
+        ("0 0 * * $", "only allowed as the day of month"),
+        ("every hour", "has 2 fields"),
+    ],
+)
 def test_bad_expressions_say_what_is_wrong(expression, problem):
     assert problem in (cron_problem(expression) or "")
 
@@ -149,7 +157,7 @@ def test_function_json_schedule_is_read_and_a_bad_one_names_the_file(tmp_path):
     folder.mkdir()
     (folder / "index.ts").write_text("Deno.serve(() => new Response());\n")
     (folder / "function.json").write_text('{"verify_jwt": true, "schedule": "*/10 * * * *"}')
-    assert read_settings(tmp_path, "worker").schedule == "*/10 * * * *"
+    assert read_manifest(tmp_path, "worker").schedule == "*/10 * * * *"
     (folder / "function.json").write_text('{"schedule": "every 10 minutes"}')
     with pytest.raises(SupabaseError, match=r"functions/worker/function.json: schedule 'every 10 minutes' has 3 "):
-        read_settings(tmp_path, "worker")
+        read_manifest(tmp_path, "worker")

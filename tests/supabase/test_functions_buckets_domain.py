@@ -9,7 +9,7 @@ import pytest
 
 from providers.supabase.custom_domain import ACTIVE, CustomDomainActivationProvider, CustomDomainProvider
 from providers.supabase.edge_function import EdgeFunctionProvider
-from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_settings
+from providers.supabase.function_bundle import collect_files, content_hash, discover_functions, read_manifest
 from providers.supabase.storage_bucket import StorageBucketProvider
 from tests.supabase.helpers import assert_no_secret, checked, engine_visible_text, provider_error, ready_project
 
@@ -29,7 +29,7 @@ def functions_dir(tmp_path: Path) -> Path:
 
 
 def function_props(fake, ref: str, functions_dir: Path, slug: str, verify_jwt: bool | None = None) -> dict:
-    settings = read_settings(functions_dir, slug)
+    settings = read_manifest(functions_dir, slug)
     verify = settings.verify_jwt if verify_jwt is None else verify_jwt
     return {
         "managementApiUrl": fake.url,
@@ -47,7 +47,7 @@ def test_bundle_discovers_functions_and_names_files_by_relative_path(functions_d
     assert discover_functions(functions_dir) == ["ai-chat", "subscription-manager"]
     names = [name for name, _ in collect_files(functions_dir, "ai-chat")]
     assert names == ["_shared/cors.ts", "ai-chat/index.ts"]  # no function.json, no tests, no dot-folders
-    assert read_settings(functions_dir, "subscription-manager").verify_jwt is False
+    assert read_manifest(functions_dir, "subscription-manager").verify_jwt is False
 
 
 def test_edge_function_lifecycle_redeploys_only_on_change(host, fake_supabase, functions_dir):

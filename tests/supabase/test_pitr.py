@@ -40,8 +40,11 @@ def test_pitr_addon_lifecycle_with_drift(host, fake_supabase):
 
 
 def test_check_refuses_a_retention_supabase_does_not_offer(host, fake_supabase):
-    result = host.check(PitrAddonProvider(), {}, {"managementApiUrl": fake_supabase.url,
-                                                  "projectRef": "abcdefghijklmnopqrst", "retentionDays": 10})
+    result = host.check(
+        PitrAddonProvider(),
+        {},
+        {"managementApiUrl": fake_supabase.url, "projectRef": "abcdefghijklmnopqrst", "retentionDays": 10},
+    )
     assert [prop for prop, _ in result.failures] == ["retentionDays"]
     assert "7, 14 or 28" in result.failures[0][1]
 

@@ -20,7 +20,7 @@ SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "STRIPE_WEBHOOK_SECRET": "wh
 class ProjectMocks(WholeProgramMocks):
     """The whole program's mocks, with the project's outputs these tests look for."""
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:  # type: ignore[override]
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if args.typ != PROJECT_TYPE:
             return super().new_resource(args)
         return f"{args.name}-id", {
@@ -128,14 +128,20 @@ def test_plain_function_settings_join_the_secrets_and_the_app_version_is_set_for
     }
     program = run_program("staging", overrides, mocks=ProjectMocks())
     secrets = program.named("supabase-function-secrets")
-    assert secrets.inputs["secrets"] == {**SECRETS, "AI_PROVIDER_FALLBACK_ORDER": "claude,openai",
-                                         "SUPPORT_EMAIL_TO": "help@corp.test", "APP_VERSION": "2.3.4"}
+    assert secrets.inputs["secrets"] == {
+        **SECRETS,
+        "AI_PROVIDER_FALLBACK_ORDER": "claude,openai",
+        "SUPPORT_EMAIL_TO": "help@corp.test",
+        "APP_VERSION": "2.3.4",
+    }
     assert "secrets" in secrets.secret_inputs
 
 
 def test_a_name_in_both_function_settings_and_secrets_is_refused():
-    overrides = {"functionSecrets": Secret({**SECRETS, "SUPPORT_EMAIL_TO": "a@corp.test"}),
-                 "functionSettings": {"SUPPORT_EMAIL_TO": "b@corp.test"}}
+    overrides = {
+        "functionSecrets": Secret({**SECRETS, "SUPPORT_EMAIL_TO": "a@corp.test"}),
+        "functionSettings": {"SUPPORT_EMAIL_TO": "b@corp.test"},
+    }
     with pytest.raises(Exception, match="functionSettings and functionSecrets both set SUPPORT_EMAIL_TO"):
         run_program("staging", overrides, mocks=ProjectMocks())
 

@@ -22,7 +22,8 @@ def describe_port_owner(port: int) -> str:
     """'pid 123 (postgres -D ...)' for the listener on `port`, or why it cannot be told."""
     try:
         listeners = [
-            conn for conn in psutil.net_connections(kind="tcp")
+            conn
+            for conn in psutil.net_connections(kind="tcp")
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN
         ]
     except psutil.AccessDenied:

@@ -19,13 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.port_owner import describe_port_owner, port_is_free
-from ops.postgres_cpu import describe_missing, missing_instruction_sets
-from ops.vector_smoke import EXPECTED_NEAREST, SMOKE_SQL
+from ops.localdb.port_owner import describe_port_owner, port_is_free
+from ops.localdb.postgres_cpu import describe_missing, missing_instruction_sets
+from ops.localdb.vector_smoke import EXPECTED_NEAREST, SMOKE_SQL
+from stackconfig.paths import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_SQL = PROJECT_ROOT / "sql" / "local" / "supabase_bootstrap.sql"
 BOOTSTRAP_SUPERUSER = "supabase_admin"
 UNPRIVILEGED_USER = "nobody"
@@ -55,7 +55,9 @@ class PortTakenError(LocalDatabaseError):
 
 
 # The postmaster's log line when a backend died of a signal (SIGILL: an instruction this CPU lacks).
-_CRASH_LINE = re.compile(r"(?:server process|client backend|child process) \(PID \d+\) was terminated by signal \d+[^\n]*")
+_CRASH_LINE = re.compile(
+    r"(?:server process|client backend|child process) \(PID \d+\) was terminated by signal \d+[^\n]*"
+)
 
 
 def postgres_bin_dir() -> Path:
@@ -75,7 +77,7 @@ def postgres_bin_dir() -> Path:
 
 
 def check_cpu(bin_dir: Path) -> None:
-    """Refuse binaries whose extensions need instructions this CPU lacks (ops/postgres_cpu.py)."""
+    """Refuse binaries whose extensions need instructions this CPU lacks (ops/localdb/postgres_cpu.py)."""
     try:
         missing = missing_instruction_sets(bin_dir)
     except FileNotFoundError:
@@ -142,10 +144,19 @@ class LocalDatabase:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self.socket_dir.mkdir(exist_ok=True)
             self._hand_to_server_user(self.data_dir)
-            self._run([
-                self._bin("initdb"), "-D", str(self.data_dir / "pgdata"), "-U", BOOTSTRAP_SUPERUSER,
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
-            ])
+            self._run(
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.data_dir / "pgdata"),
+                    "-U",
+                    BOOTSTRAP_SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            )
             (self.data_dir / "pgdata" / "pg_hba.conf").write_text(_PG_HBA)
             self._start_server()  # the preflight above already ran
             self._bootstrap()
@@ -161,21 +172,34 @@ class LocalDatabase:
         self._start_server()
 
     def _start_server(self) -> None:
-        options = " ".join([
-            f"-p {self.port}",
-            "-c listen_addresses=127.0.0.1",
-            f"-c unix_socket_directories={self.socket_dir}",
-            # Throwaway clusters: durability buys nothing here and costs seconds per test run.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            "-c max_connections=100",
-        ])
-        self._run([
-            self._bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir / "pgdata"),
-            "-l", str(self.log_file), "-o", options,
-        ])
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                "-c listen_addresses=127.0.0.1",
+                f"-c unix_socket_directories={self.socket_dir}",
+                # Throwaway clusters: durability buys nothing here and costs seconds per test run.
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                "-c max_connections=100",
+            ]
+        )
+        self._run(
+            [
+                self._bin("pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data_dir / "pgdata"),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
+            ]
+        )
 
     def smoke_check(self) -> None:
-        """Run the vector workload (ops/vector_smoke.py); a server that cannot, fails here with its reason."""
+        """Run the vector workload (ops/localdb/vector_smoke.py); a server that cannot, fails here with its reason."""
         result = self._run(
             [self._bin("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url, "-c", SMOKE_SQL],
             check=False,
@@ -206,10 +230,13 @@ class LocalDatabase:
         match = _CRASH_LINE.search(text)
         if match is None:
             return None
-        statement = re.search(r"DETAIL:\s+Failed process was running: ([^\n]{1,200})", text[match.end():])
+        statement = re.search(r"DETAIL:\s+Failed process was running: ([^\n]{1,200})", text[match.end() :])
         detail = f" while running: {statement.group(1)}" if statement else ""
-        hint = (" (an instruction this CPU does not have: see `python -m ops local-db start` for the check)"
-                if "signal 4" in match.group(0) else "")
+        hint = (
+            " (an instruction this CPU does not have: see `python -m ops local-db start` for the check)"
+            if "signal 4" in match.group(0)
+            else ""
+        )
         return f"{match.group(0)}{hint}{detail}"
 
     def stop(self) -> None:
@@ -233,8 +260,18 @@ class LocalDatabase:
     def psql(self, sql: str, *, dbname: str = "postgres") -> str:
         """Run SQL as the bootstrap superuser and return psql's output."""
         result = self._run(
-            [self._bin("psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url_for(dbname),
-             "-c", sql],
+            [
+                self._bin("psql"),
+                "-X",
+                "-q",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                self.superuser_url_for(dbname),
+                "-c",
+                sql,
+            ],
         )
         return result.stdout
 
@@ -250,12 +287,23 @@ class LocalDatabase:
             raise PortTakenError(self.port, describe_port_owner(self.port))
 
     def _bootstrap(self) -> None:
-        self._run([self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url,
-                   "-f", str(BOOTSTRAP_SQL)])
+        self._run(
+            [self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.superuser_url, "-f", str(BOOTSTRAP_SQL)]
+        )
         # Fresh databases copy template1; preparing it once lets tests create prepared databases cheaply.
-        self._run([self._bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                   "-d", self.superuser_url_for("postgres"),
-                   "-c", f"create database {TEMPLATE_DATABASE} owner postgres template postgres"])
+        self._run(
+            [
+                self._bin("psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                self.superuser_url_for("postgres"),
+                "-c",
+                f"create database {TEMPLATE_DATABASE} owner postgres template postgres",
+            ]
+        )
 
     def _bin(self, name: str) -> str:
         return str(postgres_bin_dir() / name)
@@ -276,7 +324,10 @@ class LocalDatabase:
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
         server_side = Path(argv[0]).name in {"initdb", "pg_ctl"}
         result = subprocess.run(
-            argv, capture_output=True, text=True, env=env,
+            argv,
+            capture_output=True,
+            text=True,
+            env=env,
             user=UNPRIVILEGED_USER if (as_root and server_side) else None,
             # Drop root's group too: a private directory's group bits would otherwise apply.
             group=UNPRIVILEGED_GROUP if (as_root and server_side) else None,

@@ -23,7 +23,7 @@ from ops.backup import dbstats
 from ops.backup.errors import BackupError, BackupIntegrityError, RestoreRefused
 from ops.backup.layout import BackupLocation
 from ops.backup.manifest import Manifest
-from ops.backup.pgtools import Connection, PgClient
+from ops.backup.pgtools import Connection, PgClient, scalar
 from ops.backup.toc import parse_entry, restore_list
 from ops.progress import Progress
 
@@ -52,17 +52,22 @@ def check_bound_to(manifest: Manifest, location: BackupLocation, *, source: str)
     at another stack's dump or index would restore that stack's data under this stack's name."""
     refusal = "; nothing was restored. Restore that stack's own backup (--stack), or use another backup"
     if manifest.stack != location.stack:
-        raise BackupIntegrityError(f"{source} was written for stack {manifest.stack!r}, not "
-                                   f"{location.stack!r}{refusal}")
+        raise BackupIntegrityError(
+            f"{source} was written for stack {manifest.stack!r}, not {location.stack!r}{refusal}"
+        )
     expected = {"dump_key": location.dump_key}
     if manifest.storage is not None:
         expected["storage.index_key"] = location.storage_index_key
-    found = {"dump_key": manifest.dump_key,
-             "storage.index_key": manifest.storage.index_key if manifest.storage else None}
+    found = {
+        "dump_key": manifest.dump_key,
+        "storage.index_key": manifest.storage.index_key if manifest.storage else None,
+    }
     for name, key in expected.items():
         if found[name] != key:
-            raise BackupIntegrityError(f"{source} names {name} {found[name]!r}, which is not under "
-                                       f"{location.prefix} (expected {key!r}){refusal}")
+            raise BackupIntegrityError(
+                f"{source} names {name} {found[name]!r}, which is not under "
+                f"{location.prefix} (expected {key!r}){refusal}"
+            )
 
 
 def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBackup:
@@ -83,14 +88,18 @@ def fetch_verified(s3: Any, location: BackupLocation, folder: Path) -> FetchedBa
     where = f"s3://{location.bucket}/{manifest.dump_key}"
     if size != manifest.size_bytes:
         target.unlink()
-        raise BackupIntegrityError(f"{where} is {size} bytes but its manifest says {manifest.size_bytes} "
-                                   "(truncated or replaced); nothing was restored. Use an older backup "
-                                   "(--backup <timestamp>)")
+        raise BackupIntegrityError(
+            f"{where} is {size} bytes but its manifest says {manifest.size_bytes} "
+            "(truncated or replaced); nothing was restored. Use an older backup "
+            "(--backup <timestamp>)"
+        )
     if digest.hexdigest() != manifest.sha256:
         target.unlink()
-        raise BackupIntegrityError(f"{where} has SHA-256 {digest.hexdigest()} but its manifest says "
-                                   f"{manifest.sha256} (corrupted); nothing was restored. Use an older backup "
-                                   "(--backup <timestamp>)")
+        raise BackupIntegrityError(
+            f"{where} has SHA-256 {digest.hexdigest()} but its manifest says "
+            f"{manifest.sha256} (corrupted); nothing was restored. Use an older backup "
+            "(--backup <timestamp>)"
+        )
     return FetchedBackup(location, manifest, target)
 
 
@@ -120,21 +129,41 @@ def restore_database(fetched: FetchedBackup, target_url: str, pg: PgClient, *, c
             tables = ", ".join(sql.Identifier(schema, name).as_string(None) for schema, name in partitioned)
             truncate += f"drop table if exists {tables} cascade;\n"
         prefix_file.write_text(truncate)
-        restore_argv = [pg.path("pg_restore"), "--no-owner", f"--use-list={list_file}", "--file=-",
-                        *(["--clean", "--if-exists"] if clean else []), str(fetched.dump)]
-        psql_argv = [pg.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-                     f"--dbname={connection.conninfo}", f"--file={prefix_file}", "--file=-"]
+        restore_argv = [
+            pg.path("pg_restore"),
+            "--no-owner",
+            f"--use-list={list_file}",
+            "--file=-",
+            *(["--clean", "--if-exists"] if clean else []),
+            str(fetched.dump),
+        ]
+        psql_argv = [
+            pg.path("psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--single-transaction",
+            f"--dbname={connection.conninfo}",
+            f"--file={prefix_file}",
+            "--file=-",
+        ]
         _pipe(restore_argv, psql_argv, connection.env)
     log.info("restored %s into %s", fetched.location.prefix, connection.label)
 
 
 def _partitioned_tables_in(db: psycopg.Connection, listing: str) -> list[tuple[str, str]]:
     """The target's partitioned tables that the restore list recreates."""
-    in_dump = {(e.schema, e.tag.split(" ")[0]) for e in map(parse_entry, listing.splitlines())
-               if e is not None and e.kind == "TABLE"}
-    found = db.execute("select n.nspname, c.relname from pg_catalog.pg_class c "
-                       "join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind = 'p' "
-                       "order by 1, 2").fetchall()
+    in_dump = {
+        (e.schema, e.tag.split(" ")[0])
+        for e in map(parse_entry, listing.splitlines())
+        if e is not None and e.kind == "TABLE"
+    }
+    found = db.execute(
+        "select n.nspname, c.relname from pg_catalog.pg_class c "
+        "join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.relkind = 'p' "
+        "order by 1, 2"
+    ).fetchall()
     return [(str(schema), str(name)) for schema, name in found if (schema, name) in in_dump]
 
 
@@ -149,12 +178,10 @@ def compare_with_manifest(target_url: str, manifest: Manifest, tables: list[str]
         for table in tables if tables is not None else sorted(manifest.row_counts):
             expected = manifest.row_counts[table]
             schema, _, name = table.partition(".")
-            if db.execute("select to_regclass(%s)", [sql.Identifier(schema, name).as_string(db)]
-                          ).fetchone()[0] is None:  # type: ignore[index]
+            if scalar(db, "select to_regclass(%s)", [sql.Identifier(schema, name).as_string(db)]) is None:
                 problems.append(f"{table} is missing (the backup has {expected} rows)")
                 continue
-            actual = int(db.execute(sql.SQL("select count(*) from only {}").format(
-                sql.Identifier(schema, name))).fetchone()[0])  # type: ignore[index]
+            actual = int(scalar(db, sql.SQL("select count(*) from only {}").format(sql.Identifier(schema, name))))
             if actual != expected:
                 problems.append(f"{table} has {actual} rows, the backup has {expected}")
     return problems
@@ -165,23 +192,24 @@ def _refuse_non_empty_target(db: psycopg.Connection, manifest: Manifest) -> None
     for table in sorted(manifest.row_counts):
         schema, _, name = table.partition(".")
         ident = sql.Identifier(schema, name)
-        if db.execute("select to_regclass(%s)", [ident.as_string(db)]).fetchone()[0] is None:  # type: ignore[index]
+        if scalar(db, "select to_regclass(%s)", [ident.as_string(db)]) is None:
             continue
         if schema not in manifest.data_only_schemas:
             in_the_way.append(f"{table} exists")
-        elif db.execute(sql.SQL("select exists (select 1 from {})").format(ident)).fetchone()[0]:  # type: ignore[index]
+        elif scalar(db, sql.SQL("select exists (select 1 from {})").format(ident)):
             in_the_way.append(f"{table} has rows")
     if in_the_way:
         shown = "; ".join(in_the_way[:8]) + ("; ..." if len(in_the_way) > 8 else "")
-        raise RestoreRefused(f"the target database is not empty ({shown}); nothing was restored. Restore into "
-                             "an empty database, or pass --clean to replace what the backup holds")
+        raise RestoreRefused(
+            f"the target database is not empty ({shown}); nothing was restored. Restore into "
+            "an empty database, or pass --clean to replace what the backup holds"
+        )
 
 
 def _pipe(producer: list[str], consumer: list[str], env: dict[str, str]) -> None:
     with tempfile.TemporaryFile() as producer_err, tempfile.TemporaryFile() as consumer_err:
         first = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=producer_err, env=env)
-        second = subprocess.Popen(consumer, stdin=first.stdout, stdout=subprocess.DEVNULL, stderr=consumer_err,
-                                  env=env)
+        second = subprocess.Popen(consumer, stdin=first.stdout, stdout=subprocess.DEVNULL, stderr=consumer_err, env=env)
         assert first.stdout is not None
         first.stdout.close()  # the consumer owns the read end now
         consumer_code = second.wait()
@@ -189,7 +217,8 @@ def _pipe(producer: list[str], consumer: list[str], env: dict[str, str]) -> None
         if producer_code or consumer_code:
             raise BackupError(
                 "the restore failed and was rolled back, the target is unchanged: "
-                f"{_text(consumer_err) or _text(producer_err) or f'exit codes {producer_code}/{consumer_code}'}")
+                f"{_text(consumer_err) or _text(producer_err) or f'exit codes {producer_code}/{consumer_code}'}"
+            )
 
 
 def _run(pg: PgClient, argv: list[str], what: str) -> str:
@@ -204,5 +233,12 @@ def _text(stream: Any) -> str:
     return str(stream.read().decode(errors="replace").strip()[-1500:])
 
 
-__all__ = ["BackupIntegrityError", "FetchedBackup", "RestoreRefused", "compare_with_manifest",
-           "fetch_verified", "load_manifest", "restore_database"]
+__all__ = [
+    "BackupIntegrityError",
+    "FetchedBackup",
+    "RestoreRefused",
+    "compare_with_manifest",
+    "fetch_verified",
+    "load_manifest",
+    "restore_database",
+]
