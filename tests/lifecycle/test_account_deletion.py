@@ -178,7 +178,7 @@ def test_a_provider_that_refuses_stops_the_erasure_before_any_row_goes_and_a_rer
         assert tables_naming(conn, people.person, people.email) == {}
 
 
-def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothing_twice(
+def test_an_erasure_killed_halfway_is_finished_by_the_next_run_repeating_at_most_the_batch_in_flight(
     lifecycle_db: str,
     people: AccountWorld,
     storage: StorageStandIn,
@@ -235,6 +235,9 @@ def test_an_erasure_killed_halfway_is_finished_by_the_next_run_and_removes_nothi
             == bystander_objects
         )
     removed = [name for _, name in storage.removed]
-    assert len(removed) == len(set(removed)) == 16, "every object of the person removed exactly once"
+    assert len(set(removed)) == 16, "every object of the person removed"
+    # A kill between Storage's answer and the list's update sends that one batch (here one name) again, which
+    # Storage answers as already gone; nothing else is asked twice.
+    assert len(removed) - len(set(removed)) <= 1, f"only the batch in flight at the kill is repeated: {removed}"
     assert erasure.objects_removed == 16
     assert razorpay.cancel_calls == [people.razorpay_subscription], "cancelled once, not again by the rerun"
