@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { anonKey } from "./support/jwt.ts";
-import { startLocalGateway } from "./support/serve_local.ts";
+import { startLocalGateway } from "../../ops/serve/gateway.ts";
 import { startWorld } from "./support/world.ts";
 
 Deno.test("gateway: verify_jwt comes from each function.json", async () => {

@@ -102,7 +102,7 @@ def gateway(migrated_database_url: str) -> Iterator[Gateway]:
     with tempfile.TemporaryDirectory(prefix="guide-gateway-") as folder:
         log = Path(folder) / "gateway.log"
         try:
-            process, ready = start_script(GATEWAY_SCRIPT, "functions,tests/functions", migrated_database_url, log,
+            process, ready = start_script(GATEWAY_SCRIPT, "functions,tests/functions,ops/serve", migrated_database_url, log,
                                           READY_MARKER, START_TIMEOUT_SECONDS)
         except DenoScriptError as error:
             pytest.fail(f"the local gateway: {error}")

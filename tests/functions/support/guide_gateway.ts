@@ -12,7 +12,7 @@ import { startFakeAutomation, WEBHOOK_TEST_SECRET } from "./fake_automation.ts";
 import { startFakeSmtp } from "./fake_smtp.ts";
 import { startFakeStorageObjects } from "./fake_storage_objects.ts";
 import { anonKey } from "./jwt.ts";
-import { startLocalGateway } from "./serve_local.ts";
+import { startLocalGateway } from "../../../ops/serve/gateway.ts";
 import { startWorld } from "./world.ts";
 
 export const READY_MARKER = "GUIDE_GATEWAY_READY";
