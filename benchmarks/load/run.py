@@ -155,6 +155,18 @@ def run_served(database_url: str, args: argparse.Namespace, k6: str, workdir: Pa
     return summary, usage
 
 
+def machine() -> str:
+    """The CPU and how busy the machine was otherwise: figures from a shared machine are read against its load."""
+    model = platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} CPUs ({model}), load average {load:.1f} at the end"
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     k6 = k6_binary()
@@ -170,7 +182,7 @@ def main(argv: list[str]) -> int:
             summary, usage = run_local(args, k6, workdir)
         figures = function_figures(summary)
         print(f"\n{args.peak_vus} virtual users (ramp {args.ramp_up}, hold {args.hold}, down {args.ramp_down}) on "
-              f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+              f"{machine()}")
         print(format_table(figures))
         if usage:
             print(f"database: peak {usage.peak_connections} connections, CPU peak {usage.peak_cpu_percent:.0f}% "
