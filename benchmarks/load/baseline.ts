@@ -16,7 +16,7 @@ if (import.meta.main) {
              review_count
       from public.professionals
       where is_verified and is_active and profession = ${profession}
-      order by rating desc nulls last, review_count desc, id limit 20`;
+      order by rating_score desc nulls last, review_count desc, id limit 20`;
     return Response.json({ listings });
   });
   console.log(`BASELINE_READY ${JSON.stringify({ url: `http://127.0.0.1:${server.addr.port}` })}`);
