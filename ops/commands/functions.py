@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
@@ -48,16 +48,24 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     base = f"http://127.0.0.1:{args.port}/functions/v1"
-    print(f"Serving functions/ at {base}/<name> against {database_url}\n"
+    print(f"Serving functions/ at {base}/<name> against {without_password(database_url)}\n"
           "Providers without a key in this shell are local stand-ins (AI answers after AI_STAND_IN_LATENCY_MS, "
           "default 300-1500).\nA signed-in user's token for curl:\n"
           "  TOKEN=$(ops functions token you@example.test)\n"
           f'  curl -H "Authorization: Bearer $TOKEN" -H "content-type: application/json" \\\n'
           f"       -d '{{\"query\": \"insurance\"}}' {base}/search-engine\n", flush=True)
-    try:
-        return subprocess.run(command, cwd=PROJECT_ROOT, env=serve_env(database_url, args.port), check=False).returncode
-    except KeyboardInterrupt:
-        return EXIT_OK
+    # Deno takes this process's place, so Ctrl-C and a service manager's SIGTERM reach the server itself.
+    os.chdir(PROJECT_ROOT)
+    os.execve(command[0], command, serve_env(database_url, args.port))
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be printed: a password in it is replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def run_token(args: argparse.Namespace) -> int:

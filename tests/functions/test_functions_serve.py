@@ -8,6 +8,9 @@ and a token from `ops functions token` signs a user in, whose chat message the A
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -17,7 +20,14 @@ import pytest
 import requests
 
 from ops.cli import main
-from ops.functions_serve import DENO, FunctionsServeError, start_serving, stop_serving
+from ops.functions_serve import (
+    DENO,
+    PROJECT_ROOT,
+    READY_MARKER,
+    FunctionsServeError,
+    start_serving,
+    stop_serving,
+)
 from ops.localdb import free_tcp_port
 
 FAST_STAND_INS = {"AI_STAND_IN_LATENCY_MS": "5-20", "EMBEDDING_STAND_IN_LATENCY_MS": "1"}
@@ -89,3 +99,30 @@ def test_a_bad_stand_in_latency_stops_the_command_naming_the_variable(migrated_d
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "AI_STAND_IN_LATENCY_MS": "slow"}
     with pytest.raises(FunctionsServeError, match="AI_STAND_IN_LATENCY_MS must be milliseconds"):
         start_serving(migrated_database_url, free_tcp_port(), tmp_path / "log", environ)
+
+
+def test_the_command_hides_the_database_password_and_stops_on_sigterm(tmp_path: Path):
+    """What a user runs: the banner never shows a password, and SIGTERM stops the server itself (no orphan)."""
+    if not DENO.exists():
+        pytest.skip("Deno is missing: run `make install`")
+    port = free_tcp_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "ops", "functions", "serve", "--port", str(port),
+               "--database-url", "postgresql://app:hunter2-secret@127.0.0.1:1/app"]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT,
+                                   env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    try:
+        deadline = time.monotonic() + 120
+        while READY_MARKER not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        output = log.read_text()
+        assert READY_MARKER in output, output
+        assert "hunter2-secret" not in output
+        assert "postgresql://app:***@127.0.0.1:1/app" in output
+        assert requests.get(f"http://127.0.0.1:{port}/functions/v1/nothing", timeout=30).status_code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/functions/v1/nothing", timeout=5)
