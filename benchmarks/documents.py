@@ -6,7 +6,9 @@ the figures are the functions' and the database's own cost. Prints:
 - documents processed per minute by document-processor with 1, 2 and 4 workers at once, each as a ratio to one
   worker, and the check that no document was processed twice (Vision calls, attempts, results per document);
 - search latency p50/p95 over 10,000 chunks, search-engine end to end and the SQL function alone (the baseline).
-BENCH_DOCS, BENCH_CHUNKS and BENCH_SEARCHES change the sizes. Takes one to two minutes.
+BENCH_DOCS, BENCH_CHUNKS and BENCH_SEARCHES change the sizes; BENCH_VISION_LATENCY_MS, BENCH_EMBEDDING_LATENCY_MS and
+BENCH_AI_LATENCY_MS (MIN-MAX ms, e.g. 500-1500) make the stand-ins take the providers' time (benchmarks/slow_proxy.ts).
+Takes one to two minutes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from tests.functions.conftest import MIGRATIONS_DIR
 from tests.functions.deno import ALLOWED_ENV, DENO, MISSING_DENO, PROJECT_ROOT, deno_env
 
 MARKER = "DOCUMENTS_BENCH_RESULT "
-SIZES = ("BENCH_DOCS", "BENCH_CHUNKS", "BENCH_SEARCHES")
+# The sizes, and how long the stand-ins take (MIN-MAX ms; unset: they answer at once).
+SIZES = (
+    "BENCH_DOCS",
+    "BENCH_CHUNKS",
+    "BENCH_SEARCHES",
+    "BENCH_VISION_LATENCY_MS",
+    "BENCH_EMBEDDING_LATENCY_MS",
+    "BENCH_AI_LATENCY_MS",
+)
 
 
 def run(database_url: str) -> dict:
@@ -49,7 +59,11 @@ def run(database_url: str) -> dict:
 
 
 def report(result: dict) -> None:
-    print(f"document-processor, {result['docs']} documents per round (stand-ins answer at once)")
+    latency = {name: value for name, value in result.get("latency", {}).items() if value}
+    print(
+        f"document-processor, {result['docs']} documents per round (stand-ins: "
+        f"{', '.join(f'{k}={v}' for k, v in latency.items()) or 'answer at once'})"
+    )
     print(
         f"{'workers':>8} {'seconds':>8} {'docs/min':>9} {'vs 1':>6} {'vision calls':>13} {'distinct':>9} "
         f"{'retried':>8}  per worker"

@@ -16,6 +16,7 @@ import { createHandler as createSearch } from "../functions/search-engine/handle
 import { bagOfWords } from "../tests/functions/support/fake_embeddings.ts";
 import { startDocumentsWorld } from "../tests/functions/support/documents_world.ts";
 import { request } from "../tests/functions/support/world.ts";
+import { latencyRange, type SlowProxy, startSlowProxy } from "./slow_proxy.ts";
 
 const DOCS = Number(Deno.env.get("BENCH_DOCS") ?? "120");
 const CHUNKS = Number(Deno.env.get("BENCH_CHUNKS") ?? "10000");
@@ -78,6 +79,22 @@ const print = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(l
 
 await using docs = await startDocumentsWorld({ PROCESSOR_TIME_BUDGET_MS: "600000" });
 docs.ai.openai.reply = "A short summary.";
+
+// BENCH_VISION_LATENCY_MS / BENCH_EMBEDDING_LATENCY_MS / BENCH_AI_LATENCY_MS: the stand-ins take that long (behind
+// a delaying proxy), so the worker rounds show whether more workers mean more throughput when providers are slow.
+const proxies: SlowProxy[] = [];
+const slow = (variable: string, setting: string, timeoutVariable?: string) => {
+  const range = latencyRange(setting, Deno.env.get(setting));
+  if (!range) return;
+  const proxy = startSlowProxy(docs.env[variable]!, range);
+  proxies.push(proxy);
+  // Keep the path the stand-in's base URL has (OpenAI's ends in /v1).
+  docs.env[variable] = proxy.url + new URL(docs.env[variable]!).pathname.replace(/\/+$/, "");
+  if (timeoutVariable) docs.env[timeoutVariable] = String(range.max + 5000);
+};
+slow("GOOGLE_VISION_BASE_URL", "BENCH_VISION_LATENCY_MS", "GOOGLE_VISION_TIMEOUT_MS");
+slow("OPENAI_EMBEDDINGS_BASE_URL", "BENCH_EMBEDDING_LATENCY_MS", "EMBEDDING_TIMEOUT_MS");
+slow("OPENAI_BASE_URL", "BENCH_AI_LATENCY_MS", "AI_PROVIDER_TIMEOUT_MS");
 const result: Record<string, unknown> = { docs: DOCS, chunks: CHUNKS, searches: SEARCHES, workers: {} };
 
 // ---------------------------------------------------------------- worker throughput
@@ -189,4 +206,8 @@ result.search = {
   },
   sql_only_ms: { p50: Number(percentile(sqlOnly, 0.5).toFixed(1)), p95: Number(percentile(sqlOnly, 0.95).toFixed(1)) },
 };
+result.latency = Object.fromEntries(
+  ["BENCH_VISION_LATENCY_MS", "BENCH_EMBEDDING_LATENCY_MS", "BENCH_AI_LATENCY_MS"].map((n) => [n, Deno.env.get(n)]),
+);
+await Promise.all(proxies.map((proxy) => proxy.close()));
 print(`DOCUMENTS_BENCH_RESULT ${JSON.stringify(result)}`);

@@ -21,6 +21,7 @@ import { enforceRateLimit, rateLimitHeaders } from "../_shared/rate_limit.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { parseBody, validate } from "../_shared/validation.ts";
 import { changeBooking, myBookings, requestBooking, reviewBooking } from "./bookings.ts";
+import { createDirectoryCache, type DirectoryCache } from "./directory_cache.ts";
 import { createListing, searchListings, updateListing } from "./listings.ts";
 import { marketplaceRequest, searchQuery } from "./requests.ts";
 
@@ -28,20 +29,22 @@ export const NAME = "professional-marketplace";
 
 export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
   const db = createDatabase(env);
+  const directory = createDirectoryCache(env);
   return createPublicFunction(
     { name: NAME, env, methods: ["GET", "POST"], resources: [db] },
-    (req, ctx) => req.method === "GET" ? browse(req, ctx, db) : act(req, ctx, db),
+    (req, ctx) => req.method === "GET" ? browse(req, ctx, db, directory) : act(req, ctx, db),
   );
 }
 
-async function browse(req: Request, ctx: RequestContext, db: Database): Promise<Response> {
+async function browse(req: Request, ctx: RequestContext, db: Database, directory: DirectoryCache): Promise<Response> {
   const caller = await authenticate(req, ctx.env);
   const query = validate(Object.fromEntries(new URL(req.url).searchParams), searchQuery);
   if (query.view === "my_bookings") {
     const user = requireSignedInUser(caller);
     return jsonResponse({ bookings: await myBookings(db, user) });
   }
-  return jsonResponse({ listings: await searchListings(db, caller, query) });
+  const key = JSON.stringify([query.profession, query.q, query.language, query.limit, query.offset]);
+  return jsonResponse({ listings: await directory.get(key, () => searchListings(db, caller, query)) });
 }
 
 async function act(req: Request, ctx: RequestContext, db: Database): Promise<Response> {

@@ -16,4 +16,5 @@ COMMAND_MODULES: list[str] = [
     "account",
     "retention",
     "export",
+    "functions",
 ]

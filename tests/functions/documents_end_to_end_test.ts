@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startDocumentsWorld } from "./support/documents_world.ts";
-import { startLocalGateway } from "./support/serve_local.ts";
+import { startLocalGateway } from "../../ops/serve/gateway.ts";
 
 Deno.test("upload, process, search finds the document, ai-chat answers citing it", async () => {
   await using docs = await startDocumentsWorld();

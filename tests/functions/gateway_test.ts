@@ -1,11 +1,11 @@
 /**
- * The local gateway (support/serve_local.ts) behaves like Supabase's: verify_jwt from each function.json, 401
- * before the function runs when the JWT is missing or invalid, preflights let through; and the guide's curl
- * example for ai-chat-message works through it.
+ * The local gateway (ops/serve/gateway.ts, what `ops functions serve` runs) behaves like Supabase's: verify_jwt
+ * from each function.json, 401 before the function runs when the JWT is missing or invalid, preflights let
+ * through; and the guide's curl example for ai-chat-message works through it.
  */
 import assert from "node:assert/strict";
 import { anonKey } from "./support/jwt.ts";
-import { startLocalGateway } from "./support/serve_local.ts";
+import { startLocalGateway } from "../../ops/serve/gateway.ts";
 import { startWorld } from "./support/world.ts";
 
 Deno.test("gateway: verify_jwt comes from each function.json", async () => {

@@ -21,8 +21,8 @@ interface Setup extends AsyncDisposable {
   get(query: string, token: string): Promise<{ status: number; body: Loose }>;
 }
 
-async function setup(): Promise<Setup> {
-  const world = await startWorld();
+async function setup(overrides: Record<string, string> = {}): Promise<Setup> {
+  const world = await startWorld(overrides);
   const handler = createHandler(world.env);
   const pro = await world.createUser();
   const client = await world.createUser();
@@ -185,4 +185,33 @@ Deno.test("the client cancels; bad input and the anon key are refused", async ()
     returning id`;
   const hiddenBooking = await s.post(s.client, { action: "request_booking", professional_id: hidden.id });
   assert.equal(hiddenBooking.status, 404);
+});
+
+Deno.test("the directory's answer is kept for MARKETPLACE_CACHE_SECONDS and is the same for every caller", async () => {
+  await using s = await setup({ MARKETPLACE_CACHE_SECONDS: "30" });
+  const query = `profession=${await profession(s)}`;
+  const first = await s.get(query, await anonKey());
+  assert.equal(first.status, 200);
+  assert.equal(first.body.listings.length, 1);
+  const newcomer = await s.world.createUser();
+  await s.world.sql`
+    insert into public.professionals (user_id, display_name, profession, is_verified)
+    values (${newcomer.id}, 'Bea CA', ${await profession(s)}, true)`;
+  // Within the period: the kept answer, to a signed-in user as to the visitor.
+  const again = await s.get(query, s.client.token);
+  assert.deepEqual(again.body, first.body);
+  // Another search is its own entry, read now.
+  const other = await s.get(`${query}&limit=5`, s.client.token);
+  assert.equal(other.body.listings.length, 2);
+});
+
+Deno.test("MARKETPLACE_CACHE_SECONDS=0 reads the directory on every request", async () => {
+  await using s = await setup({ MARKETPLACE_CACHE_SECONDS: "0" });
+  const query = `profession=${await profession(s)}`;
+  assert.equal((await s.get(query, await anonKey())).body.listings.length, 1);
+  const newcomer = await s.world.createUser();
+  await s.world.sql`
+    insert into public.professionals (user_id, display_name, profession, is_verified)
+    values (${newcomer.id}, 'Bea CA', ${await profession(s)}, true)`;
+  assert.equal((await s.get(query, await anonKey())).body.listings.length, 2);
 });

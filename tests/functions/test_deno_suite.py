@@ -27,7 +27,7 @@ def deno_test_command() -> list[str]:
         "test",
         "--allow-net=127.0.0.1,localhost",
         f"--allow-env={','.join(ALLOWED_ENV)}",
-        "--allow-read=functions,tests/functions",
+        "--allow-read=functions,tests/functions,ops/serve",
         "--no-prompt",
         "tests/functions/",
     ]

@@ -104,7 +104,7 @@ def gateway(migrated_database_url: str) -> Iterator[Gateway]:
         try:
             process, ready = start_script(
                 GATEWAY_SCRIPT,
-                "functions,tests/functions",
+                "functions,tests/functions,ops/serve",
                 migrated_database_url,
                 log,
                 READY_MARKER,

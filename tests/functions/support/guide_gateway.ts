@@ -1,5 +1,5 @@
 /**
- * Every function behind the local gateway (serve_local.ts), with all their fakes (AI providers, automation
+ * Every function behind the local gateway (ops/serve/gateway.ts), with all their fakes (AI providers, automation
  * service, Storage uploads, SMTP), plus a signed-in user who owns one conversation and one active workflow: what
  * the guide's curl examples need. tests/functions/test_guide_curl_examples.py runs it as a subprocess
  * (TEST_DATABASE_URL set) and reads one stdout line starting with READY_MARKER:
@@ -12,7 +12,7 @@ import { startFakeAutomation, WEBHOOK_TEST_SECRET } from "./fake_automation.ts";
 import { startFakeSmtp } from "./fake_smtp.ts";
 import { startFakeStorageObjects } from "./fake_storage_objects.ts";
 import { anonKey } from "./jwt.ts";
-import { startLocalGateway } from "./serve_local.ts";
+import { startLocalGateway } from "../../../ops/serve/gateway.ts";
 import { startWorld } from "./world.ts";
 
 export const READY_MARKER = "GUIDE_GATEWAY_READY";

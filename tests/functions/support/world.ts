@@ -55,6 +55,7 @@ export async function startWorld(overrides: Record<string, string | undefined> =
     AI_PROVIDER_TIMEOUT_MS: "3000",
     HEALTH_CHECK_TIMEOUT_MS: "1000",
     HEALTH_CACHE_SECONDS: "0",
+    MARKETPLACE_CACHE_SECONDS: "0",
   };
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[name];

@@ -7,14 +7,13 @@
  * (index.ts only calls Deno.serve, so it cannot be imported).
  *
  * In tests:   const gateway = await startLocalGateway(world.env);  ... fetch(`${gateway.url}/functions/v1/x`)
- * By hand:    deno run --allow-net --allow-env --allow-read tests/functions/support/serve_local.ts
- *             (env from the shell: SUPABASE_DB_URL, JWT_SECRET, ...; PORT, default 54321)
+ * By hand:    `ops functions serve` (ops/serve/main.ts: the local database, stand-ins for unset providers).
  */
-import { verifyToken } from "../../../functions/_shared/auth.ts";
-import type { Env } from "../../../functions/_shared/env.ts";
-import type { EdgeFunction } from "../../../functions/_shared/function.ts";
+import { verifyToken } from "../../functions/_shared/auth.ts";
+import type { Env } from "../../functions/_shared/env.ts";
+import type { EdgeFunction } from "../../functions/_shared/function.ts";
 
-export const FUNCTIONS_DIR = new URL("../../../functions/", import.meta.url);
+export const FUNCTIONS_DIR = new URL("../../functions/", import.meta.url);
 
 export interface LocalGateway {
   url: string;
@@ -90,9 +89,4 @@ async function gatewayRefusal(req: Request, env: Env): Promise<Response | null> 
   } catch {
     return Response.json({ code: 401, message: "Invalid JWT" }, { status: 401 });
   }
-}
-
-if (import.meta.main) {
-  const gateway = await startLocalGateway(Deno.env.toObject(), Number(Deno.env.get("PORT") ?? 54321));
-  console.log(`Serving ${[...gateway.functions.keys()].join(", ")} at ${gateway.url}/functions/v1/<name>`);
 }
