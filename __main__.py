@@ -13,6 +13,7 @@ from components.function_schedules import FunctionSchedules, FunctionSchedulesAr
 from components.local_storage import LocalStorage, LocalStorageArgs
 from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
+from providers.supabase.function_bundle import discover_functions
 from stackconfig import load_stack_config
 
 config = load_stack_config()
@@ -82,6 +83,8 @@ if config.supabase.enabled:
                 if config.supabase_logs_access_token
                 else None
             ),
+            # The dashboard's per-function widgets: the functions this program deploys.
+            function_names=tuple(discover_functions(config.supabase.functions_dir)),
             # The nightly backup reads Storage through its S3 endpoint with the service-role key as session token.
             storage_s3=StorageS3Access(
                 endpoint_url=supabase.url.apply(lambda url: f"{url}/storage/v1/s3"),
@@ -102,3 +105,5 @@ pulumi.export("environment", config.environment)
 pulumi.export("appName", config.app_name)
 pulumi.export("appVersion", config.app_version)
 pulumi.export("featureFlags", config.feature_flags.model_dump(by_alias=True))
+if config.frontend_sentry_dsn:
+    pulumi.export("frontendSentryDsn", config.frontend_sentry_dsn)

@@ -48,6 +48,9 @@ class Alarms(pulumi.ComponentResource):
             raise ValueError(f"{name}: alerts need at least one e-mail address (alerts.emails)")
         self._account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         self._emails = list(args.emails)
+        # Every alarm made here, for the dashboard's status widget.
+        self.alarm_arns: list[pulumi.Output[str]] = []
+        self.health_check_id: pulumi.Output[str] | None = None
 
         topic = self._topic(name, args.region)
         global_topic = (
@@ -131,6 +134,7 @@ class Alarms(pulumi.ComponentResource):
                 tags={"Name": f"{pulumi.get_project()}-{pulumi.get_stack()}-health-check"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            self.health_check_id = health_check.id
             self._alarm(
                 f"{name}-health",
                 region=GLOBAL_SERVICES_REGION,
@@ -198,7 +202,7 @@ class Alarms(pulumi.ComponentResource):
 
     def _alarm(self, resource_name: str, *, region: str, topic: aws.sns.Topic, **metric: Any) -> None:
         # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
-        aws.cloudwatch.MetricAlarm(
+        alarm = aws.cloudwatch.MetricAlarm(
             resource_name,
             region=region,
             alarm_actions=[topic.arn],
@@ -207,6 +211,7 @@ class Alarms(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
             **metric,
         )
+        self.alarm_arns.append(alarm.arn)
 
 
 # The health-check function's JSON starts with its status; Route53 searches the first 5120 bytes of the body.

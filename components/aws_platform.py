@@ -9,11 +9,14 @@ from dataclasses import dataclass
 import pulumi
 
 from components.alarms import Alarms, AlarmsArgs, MonitoredDistribution
+from components.alert_webhooks import AlertTopic, AlertWebhooks, AlertWebhooksArgs
+from components.aws_policy import GLOBAL_SERVICES_REGION
 from components.aws_provider import aws_provider
 from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.dashboard import DashboardArgs, DashboardDistribution, OperationsDashboard
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
@@ -37,6 +40,7 @@ class SupabaseInputs:
     project_ref: pulumi.Input[str] | None = None
     management_api_url: str = "https://api.supabase.com"
     logs_access_token: pulumi.Input[str] | None = None  # a secret; None: those alarms are off
+    function_names: tuple[str, ...] = ()  # the deployed edge functions, for the dashboard's per-function widgets
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ def _log_signals(alerts: AlertsConfig, supabase: SupabaseInputs) -> LogSignalsAr
         access_token=supabase.logs_access_token,
         function_error_rate_percent=alerts.function_error_rate_percent,
         failed_sign_ins_per_5_minutes=alerts.failed_sign_ins_per_5_minutes,
+        slow_query_milliseconds=alerts.slow_query_milliseconds,
     )
 
 
@@ -78,6 +83,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             "storageCdnUrl",
             "backupBucket",
             "alertsTopicArn",
+            "dashboardName",
         )
     )
     if not sections.aws.enabled:
@@ -221,17 +227,56 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             under_provider,
         )
         outputs["alertsTopicArn"] = alarms.topic_arn
+        webhooks = config.alert_webhooks.configured()  # type: ignore[attr-defined]
+        if webhooks:
+            topics = [AlertTopic(label="regional", region=sections.aws.region, topic_arn=alarms.topic_arn)]
+            if sections.aws.region != GLOBAL_SERVICES_REGION:
+                topics.append(
+                    AlertTopic(label="global", region=GLOBAL_SERVICES_REGION, topic_arn=alarms.global_topic_arn)
+                )
+            AlertWebhooks(
+                "alert-webhooks",
+                AlertWebhooksArgs(
+                    region=sections.aws.region,
+                    topics=topics,
+                    **{f"{service}_url": pulumi.Output.secret(url) for service, url in webhooks.items()},
+                ),
+                under_provider,
+            )
+        database_metrics = None
         if alerts.database_metrics and supabase.metrics_url is not None and supabase.service_role_key is not None:
-            DatabaseMetrics(
+            database_metrics = DatabaseMetrics(
                 "database-metrics",
                 DatabaseMetricsArgs(
                     metrics_url=supabase.metrics_url,
                     service_role_key=supabase.service_role_key,
                     topic_arn=alarms.topic_arn,
+                    cpu_percent=alerts.database_cpu_percent,
+                    memory_percent=alerts.database_memory_percent,
+                    disk_percent=alerts.database_disk_percent,
+                    connections_percent=alerts.database_connections_percent,
                     logs=_log_signals(alerts, supabase),
                 ),
                 under_provider,
             )
+        if alerts.dashboard:
+            dashboard = OperationsDashboard(
+                "operations",
+                DashboardArgs(
+                    region=sections.aws.region,
+                    alarm_arns=[*alarms.alarm_arns, *(database_metrics.alarm_arns if database_metrics else [])],
+                    function_names=supabase.function_names,
+                    distributions=[
+                        DashboardDistribution(label=m.label, distribution_id=m.distribution_id) for m in monitored
+                    ],
+                    backup_project_name=backup_job.project_name if backup_job is not None else None,
+                    health_check_id=alarms.health_check_id,
+                    database_metrics=database_metrics is not None,
+                    logs_metrics=database_metrics is not None and supabase.logs_access_token is not None,
+                ),
+                under_provider,
+            )
+            outputs["dashboardName"] = dashboard.dashboard_name
 
     if sections.ci_identity.enabled:
         ci = sections.ci_identity

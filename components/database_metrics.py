@@ -8,8 +8,9 @@ more than the work. The code is this repository's ops/metrics and the prometheus
 file by file (sources only, so the archive's hash changes only when the code does).
 
 With a logs access token (LogSignalsArgs) the same run also counts guide 000 section 7.2's log signals, the
-edge functions' error rate and failed sign-ins, through the Management API's logs endpoint; that token is a
-second secret, read only by this function."""
+edge functions' error rate and failed sign-ins, through the Management API's logs endpoint, and reads
+guide 002's statement figures (slow statements, cache hit ratios, dead rows) through its read-only SQL
+endpoint; that token is a second secret, read only by this function."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class LogSignalsArgs:
     function_error_rate_percent: float = 5.0
     function_error_rate_periods: int = 3
     failed_sign_ins_per_5_minutes: int = 50
+    # Guide 000 section 10.2: "query response time > 1 second" (a statement's mean time, pg_stat_statements).
+    slow_query_milliseconds: float = 1000.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +77,7 @@ class DatabaseMetrics(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseMetricsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:database_metrics:DatabaseMetrics", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.alarm_arns: list[pulumi.Output[str]] = []  # for the dashboard's status widget
         stack = pulumi.get_stack()
         function_name = f"{pulumi.get_project()}-{stack}-db-metrics"
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
@@ -116,6 +120,7 @@ class DatabaseMetrics(pulumi.ComponentResource):
                 "LOGS_TOKEN_SECRET": token.arn,
                 "MANAGEMENT_API_URL": args.logs.management_api_url,
                 "PROJECT_REF": args.logs.project_ref,
+                "SLOW_QUERY_MILLISECONDS": f"{args.logs.slow_query_milliseconds:g}",
             }
 
         log_group = aws.cloudwatch.LogGroup(
@@ -294,13 +299,32 @@ class DatabaseMetrics(pulumi.ComponentResource):
             threshold=logs.failed_sign_ins_per_5_minutes,
             treat_missing_data="notBreaching",
         )
+        self._alarm(
+            f"{name}-slow-statements",
+            topic_arn,
+            alarm_description=(
+                f"A statement's mean time is over {logs.slow_query_milliseconds:g} ms "
+                "(guide 000 section 10.2; docs/runbooks.md says what to do)"
+            ),
+            namespace=NAMESPACE,
+            metric_name="SlowStatements",
+            dimensions={"Stack": stack},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            treat_missing_data="notBreaching",
+        )
 
     def _alarm(self, resource_name: str, topic_arn: pulumi.Input[str], **metric: Any) -> None:
         # `metric`: MetricAlarm's own keyword arguments (namespace, metric_name, threshold, ...).
-        aws.cloudwatch.MetricAlarm(
+        alarm = aws.cloudwatch.MetricAlarm(
             resource_name,
             alarm_actions=[topic_arn],
             ok_actions=[topic_arn],
             opts=pulumi.ResourceOptions(parent=self),
             **metric,
         )
+        self.alarm_arns.append(alarm.arn)

@@ -99,6 +99,8 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
     cdn = _cdn_url(outputs)
     if cdn:
         pairs.append(("VITE_CDN_URL", cdn))
+    if outputs.get("frontendSentryDsn") is not None:
+        pairs.append(("VITE_SENTRY_DSN", _browser_dsn(_required(outputs, "frontendSentryDsn"))))
     for name, value in pairs:
         _refuse_secret(name, value)
     return pairs
@@ -200,6 +202,22 @@ def _cdn_url(outputs: Mapping[str, Any]) -> str | None:
         domain = _required(outputs, "cdnDomain")
         return domain.rstrip("/") if domain.startswith("https://") else f"https://{domain.rstrip('/')}"
     return None
+
+
+def _browser_dsn(dsn: str) -> str:
+    """A Sentry DSN is public (its key only sends events), but the legacy form `key:secret@` carries a secret."""
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.scheme != "https" or not parts.username or not parts.hostname or not parts.path.strip("/"):
+        raise FrontendEnvError(
+            "stack output 'frontendSentryDsn' is not a Sentry DSN "
+            "(https://<public key>@<host>/<project id>); check the frontendSentryDsn config key"
+        )
+    if parts.password:
+        raise FrontendEnvError(
+            "stack output 'frontendSentryDsn' carries a secret key (key:secret@); use the "
+            "project's current DSN, which has the public key only. Nothing was written"
+        )
+    return dsn
 
 
 def _marked_secret(value: Any) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from stackconfig.base import SECTION_CONFIG
 
@@ -131,8 +131,17 @@ class AlertsConfig(BaseModel):
     health_check: bool = True
     health_check_interval_seconds: Literal[10, 30] = 30
     health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
-    # The database's CPU, memory, disk and connection use scraped into CloudWatch, alarmed at guide 000 10.2.
+    # The database's CPU, memory, disk and connection use scraped into CloudWatch, alarmed at guide 000 10.2:
+    # CPU over databaseCpuPercent for three 5-minute periods, the others over theirs in one.
     database_metrics: bool = True
+    # A CloudWatch dashboard of everything above (components/dashboard.py).
+    dashboard: bool = True
+    database_cpu_percent: float = Field(default=80.0, gt=0, le=100)
+    database_memory_percent: float = Field(default=90.0, gt=0, le=100)
+    database_disk_percent: float = Field(default=90.0, gt=0, le=100)
+    database_connections_percent: float = Field(default=95.0, gt=0, le=100)
+    # A statement whose mean time (pg_stat_statements) is over this is slow (guide 000 10.2: 1 second).
+    slow_query_milliseconds: float = Field(default=1000.0, gt=0, le=3_600_000)
     # Guide 000 section 7.2's log signals (need the secret supabaseLogsAccessToken): the edge functions' share of
     # 5xx answers over three 5-minute periods, and refused sign-ins in one 5-minute period.
     function_error_rate_percent: float = Field(default=5.0, gt=0, le=100)
@@ -146,6 +155,35 @@ class AlertsConfig(BaseModel):
         if self.enabled and not self.emails:
             raise ValueError("emails: at least one address is required when alerts are enabled")
         return self
+
+
+class AlertWebhooks(BaseModel):
+    """Secret key `alertWebhooks`: where alerts go besides e-mail. Each URL carries its service's key, so the
+    whole object is a secret. slack: an incoming-webhook URL (a small forwarder posts each alert there: Slack
+    cannot confirm an SNS subscription); pagerduty: the Amazon CloudWatch integration's URL
+    (https://events.pagerduty.com/integration/<key>/enqueue); opsgenie: the Amazon SNS integration's URL
+    (https://api.opsgenie.com/v1/json/amazonsns?apiKey=...). Both confirm SNS subscriptions themselves."""
+
+    model_config = SECTION_CONFIG
+
+    slack: SecretStr | None = None
+    pagerduty: SecretStr | None = None
+    opsgenie: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _https_only(self) -> AlertWebhooks:
+        for name in ("slack", "pagerduty", "opsgenie"):
+            value = getattr(self, name)
+            if value is not None and not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?/", value.get_secret_value()):
+                raise ValueError(f"{name}: must be an https:// URL (the alert, and the key in the URL, travel in it)")
+        return self
+
+    def configured(self) -> dict[str, str]:
+        return {
+            name: value.get_secret_value()
+            for name in ("slack", "pagerduty", "opsgenie")
+            if (value := getattr(self, name)) is not None
+        }
 
 
 class CiIdentityConfig(BaseModel):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from stackconfig.aws import (
     AlertsConfig,
+    AlertWebhooks,
     AwsConfig,
     BackupConfig,
     CiIdentityConfig,
@@ -42,9 +43,19 @@ class StackConfig(BaseModel):
     app_name: str = Field(min_length=1, max_length=80)
     app_version: str = Field(pattern=r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
     feature_flags: FeatureFlags
+    # The browser's Sentry DSN (public: it can only send events), written as VITE_SENTRY_DSN by ops frontend-env.
+    frontend_sentry_dsn: str | None = Field(
+        default=None, pattern=r"^https://[A-Za-z0-9]+@[A-Za-z0-9.-]+(:\d+)?/(.+/)?\d+$"
+    )
     database: DatabaseConfig
     storage_buckets: BucketsConfig
     retention: RetentionConfig = RetentionConfig()
+
+    @field_validator("frontend_sentry_dsn", mode="before")
+    @classmethod
+    def _empty_dsn_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     aws: AwsConfig
     frontend: FrontendConfig
     storage_cdn: StorageCdnConfig
@@ -69,6 +80,8 @@ class StackConfig(BaseModel):
     supabase_logs_access_token: SecretStr | None = None
     # The ceiling the free tier's daily spend budgets must stay under (tests/schema/test_spend_budgets.py).
     free_tier_daily_spend_ceiling_cents: int = Field(default=200, ge=1, le=100_000)
+    # Slack, PagerDuty and Opsgenie URLs the alerts topics deliver to (components/alert_webhooks.py).
+    alert_webhooks: AlertWebhooks = AlertWebhooks()
 
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:

@@ -225,7 +225,17 @@ class AuthSecrets(BaseModel):
     azure_secret: SecretStr | None = None
 
 
+# Named by the guides, read by nothing here: refused, so nobody believes the platform reports to them.
+UNREAD_FUNCTION_SECRETS = {
+    "DATADOG_API_KEY": "nothing sends to Datadog: function errors go to Sentry (SENTRY_DSN), metrics to "
+    "CloudWatch (alerts.databaseMetrics); remove DATADOG_API_KEY from functionSecrets",
+}
+
+
 def _function_secret_names(secrets: dict[str, SecretStr]) -> dict[str, SecretStr]:
+    unread = [UNREAD_FUNCTION_SECRETS[name] for name in sorted(secrets) if name in UNREAD_FUNCTION_SECRETS]
+    if unread:
+        raise ValueError("; ".join(unread))
     bad = [name for name in secrets if not SECRET_NAME_PATTERN.match(name) or name.upper().startswith("SUPABASE_")]
     if bad:
         raise ValueError(

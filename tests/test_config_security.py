@@ -162,3 +162,26 @@ def test_the_management_client_itself_refuses_to_send_its_token_over_plain_http(
         ManagementClient("sbp_token_value_123", "http://api.supabase.com")
     assert "sbp_token_value_123" not in str(raised.value)
     assert ManagementClient("sbp_token_value_123", "http://127.0.0.1:9").base_url == "http://127.0.0.1:9"
+
+
+def test_a_datadog_key_is_refused_because_nothing_sends_to_datadog():
+    with pytest.raises(ConfigError) as error:
+        validate_config(
+            {"functionSecrets": {"DATADOG_API_KEY": "dd-0123456789abcdef", "SENTRY_DSN": "https://k@s.io/1"}},
+            secret_keys={"functionSecrets"},
+            stack_file="Pulumi.staging.yaml",
+        )
+    message = str(error.value)
+    assert "nothing sends to Datadog" in message and "remove DATADOG_API_KEY from functionSecrets" in message
+    assert "dd-0123456789abcdef" not in message
+
+
+def test_the_frontend_sentry_dsn_must_be_a_dsn_with_its_public_key_only():
+    assert "frontendSentryDsn: String should match pattern" in problems_of(
+        {"frontendSentryDsn": "https://public:secret@o1.ingest.sentry.io/42"}
+    )
+    config = validate_config(
+        {"frontendSentryDsn": "https://abc123@o1.ingest.sentry.io/42"}, stack_file="Pulumi.staging.yaml"
+    )
+    assert config.frontend_sentry_dsn == "https://abc123@o1.ingest.sentry.io/42"
+    assert validate_config({"frontendSentryDsn": ""}, stack_file="Pulumi.staging.yaml").frontend_sentry_dsn is None

@@ -1,6 +1,8 @@
 /**
  * The frame every function shares: CORS preflight, allowed methods, authentication, a request id, structured
  * logs, error answers with stable codes, and the security and CORS headers on every response (streams too).
+ * It measures every request: a sampled `performance_metrics` row through the Database among `resources`
+ * (functions/_shared/performance.ts), and each 5xx to Sentry when SENTRY_DSN is set (./sentry.ts).
  *
  *   export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
  *     const db = createDatabase(env);
@@ -10,12 +12,14 @@
  */
 import { authenticate, requireSignedInUser, type SignedInUser } from "./auth.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
-import { isDatabaseUnreachable } from "./db.ts";
+import { Database, isDatabaseUnreachable } from "./db.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { createLogger, type Logger, secretsFromEnv } from "./log.ts";
+import { recordPerformance, sampleRate } from "./performance.ts";
 import { errorResponse } from "./responses.ts";
 import { SECURITY_HEADERS } from "./security_headers.ts";
+import { reportError } from "./sentry.ts";
 
 export interface EdgeFunction {
   readonly name: string;
@@ -31,8 +35,10 @@ export interface FunctionOptions {
   env: Env;
   /** Allowed methods besides OPTIONS, e.g. ["POST"]. */
   methods: readonly string[];
-  /** Closed by EdgeFunction.close(). */
+  /** Closed by EdgeFunction.close(). The Database among them also receives the performance_metrics rows. */
   resources?: readonly { close(): Promise<void> }[];
+  /** Decides whether a request is measured (tests pass their own); Math.random by default. */
+  random?: () => number;
 }
 
 export interface RequestContext {
@@ -43,6 +49,8 @@ export interface RequestContext {
   log: Logger;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** What the handler adds to the request's performance_metrics row (the caller's plan, when it knows it). */
+  measure: { tier?: string };
 }
 
 export interface UserRequestContext extends RequestContext {
@@ -75,12 +83,23 @@ function frame(
 ): EdgeFunction {
   const { name, env, methods } = options;
   const secrets = secretsFromEnv(env);
+  const db = options.resources?.find((resource): resource is Database => resource instanceof Database);
+  const random = options.random ?? Math.random;
+  // Writes and reports still under way; close() waits for them (the runtime keeps them alive via waitUntil).
+  const pending = new Set<Promise<unknown>>();
+  const afterAnswer = (work: Promise<unknown>) => {
+    const tracked = work.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+    waitUntil(tracked);
+  };
   return {
     name,
     async fetch(req: Request): Promise<Response> {
       const startedAt = performance.now();
       const requestId = requestIdOf(req);
       const log = createLogger({ function: name, request_id: requestId }, secrets);
+      const measure: { tier?: string } = {};
+      let thrown: unknown;
       let response: Response;
       if (req.method === "OPTIONS") {
         response = preflightResponse(env, req, methods);
@@ -92,32 +111,55 @@ function frame(
           requestId,
         );
       } else {
-        response = await answer(req, { name, env, requestId, log, startedAt }, handle);
+        [response, thrown] = await answer(req, { name, env, requestId, log, startedAt, measure }, handle);
       }
       const finished = withHeaders(response, { ...SECURITY_HEADERS, ...corsHeaders(env, req, methods) }, requestId);
+      const durationMs = performance.now() - startedAt;
       log.info("request finished", {
         method: req.method,
         status: finished.status,
-        duration_ms: Math.round(performance.now() - startedAt),
+        duration_ms: Math.round(durationMs),
       });
+      if (db && req.method !== "OPTIONS" && random() < sampleRate(env, log)) {
+        const row = { functionName: name, durationMs, status: finished.status, method: req.method, requestId };
+        afterAnswer(
+          recordPerformance(db, { ...row, tier: measure.tier }).catch((error) =>
+            log.warn("performance_metrics row not written", { error })
+          ),
+        );
+      }
+      if (finished.status >= 500 && thrown !== undefined) {
+        const path = new URL(req.url).pathname;
+        const report = { error: thrown, functionName: name, requestId, method: req.method, path };
+        afterAnswer(reportError(env, { ...report, environment: env.APP_ENV, release: env.APP_VERSION }, secrets));
+      }
       return finished;
     },
     async close(): Promise<void> {
+      await Promise.allSettled([...pending]);
       await Promise.all((options.resources ?? []).map((resource) => resource.close()));
     },
   };
 }
 
+/** The answer, and what the handler threw when it threw (for the error report). */
 async function answer(
   req: Request,
   ctx: RequestContext,
   handle: (req: Request, ctx: RequestContext) => Promise<Response>,
-): Promise<Response> {
+): Promise<[Response, unknown]> {
   try {
-    return await handle(req, ctx);
+    return [await handle(req, ctx), undefined];
   } catch (error) {
-    return errorResponse(toHttpError(error, ctx.log), ctx.requestId);
+    return [errorResponse(toHttpError(error, ctx.log), ctx.requestId), error];
   }
+}
+
+// Supabase's edge runtime keeps an isolate alive for promises handed to EdgeRuntime.waitUntil; elsewhere
+// (tests, plain Deno) the promise simply runs on.
+function waitUntil(work: Promise<unknown>): void {
+  const runtime = (globalThis as { EdgeRuntime?: { waitUntil?: (p: Promise<unknown>) => void } }).EdgeRuntime;
+  runtime?.waitUntil?.(work);
 }
 
 /** An HttpError as it is; anything else logged (redacted) and answered without its text. */

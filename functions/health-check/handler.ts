@@ -15,20 +15,27 @@ import { type Env, envInt, envString } from "../_shared/env.ts";
 import { createPublicFunction, type EdgeFunction } from "../_shared/function.ts";
 import { jsonResponse } from "../_shared/responses.ts";
 import { checkAiProviders, checkAlerts, checkDatabase, type CheckResult, checkStorage } from "./checks.ts";
+import { checkProviders } from "./providers.ts";
 
 const NAME = "health-check";
 const DEFAULT_VERSION = "1.0.0";
+// When this isolate started: the report's uptime is the isolate's (Supabase starts and retires them).
+const STARTED_AT = Date.now();
 
 export interface HealthReport {
   status: "healthy" | "degraded";
   timestamp: string;
   version: string;
   duration_ms: number;
+  uptime_seconds: number;
+  memory_mb: { rss: number; heap_used: number };
   checks: {
     database: CheckResult;
     storage: CheckResult;
     ai_providers: Record<ProviderId, CheckResult>;
     alerts: CheckResult;
+    /** Stripe, Razorpay, Google Translation, SendGrid, Resend, Twilio: each with its keys set (./providers.ts). */
+    providers: Record<string, CheckResult>;
   };
 }
 
@@ -49,22 +56,28 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
 
   const run = async () => {
     const started = performance.now();
-    const [database, storage, ai_providers, alerts] = await Promise.all([
+    const [database, storage, ai_providers, alerts, providers] = await Promise.all([
       checkDatabase(db, timeoutMs, track),
       checkStorage(env, timeoutMs),
       checkAiProviders(env, timeoutMs),
       checkAlerts(db, timeoutMs),
+      checkProviders(env, timeoutMs),
     ]);
+    const memory = Deno.memoryUsage();
     const report: HealthReport = {
       status: "healthy",
       timestamp: new Date().toISOString(),
       version: envString(env, "APP_VERSION") ?? DEFAULT_VERSION,
       duration_ms: Math.round(performance.now() - started),
-      checks: { database, storage, ai_providers, alerts },
+      uptime_seconds: Math.round((Date.now() - STARTED_AT) / 1000),
+      memory_mb: { rss: megabytes(memory.rss), heap_used: megabytes(memory.heapUsed) },
+      checks: { database, storage, ai_providers, alerts, providers },
     };
     const ai = Object.values(ai_providers).filter((c) => c.status !== "not_configured");
-    // An active alert degrades the report but is no reason to fail over: the platform still serves.
-    const anyFailed = [database, storage, alerts, ...ai].some((c) => c.status === "failed");
+    // An active alert or an optional provider failing degrades the report but is no reason to fail over.
+    const anyFailed = [database, storage, alerts, ...ai, ...Object.values(providers)].some((c) =>
+      c.status === "failed"
+    );
     const cannotServe = database.status === "failed" || storage.status === "failed" ||
       (ai.length > 0 && ai.every((c) => c.status === "failed"));
     report.status = anyFailed ? "degraded" : "healthy";
@@ -93,4 +106,8 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
       await fn.close();
     },
   };
+}
+
+function megabytes(bytes: number): number {
+  return Math.round(bytes / 10485.76) / 100;
 }

@@ -17,4 +17,5 @@ COMMAND_MODULES: list[str] = [
     "retention",
     "export",
     "functions",
+    "report",
 ]

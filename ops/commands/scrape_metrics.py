@@ -1,11 +1,14 @@
 """`python -m ops scrape-metrics`: one scrape of Supabase's metrics endpoint into CloudWatch, as the
 scheduled function does (for a check by hand, or a scheduler of your own); with --project-ref also the
-log signals (function error rate, failed sign-ins) from the Management API's logs endpoint."""
+log signals (function error rate, failed sign-ins) from the Management API's logs endpoint and the statement
+figures (slow statements, cache hit ratios, dead rows) from its read-only SQL endpoint; with --database-url the
+statement figures straight from the database instead."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -13,9 +16,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.commands.support import fail, usage_error
 from ops.exit_codes import EXIT_OK
+from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, Query, publish_database_figures
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
+from ops.metrics.sql_endpoint import read_only_query
+from ops.metrics.traffic import publish_traffic
+from ops.metrics.workload_figures import publish_workload_figures
 
 LOGS_TOKEN_VARIABLE = "SUPABASE_LOGS_ACCESS_TOKEN"
 
@@ -28,7 +35,18 @@ def register(subparsers: Any) -> None:
         f"--project-ref, the logs token from ${LOGS_TOKEN_VARIABLE}.",
     )
     parser.add_argument("--metrics-url", help="https://<ref>.supabase.co/customer/v1/privileged/metrics")
-    parser.add_argument("--project-ref", help="also publish the function error rate and failed sign-ins")
+    parser.add_argument(
+        "--project-ref",
+        help="also publish the function error rate, failed sign-ins and the "
+        "statement figures (through the Management API)",
+    )
+    parser.add_argument("--database-url", help="the statement figures from this database instead (read-only)")
+    parser.add_argument(
+        "--slow-query-ms",
+        type=float,
+        default=DEFAULT_SLOW_MILLISECONDS,
+        help="a statement whose mean time is over this is slow (alerts.slowQueryMilliseconds)",
+    )
     parser.add_argument("--management-api-url", default="https://api.supabase.com")
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK"), help="the Stack dimension")
     parser.add_argument("--namespace", default=NAMESPACE)
@@ -40,8 +58,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     key, token = os.environ.get("SUPABASE_SERVICE_ROLE_KEY"), os.environ.get(LOGS_TOKEN_VARIABLE)
-    if not args.stack or not (args.metrics_url or args.project_ref):
-        return usage_error("give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref or both")
+    if not args.stack or not (args.metrics_url or args.project_ref or args.database_url):
+        return usage_error(
+            "give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref, --database-url or several"
+        )
     if (args.metrics_url and not key) or (args.project_ref and not token):
         return usage_error(f"--metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
     cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url, region_name=args.region)
@@ -57,16 +77,49 @@ def run(args: argparse.Namespace) -> int:
                 namespace=args.namespace,
             )
         if args.project_ref:
+            now = datetime.now(UTC)
             values |= publish_log_signals(
-                args.management_api_url, token or "", args.project_ref, args.stack, cloudwatch, namespace=args.namespace
+                args.management_api_url,
+                token or "",
+                args.project_ref,
+                args.stack,
+                cloudwatch,
+                namespace=args.namespace,
+                now=now,
             )
+            values |= publish_traffic(
+                args.management_api_url,
+                token or "",
+                args.project_ref,
+                args.stack,
+                cloudwatch,
+                namespace=args.namespace,
+                now=now,
+            )
+        statements = _statement_source(args, token)
+        if statements is not None:
+            values |= publish_database_figures(
+                statements, args.stack, cloudwatch, namespace=args.namespace, slow_ms=args.slow_query_ms
+            )
+            values |= publish_workload_figures(statements, args.stack, cloudwatch, namespace=args.namespace)
     except MetricsError as exc:
         return fail(str(exc))
     except (BotoCoreError, ClientError) as exc:
         return fail(f"CloudWatch refused the metrics ({exc}); check the region and credentials")
     print(
         ", ".join(
-            f"{name} {value:g}{'%' if name.endswith(('Utilization', 'Rate')) else ''}" for name, value in values.items()
+            f"{name} {value:g}{'%' if name.endswith(('Utilization', 'Rate', 'Ratio')) else ''}"
+            for name, value in values.items()
         )
     )
     return EXIT_OK
+
+
+def _statement_source(args: argparse.Namespace, token: str | None) -> Query | None:
+    if args.database_url:
+        from ops.sql_query import connection_query  # psycopg: the operator CLI's, not the scheduled function's
+
+        return connection_query(args.database_url)
+    if args.project_ref:
+        return read_only_query(args.management_api_url, token or "", args.project_ref)
+    return None

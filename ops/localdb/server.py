@@ -180,6 +180,8 @@ class LocalDatabase:
                 # Throwaway clusters: durability buys nothing here and costs seconds per test run.
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                 "-c max_connections=100",
+                # As on Supabase: pg_stat_statements counts every statement (ops/metrics/database_figures.py).
+                "-c shared_preload_libraries=pg_stat_statements",
             ]
         )
         self._run(

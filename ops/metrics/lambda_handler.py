@@ -1,18 +1,23 @@
 """The scheduled Lambda function's entry point: settings from its environment, the keys from Secrets Manager.
 
-The database's gauges and the log signals are independent: one failing does not keep the other from
-CloudWatch, and the run still fails (the scraper's alarm counts failed runs)."""
+The database's gauges, the log signals and the statement figures are independent: one failing does not keep
+the others from CloudWatch, and the run still fails (the scraper's alarm counts failed runs)."""
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
+from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, publish_database_figures
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
+from ops.metrics.sql_endpoint import read_only_query
+from ops.metrics.traffic import publish_traffic
+from ops.metrics.workload_figures import publish_workload_figures
 
 
 def handler(_event: Any, _context: Any) -> dict[str, float]:
@@ -25,18 +30,27 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
     except MetricsError as exc:
         failures.append(f"database metrics: {exc}")
     if os.environ.get("LOGS_TOKEN_SECRET"):
+        api_url, ref = os.environ["MANAGEMENT_API_URL"], os.environ["PROJECT_REF"]
+        token = secrets.get_secret_value(SecretId=os.environ["LOGS_TOKEN_SECRET"])["SecretString"]
+        now = datetime.now(UTC)
         try:
-            token = secrets.get_secret_value(SecretId=os.environ["LOGS_TOKEN_SECRET"])["SecretString"]
-            published |= publish_log_signals(
-                os.environ["MANAGEMENT_API_URL"],
-                token,
-                os.environ["PROJECT_REF"],
-                stack,
-                cloudwatch,
-                namespace=NAMESPACE,
-            )
+            published |= publish_log_signals(api_url, token, ref, stack, cloudwatch, namespace=NAMESPACE, now=now)
         except MetricsError as exc:
             failures.append(f"log signals: {exc}")
+        try:
+            published |= publish_traffic(api_url, token, ref, stack, cloudwatch, namespace=NAMESPACE, now=now)
+        except MetricsError as exc:
+            failures.append(f"traffic: {exc}")
+        query = read_only_query(api_url, token, ref)
+        try:
+            slow_ms = float(os.environ.get("SLOW_QUERY_MILLISECONDS") or DEFAULT_SLOW_MILLISECONDS)
+            published |= publish_database_figures(query, stack, cloudwatch, namespace=NAMESPACE, slow_ms=slow_ms)
+        except MetricsError as exc:
+            failures.append(f"statement figures: {exc}")
+        try:
+            published |= publish_workload_figures(query, stack, cloudwatch, namespace=NAMESPACE)
+        except MetricsError as exc:
+            failures.append(f"workload figures: {exc}")
     if failures:
         raise MetricsError("; ".join(failures))
     return published

@@ -42,6 +42,9 @@ select exists (select 1 from pg_catalog.pg_available_extensions where name = 'pg
 \if :has_pg_stat_statements
 create extension if not exists pg_stat_statements with schema extensions;
 \endif
+-- supautils lets Supabase's postgres role set the slow-statement log threshold on roles (a superuser-only
+-- setting elsewhere); this privilege does the same here.
+grant set on parameter log_min_duration_statement to postgres;
 
 -- public: Supabase grants the API roles usage; table privileges come from the migrations.
 grant usage on schema public to anon, authenticated, service_role;

@@ -91,6 +91,11 @@ def with_logs() -> ProgramRun:
                 "emails": ["ops@example.com"],
                 "functionErrorRatePercent": 4,
                 "failedSignInsPer5Minutes": 30,
+                "slowQueryMilliseconds": 750,
+                "databaseCpuPercent": 70,
+                "databaseMemoryPercent": 85,
+                "databaseDiskPercent": 80,
+                "databaseConnectionsPercent": 90,
             },
         },
         mocks=WholeProgramMocks(),
@@ -134,10 +139,40 @@ def test_function_errors_and_failed_sign_ins_alarm_at_the_configured_thresholds(
         assert alarm["treatMissingData"] == "notBreaching"
 
 
+def test_the_database_thresholds_are_the_alerts_sections_keys(with_logs):
+    expected = {
+        "database-metrics-cpu": 70.0,
+        "database-metrics-memory": 85.0,
+        "database-metrics-disk": 80.0,
+        "database-metrics-connection": 90.0,
+    }
+    assert {name: float(one(with_logs, ALARM, name).inputs["threshold"]) for name in expected} == expected
+
+
+def test_a_statement_slower_than_slow_query_milliseconds_alarms(with_logs):
+    variables = one(with_logs, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"][
+        "variables"
+    ]
+    assert variables["SLOW_QUERY_MILLISECONDS"] == "750", "the scraper counts statements over the configured mean"
+    slow = one(with_logs, ALARM, "database-metrics-slow-statements").inputs
+    assert (slow["namespace"], slow["metricName"], slow["comparisonOperator"], float(slow["threshold"])) == (
+        NAMESPACE,
+        "SlowStatements",
+        "GreaterThanThreshold",
+        0.0,
+    )
+    assert "750 ms" in slow["alarmDescription"] and slow["alarmActions"] == [with_logs.outputs["alertsTopicArn"]]
+
+
 def test_without_a_logs_token_neither_alarm_nor_its_secret_exists(deployed):
     names = {r.name for r in deployed.resources}
     assert (
-        not {"database-metrics-function-errors", "database-metrics-failed-sign-ins", "database-metrics-logs-token"}
+        not {
+            "database-metrics-function-errors",
+            "database-metrics-failed-sign-ins",
+            "database-metrics-slow-statements",
+            "database-metrics-logs-token",
+        }
         & names
     )
     variables = one(deployed, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"]

@@ -108,3 +108,17 @@ def distribution(cloudfront, bucket) -> str:
         },
     }
     return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
+@pytest.fixture(scope="module")
+def migrated_url(pg_cluster: LocalDatabase) -> Iterator[str]:
+    """A database with every migration, for the scraper's workload figures (the platform's own tables)."""
+    import dbmigrate
+
+    name = f"ops_migrated_{next(_names)}"
+    url = pg_cluster.create_database(name)
+    dbmigrate.apply(url, Path(__file__).resolve().parents[2] / "sql" / "migrations")
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(name)

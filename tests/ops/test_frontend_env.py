@@ -192,3 +192,15 @@ def test_public_values_with_dots_and_base64_are_not_mistaken_for_keys(tmp_path):
     code, _ = run(tmp_path, outputs)
     assert code == 0
     assert read_env(tmp_path)["VITE_APP_VERSION"] == "1.4.2-rc.1+sha.0a1b2c3d"
+
+
+def test_the_stacks_sentry_dsn_becomes_vite_sentry_dsn_and_a_secret_dsn_is_refused(tmp_path, capsys):
+    dsn = "https://abc123@o42.ingest.sentry.io/4501"
+    code, _ = run(tmp_path, sample_outputs(frontendSentryDsn=dsn))
+    assert code == 0 and read_env(tmp_path)["VITE_SENTRY_DSN"] == dsn
+    assert "VITE_SENTRY_DSN" not in (run(tmp_path, sample_outputs())[0] == 0 and read_env(tmp_path))
+    (tmp_path / ".env.production").unlink()
+    code, _ = run(tmp_path, sample_outputs(frontendSentryDsn="https://abc123:s3cr3t@o42.ingest.sentry.io/4501"))
+    assert code == 1 and not (tmp_path / ".env.production").exists()
+    err = capsys.readouterr().err
+    assert "carries a secret key" in err and "s3cr3t" not in err

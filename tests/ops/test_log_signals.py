@@ -29,10 +29,11 @@ def fake() -> Iterator[FakeSupabase]:
     assert not running.violations, "\n".join(running.violations)
 
 
-def seed(fake: FakeSupabase):
+def seed(fake: FakeSupabase, database_url: str | None = None):
     """A project whose last whole five minutes held 40 function calls (3 failed with 5xx, 5 refused with 4xx)
-    and 12 refused sign-ins; the five minutes before held failures that are not this run's to count."""
-    project = fake.add_project("assistant")
+    and 12 refused sign-ins; the five minutes before held failures that are not this run's to count. Its
+    database (for the read-only SQL endpoint's statement figures) is `database_url`."""
+    project = fake.add_project("assistant", database_url=database_url)
     _, end = window_ending(datetime.now(UTC))
     inside, before = end - timedelta(minutes=2), end - timedelta(minutes=7)
     project.logs.call_functions(inside, *[200] * 32, 500, 502, 546, 400, 401, 401, 404, 422)
@@ -76,15 +77,16 @@ def scrape_logs(fake: FakeSupabase, ref: str, endpoint: str) -> int:
 
 
 def test_error_rate_and_failed_sign_ins_of_the_last_five_minutes_land_in_cloudwatch(
-    fake, s3_endpoint, monkeypatch, capsys
+    fake, migrated_url, s3_endpoint, monkeypatch, capsys
 ):
-    project = seed(fake)
+    project = seed(fake, migrated_url)
     monkeypatch.setenv("SUPABASE_LOGS_ACCESS_TOKEN", fake.token)
     assert scrape_logs(fake, project.ref, s3_endpoint) == 0, capsys.readouterr().err
     assert published(s3_endpoint, "FunctionErrorRate") == [7.5], "3 of 40 answered 5xx; a 4xx is the caller's"
     assert published(s3_endpoint, "FunctionInvocations") == [40.0]
     assert published(s3_endpoint, "FailedSignIns") == [12.0], "refused /token answers, 429 included"
-    assert fake.count("v1-get-project-logs") == 2
+    assert fake.count("v1-get-project-logs") == 4, "error rate, sign-ins, per-function and gateway traffic"
+    assert published(s3_endpoint, "SlowStatements") == [0.0], "the statement figures through the read-only SQL"
     assert "FunctionErrorRate 7.5%" in capsys.readouterr().out
 
 
@@ -125,12 +127,12 @@ def test_rate_limited_logs_are_a_failed_run_not_a_zero(fake):
 
 
 @pytest.fixture
-def lambda_environment(fake, s3_endpoint, monkeypatch):
+def lambda_environment(fake, migrated_url, s3_endpoint, monkeypatch):
     """The function's environment as components/database_metrics.py sets it, its keys in Secrets Manager."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     secrets = boto3.client("secretsmanager")
-    project = seed(fake)
+    project = seed(fake, migrated_url)
     key = secrets.create_secret(Name=f"key-{project.ref}", SecretString=SERVICE_ROLE_KEY)["ARN"]
     token = secrets.create_secret(Name=f"token-{project.ref}", SecretString=fake.token)["ARN"]
     with serve_metrics() as node:
@@ -142,6 +144,7 @@ def lambda_environment(fake, s3_endpoint, monkeypatch):
             "LOGS_TOKEN_SECRET": token,
             "MANAGEMENT_API_URL": fake.url,
             "PROJECT_REF": project.ref,
+            "SLOW_QUERY_MILLISECONDS": "0.001",
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setattr("ops.metrics.scrape.time.sleep", lambda _seconds: None)
@@ -158,6 +161,19 @@ def test_the_scheduled_function_publishes_both_kinds_from_its_secrets(lambda_env
     values = lambda_handler.handler({}, None)
     assert values["CpuUtilization"] == 85.0 and values["FunctionErrorRate"] == 7.5 and values["FailedSignIns"] == 12
     assert published(s3_endpoint, "FailedSignIns", values_stack()) == [12.0]
+    assert published(s3_endpoint, "CpuUtilization", values_stack()) == [85.0]
+    # SLOW_QUERY_MILLISECONDS (alerts.slowQueryMilliseconds) reaches the figures: at 0.001 ms most are slow.
+    assert values["SlowStatements"] > 0 and published(s3_endpoint, "SlowStatements", values_stack()) == [
+        values["SlowStatements"]
+    ]
+
+
+def test_the_statement_figures_failing_keep_nothing_else_from_cloudwatch(lambda_environment, fake, s3_endpoint):
+    next(iter(fake.projects.values())).database_url = None  # the read-only SQL endpoint refuses
+    with pytest.raises(MetricsError, match=r"statement figures: .*HTTP 400") as failure:
+        lambda_handler.handler({}, None)
+    assert "database metrics" not in str(failure.value) and "log signals" not in str(failure.value)
+    assert published(s3_endpoint, "FunctionErrorRate", values_stack()) == [7.5]
     assert published(s3_endpoint, "CpuUtilization", values_stack()) == [85.0]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import shutil
 import subprocess
@@ -246,3 +247,34 @@ def test_each_deploy_builds_publishes_and_checks_the_frontend_after_pulumi_up(jo
     assert env_args.outputs == publish_args.outputs == check_args.outputs == "${RUNNER_TEMP}/outputs.json"
     stack = {"staging": "staging", "production": "prod"}[job_name]
     assert any(f"pulumi stack output --json --stack {stack}" in str(s.get("run", "")) for s in job["steps"])
+
+
+def test_the_deploys_result_is_posted_whatever_happened():
+    notify = load("deploy.yml")["jobs"]["notify"]
+    assert notify["if"] == "always()"
+    assert set(notify["needs"]) == {"checks", "staging", "approve-production", "production"}
+    [step] = [s for s in notify["steps"] if "run" in s]
+    assert step["run"] == "python3 -m ops.alerts.deploy_result"
+    assert step["env"]["DEPLOY_NOTIFY_WEBHOOK_URL"] == "${{ secrets.DEPLOY_NOTIFY_WEBHOOK_URL }}"
+
+
+def test_the_deploy_result_names_each_jobs_outcome_and_stays_quiet_without_a_url(monkeypatch, capsys):
+    from ops.alerts import deploy_result
+
+    text = deploy_result.deploy_text(
+        {"checks": {"result": "success"}, "staging": {"result": "failure"}, "production": {"result": "skipped"}},
+        "https://github.com/o/r/actions/runs/1",
+        "0123456789abcdef",
+    )
+    assert text.splitlines()[0] == ":x: Deploy of 0123456789ab failed in staging"
+    assert ":x: staging: failure" in text and ":fast_forward: production: skipped" in text
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(deploy_result, "post", lambda url, body: sent.append((url, body)))
+    monkeypatch.delenv("DEPLOY_NOTIFY_WEBHOOK_URL", raising=False)
+    assert deploy_result.main() == 0 and sent == []
+    monkeypatch.setenv("DEPLOY_NOTIFY_WEBHOOK_URL", "http://hooks.example.com/x")
+    assert deploy_result.main() == 1 and sent == []
+    monkeypatch.setenv("DEPLOY_NOTIFY_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/x")
+    monkeypatch.setenv("DEPLOY_RESULTS", json.dumps({"production": {"result": "success", "outputs": {}}}))
+    assert deploy_result.main() == 0
+    assert sent[0][0] == "https://hooks.slack.com/services/T/B/x" and "production: success" in sent[0][1]

@@ -1,0 +1,172 @@
+"""The stack's CloudWatch dashboard: accepted by CloudWatch's PutDashboard (moto), every alarm of the stack on it,
+and no widget pointing at nothing: each metric it names in the scraper's namespace is one a run of the
+scheduled scraper published (against the metrics, logs and read-only SQL stand-ins and a migrated database)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import dbmigrate
+from components.database_metrics import NAMESPACE
+from ops.engineless.program import ProgramRun, run_program
+from ops.engineless.provider_host import Secret
+from ops.localdb import LocalDatabase
+from ops.metrics import lambda_handler
+from ops.metrics.log_signals import window_ending
+from providers.supabase.function_bundle import discover_functions
+from tests.aws.aws_mocks import WholeProgramMocks
+from tests.aws.helpers import all_of, one
+from tests.conftest import PROJECT_ROOT
+from tests.ops.metrics_standin import SERVICE_ROLE_KEY, serve_metrics
+from tests.supabase.fake_api import FakeSupabase
+
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+FUNCTIONS = discover_functions(PROJECT_ROOT / "functions")
+
+
+@pytest.fixture(scope="module")
+def prod_with_logs() -> ProgramRun:
+    return run_program(
+        "prod",
+        {
+            "supabaseLogsAccessToken": Secret("sbp_logs_reader_0123456789abcdef"),
+            "alerts": {"enabled": True, "emails": ["ops@example.com"]},
+        },
+        mocks=WholeProgramMocks(),
+    )
+
+
+def body_of(run: ProgramRun) -> dict[str, Any]:
+    return json.loads(one(run, DASHBOARD).inputs["dashboardBody"])
+
+
+def our_metrics(body: dict[str, Any]) -> set[tuple[str, frozenset[tuple[str, str]]]]:
+    """(metric name, dimensions) of every metric in the scraper's namespace the body names."""
+    found = set()
+    for widget in body["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            if metric and metric[0] == NAMESPACE:
+                plain = [part for part in metric if not isinstance(part, dict)]
+                found.add((plain[1], frozenset(zip(plain[2::2], plain[3::2], strict=True))))
+    return found
+
+
+def test_put_dashboard_accepts_the_body_and_gives_it_back(prod_with_logs):
+    dashboard = one(prod_with_logs, DASHBOARD)
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="eu-central-1")
+        answer = cloudwatch.put_dashboard(
+            DashboardName=dashboard.inputs["dashboardName"], DashboardBody=dashboard.inputs["dashboardBody"]
+        )
+        assert answer["DashboardValidationMessages"] == []
+        stored = cloudwatch.get_dashboard(DashboardName=dashboard.inputs["dashboardName"])
+    assert json.loads(stored["DashboardBody"]) == body_of(prod_with_logs)
+    assert dashboard.inputs["dashboardName"] == "ai-platform-prod"
+    assert prod_with_logs.outputs["dashboardName"] == "ai-platform-prod"
+
+
+def test_the_layout_fits_the_grid_and_no_two_widgets_overlap(prod_with_logs):
+    cells: set[tuple[int, int]] = set()
+    for widget in body_of(prod_with_logs)["widgets"]:
+        assert widget["x"] >= 0 and widget["x"] + widget["width"] <= 24, widget["properties"].get("title")
+        taken = {
+            (x, y)
+            for x in range(widget["x"], widget["x"] + widget["width"])
+            for y in range(widget["y"], widget["y"] + widget["height"])
+        }
+        assert not taken & cells, f"{widget['properties'].get('title')} overlaps another widget"
+        cells |= taken
+
+
+def test_every_alarm_of_the_stack_is_on_the_dashboard(prod_with_logs):
+    alarms = {alarm.outputs["arn"] for alarm in all_of(prod_with_logs, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    [status] = [w for w in body_of(prod_with_logs)["widgets"] if w["type"] == "alarm"]
+    assert set(status["properties"]["alarms"]) == alarms
+    assert len(alarms) >= 12, "CDN, backups, health, database gauges, log signals, slow statements, scraper"
+
+
+def test_each_function_has_calls_error_rate_and_p50_p95(prod_with_logs):
+    titles = {w["properties"].get("title") for w in body_of(prod_with_logs)["widgets"]}
+    for function in FUNCTIONS:
+        assert {f"{function}: calls", f"{function}: error rate (%)", f"{function}: execution time (ms)"} <= titles
+    durations = [
+        m
+        for w in body_of(prod_with_logs)["widgets"]
+        for m in w["properties"].get("metrics", [])
+        if m and m[0] == NAMESPACE and m[1] == "FunctionDuration"
+    ]
+    assert {m[-1]["stat"] for m in durations} == {"p50", "p95"}
+
+
+def test_aws_metrics_point_at_the_stacks_own_resources(prod_with_logs):
+    distributions = {d.id for d in all_of(prod_with_logs, "aws:cloudfront/distribution:Distribution")}
+    health = one(prod_with_logs, "aws:route53/healthCheck:HealthCheck").id
+    backup = one(prod_with_logs, "aws:codebuild/project:Project").outputs["name"]
+    named: dict[str, set[str]] = {"DistributionId": set(), "HealthCheckId": set(), "ProjectName": set()}
+    for widget in body_of(prod_with_logs)["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            plain = [part for part in metric if not isinstance(part, dict)]
+            for key, value in zip(plain[2::2], plain[3::2], strict=True):
+                if key in named:
+                    named[key].add(value)
+    assert named == {"DistributionId": distributions, "HealthCheckId": {health}, "ProjectName": {backup}}
+
+
+@pytest.fixture
+def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[set[Any]]:
+    """One run of the scheduled scraper for stack prod, every source answering, every function called; the
+    (name, dimensions) of what it published."""
+    name = "dashboard_check"
+    url = pg_cluster.create_database(name)
+    dbmigrate.apply(url, PROJECT_ROOT / "sql" / "migrations")
+    fake = FakeSupabase().start()
+    try:
+        project = fake.add_project("assistant", database_url=url)
+        _, end = window_ending(datetime.now(UTC))
+        for function in FUNCTIONS:
+            project.logs.call_functions(end - timedelta(minutes=2), 200, 500, function=function)
+        project.logs.gateway(end - timedelta(minutes=2), 200)
+        with mock_aws(), serve_metrics() as node:
+            monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+            secrets = boto3.client("secretsmanager")
+            key = secrets.create_secret(Name="key", SecretString=SERVICE_ROLE_KEY)["ARN"]
+            token = secrets.create_secret(Name="token", SecretString=fake.token)["ARN"]
+            for variable, value in {
+                "METRICS_URL": node.url,
+                "STACK": "prod",
+                "SERVICE_ROLE_KEY_SECRET": key,
+                "LOGS_TOKEN_SECRET": token,
+                "MANAGEMENT_API_URL": fake.url,
+                "PROJECT_REF": project.ref,
+            }.items():
+                monkeypatch.setenv(variable, value)
+            monkeypatch.setattr("ops.metrics.scrape.time.sleep", lambda _seconds: None)
+            lambda_handler.handler({}, None)
+            listed = boto3.client("cloudwatch").get_paginator("list_metrics").paginate(Namespace=NAMESPACE)
+            yield {
+                (m["MetricName"], frozenset((d["Name"], d["Value"]) for d in m["Dimensions"]))
+                for page in listed
+                for m in page["Metrics"]
+            }
+    finally:
+        fake.stop()
+        pg_cluster.drop_database(name)
+
+
+def test_every_metric_the_dashboard_names_is_one_the_scraper_publishes(prod_with_logs, scraper_run):
+    named = our_metrics(body_of(prod_with_logs))
+    assert len(named) > 3 * len(FUNCTIONS), "per-function metrics are on the dashboard"
+    missing = sorted((name, sorted(dims)) for name, dims in named - scraper_run)
+    assert not missing, f"widgets pointing at nothing: {missing}"
+
+
+def test_without_the_logs_token_the_dashboard_names_only_the_gauges(prod):
+    named = {name for name, _ in our_metrics(body_of(prod))}
+    assert named == {"CpuUtilization", "MemoryUtilization", "DiskUtilization", "ConnectionUtilization"}
