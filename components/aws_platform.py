@@ -227,7 +227,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             under_provider,
         )
         outputs["alertsTopicArn"] = alarms.topic_arn
-        webhooks = config.alert_webhooks.configured()  # type: ignore[attr-defined]
+        webhooks = config.alert_webhooks.configured()
         if webhooks:
             topics = [AlertTopic(label="regional", region=sections.aws.region, topic_arn=alarms.topic_arn)]
             if sections.aws.region != GLOBAL_SERVICES_REGION:

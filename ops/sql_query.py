@@ -23,7 +23,7 @@ def connection_query(database_url: str) -> Query:
                 connect_timeout=10,
                 options="-c default_transaction_read_only=on",
             ) as db:
-                return list(db.execute(sql).fetchall())  # type: ignore[arg-type]
+                return list(db.execute(sql).fetchall())
         except psycopg.Error as exc:
             # The message of a refused statement never holds the URL; a refused connection's may, so say less.
             if isinstance(exc, psycopg.OperationalError):

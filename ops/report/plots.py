@@ -6,6 +6,7 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -57,7 +58,9 @@ def function_trends(days: Sequence[FunctionDay]) -> bytes:
 
 def per_day(points: Sequence[tuple[date, float]], *, title: str, ylabel: str, bars: bool) -> bytes:
     figure, axes = plt.subplots(figsize=(9, 3.5))
-    days, values = [p[0] for p in points], [p[1] for p in points]
+    # matplotlib plots dates as they are; its stubs only list numbers and strings.
+    days: list[Any] = [p[0] for p in points]
+    values = [p[1] for p in points]
     if bars:
         axes.bar(days, values, color="#4f81bd")
     else:
