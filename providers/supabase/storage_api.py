@@ -49,7 +49,9 @@ class StorageClient:
             operation="create bucket",
             resource=f"bucket {bucket['id']}",
             json={"name": bucket["id"], **bucket},
-            idempotent=False,  # a repeat answers 409, which the provider treats as "already there"
+            # Safe to repeat after a 503, a timeout or a dropped answer: a create that did land answers the
+            # repeat with 409, which the provider adopts as "already there".
+            idempotent=True,
         )
 
     def update_bucket(self, bucket: dict[str, Any]) -> None:
