@@ -10,6 +10,19 @@ from psycopg import conninfo
 from dbmigrate.errors import DatabaseUnreachable
 
 APPLICATION_NAME = "ai-platform-migrations"
+# A deploy killed mid-statement (out of memory, a lost CI runner) must not keep the migration lock until its
+# statement ends: the server checks every 2 s that the client is still there while a statement runs
+# (PostgreSQL 14+) and ends the session, which rolls back the file and frees the session advisory lock; TCP
+# keepalives do the same for a client whose host vanished without closing the connection. Two runs still never
+# apply at once: the lock is only freed with the session that held it.
+VANISHED_CLIENT_OPTIONS = (
+    "-c client_connection_check_interval=2000",
+    "-c tcp_keepalives_idle=15",
+    "-c tcp_keepalives_interval=5",
+    "-c tcp_keepalives_count=3",
+)
+# And the other way round: this side gives up on a server that stopped answering instead of hanging.
+CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 def describe_target(url: str) -> str:
@@ -49,11 +62,14 @@ def connect(url: str, *, lock_timeout_seconds: float) -> psycopg.Connection:
             "the database URL is not a valid PostgreSQL connection string; expected "
             "postgresql://USER:PASSWORD@HOST:PORT/DBNAME (percent-encode special characters in the password)"
         ) from None
-    options = f"-c lock_timeout={int(lock_timeout_seconds * 1000)} -c statement_timeout=0"
+    options = " ".join(
+        [f"-c lock_timeout={int(lock_timeout_seconds * 1000)}", "-c statement_timeout=0", *VANISHED_CLIENT_OPTIONS]
+    )
     try:
         return psycopg.connect(
-            url, autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME, options=options
-        )
+            url, autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME, options=options,
+            **CLIENT_KEEPALIVES,
+        )  # fmt: skip
     except psycopg.Error as exc:
         reason = scrub(" ".join(str(exc).split()) or type(exc).__name__, url)
         raise DatabaseUnreachable(
