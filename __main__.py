@@ -15,8 +15,11 @@ from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from providers.supabase.function_bundle import discover_functions
 from stackconfig import load_stack_config
+from stackconfig.deploy_files import check_deploy_files
 
 config = load_stack_config()
+# Every file the deploy reads (migrations, functions, their schedules) is checked before any resource exists.
+check_deploy_files(config)
 
 # ------------------------------------------------------------------ database
 # The local stack names its database; stacks with a Supabase project connect through its pooler.
@@ -38,6 +41,8 @@ if config.supabase.enabled:
     # The migrations reach the project through its session pooler (the direct host is IPv6-only).
     supabase_database = Database("platform-db", DatabaseArgs.from_config(config, supabase.pooler_connection_string))
     pulumi.export("appliedMigrations", supabase_database.applied_count)
+    # The functions go live after the migrations: new code never runs on the old schema.
+    supabase.deploy_functions(after=[supabase_database])
     # Functions whose function.json has a "schedule": pg_cron calls them through pg_net, the key in Vault.
     FunctionSchedules(
         "function-schedules",

@@ -196,7 +196,9 @@ class SupabaseProject(pulumi.ComponentResource):
             child,
         )
 
-        self.functions = self._edge_functions(name, args, api_url, bundles)
+        # The functions wait for deploy_functions(after=[the migrations]): new code never runs on the old schema.
+        self._bundles = bundles
+        self.functions: dict[str, EdgeFunction] = {}
 
         # Buckets through the project's Storage API; their access policies live in the migrations.
         self.buckets = [
@@ -235,10 +237,21 @@ class SupabaseProject(pulumi.ComponentResource):
             }
         )
 
+    def deploy_functions(self, after: Sequence[pulumi.Resource] = ()) -> dict[str, EdgeFunction]:
+        """One resource per edge function, deployed after `after` (the migrations whose schema they read) and
+        the function secrets: on an update, a changed function goes live only once its migration has run."""
+        self.functions = self._edge_functions(self._name, self._args, self._bundles, after)
+        return self.functions
+
     def _edge_functions(
-        self, name: str, args: SupabaseProjectArgs, api_url: str, bundles: Mapping[str, list[tuple[str, bytes]]]
+        self,
+        name: str,
+        args: SupabaseProjectArgs,
+        bundles: Mapping[str, list[tuple[str, bytes]]],
+        after: Sequence[pulumi.Resource],
     ) -> dict[str, EdgeFunction]:
         functions_dir = args.project.functions_dir
+        api_url = args.project.management_api_url
         unknown = sorted(set(args.functions) - set(bundles))
         if unknown:
             raise ValueError(
@@ -264,7 +277,7 @@ class SupabaseProject(pulumi.ComponentResource):
                     content_hash=digest,
                     management_api_url=api_url,
                 ),
-                pulumi.ResourceOptions(parent=self, depends_on=[self.function_secrets]),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.function_secrets, *after]),
             )
         return deployed
 
