@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -189,7 +190,7 @@ class ProjectProvider(SupabaseProvider):
                 return existing[0]["ref"], True
             try:
                 created = client.create_project(self._create_body(props, password))
-                return created["ref"], False
+                return self._one_of_a_name(client, props, created["ref"])
             except SupabaseApiError as exc:
                 # No answer, or a server-side failure: the project may exist now. Look again before retrying.
                 if exc.status is not None and exc.status < 500 and exc.status != 429:
@@ -198,6 +199,26 @@ class ProjectProvider(SupabaseProvider):
             time.sleep(poll)
         assert last_error is not None
         raise last_error
+
+    def _one_of_a_name(self, client: ManagementClient, props: dict[str, Any], created_ref: str) -> tuple[str, bool]:
+        """The API has no create-if-absent, so two stacks (separate backends) whose look-ups overlap can both
+        create. Looked up again right after the create: of two projects of the name, both stacks keep the older
+        one (first inserted, then lowest ref) and the younger deletes its own, seconds old and empty."""
+        same = client.find_projects_by_name(props["organizationSlug"], props["name"])
+        if len(same) <= 1:
+            return created_ref, False
+        kept = min(same, key=lambda project: (str(project.get("inserted_at") or ""), project["ref"]))
+        if kept["ref"] == created_ref:
+            return created_ref, False
+        # stderr: the provider host passes it on to the engine's log (pulumi.log needs an engine connection).
+        print(
+            f"warning: project {props['name']!r} was created by another deployment at the same moment ({kept['ref']}); "
+            f"deleting the duplicate this one made ({created_ref}) and adopting {kept['ref']}. Pin "
+            "supabase.projectRef in the stack file so this cannot happen again (docs/supabase.md)",
+            file=sys.stderr, flush=True,
+        )
+        self.delete(created_ref, props)
+        return kept["ref"], True
 
     @staticmethod
     def _create_body(props: dict[str, Any], password: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import pytest
 
 from providers.supabase.project import ProjectProvider
 from tests.harness.provider_host import ProviderError
-from tests.supabase.fake_api import Fault
+from tests.supabase.conftest import TEST_TOKEN
+from tests.supabase.fake_api import FakeSupabase, Fault
 from tests.supabase.helpers import assert_no_secret, checked, project_props
 
 CREATION_STEPS = (
@@ -85,3 +86,25 @@ def test_a_step_that_keeps_failing_fails_clearly_and_the_next_run_adopts(host, f
     (project,) = fake_supabase.projects_named("ai-super-assistant-staging")
     assert again.id == project.ref and again.outs["adopted"] is True
     assert fake_supabase.count("v1-create-a-project") == 1
+
+
+class RacedFake(FakeSupabase):
+    """Another stack (its own backend) creates the same project between our look-up and our create."""
+
+    def _create_project(self, params, body, *rest):
+        if not self.projects_named(body["name"]):
+            self.add_project(body["name"], created_at="2000-01-01T00:00:00Z")
+        return super()._create_project(params, body, *rest)
+
+
+def test_a_project_created_by_another_stack_at_the_same_moment_is_adopted_and_ours_removed(host):
+    fake = RacedFake(token=TEST_TOKEN).start()
+    try:
+        provider = ProjectProvider()
+        created = host.create(provider, checked(host, provider, project_props(fake)))
+        (project,) = fake.projects_named("ai-super-assistant-staging")
+        assert created.id == project.ref and created.outs["adopted"] is True
+        assert fake.count("v1-create-a-project") == 1 and fake.count("v1-delete-a-project") == 1
+    finally:
+        fake.stop()
+    assert not fake.violations, "\n".join(fake.violations)
