@@ -71,3 +71,38 @@ def test_a_built_cli_at_the_pinned_version_is_not_built_again(checkout):
     (bin_dir / "pulumi-resource-pulumi-python").chmod(0o755)
     result = build(checkout, SYSTEM_PATH)  # no Go on PATH: a rebuild would have said so
     assert result.returncode == 0 and f".tools/bin/pulumi is {pinned} already" in result.stdout, result.stdout
+
+
+def stand_in_host(folder: Path) -> Path:
+    host = folder / "pulumi-language-python"
+    host.write_text("#!/bin/sh\n")
+    host.chmod(0o755)
+    return host
+
+
+def test_a_language_host_on_path_is_used_and_none_is_built(checkout, tmp_path):
+    path = stand_in_cli(tmp_path / "installed", "v9.0.0")
+    host = stand_in_host(path)
+    result = build(checkout, f"{path}:{SYSTEM_PATH}")
+    assert result.returncode == 0 and f"using the language host {host}" in result.stdout, result.stdout
+    assert not (checkout / ".tools" / "bin" / "pulumi-language-python").exists()
+
+
+def test_without_a_language_host_or_go_it_says_the_plain_commands_need_one(checkout, tmp_path):
+    path = stand_in_cli(tmp_path / "installed", "v9.0.0")
+    result = build(checkout, f"{path}:{SYSTEM_PATH}")
+    assert result.returncode == 0 and "no Python language host on PATH and no Go" in result.stdout, result.stdout
+
+
+def test_a_built_language_host_at_the_pinned_version_is_not_built_again(checkout, tmp_path):
+    pinned = next(line.split()[1] for line in
+                  (checkout / "tools" / "pulumi" / "language-python" / "go.mod").read_text().splitlines()
+                  if line.strip().startswith("github.com/pulumi/pulumi/sdk/v3 "))
+    assert pinned == "v3.68.0"  # the last sdk/v3 that holds python/cmd/pulumi-language-python
+    bin_dir = checkout / ".tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    stand_in_host(bin_dir)
+    (bin_dir / ".pulumi-language-python.version").write_text(pinned + "\n")
+    path = stand_in_cli(tmp_path / "installed", "v9.0.0")
+    result = build(checkout, f"{path}:{SYSTEM_PATH}")  # no Go on PATH: a rebuild would have said so
+    assert f".tools/bin/pulumi-language-python is {pinned} already" in result.stdout, result.stdout

@@ -9,6 +9,11 @@
 #    pulumi-language-python-exec from the same sdk/v3 module beside it. A second run with the binary
 #    already at that version does nothing.
 # 3. With neither, it says so and exits 0: the engine tests skip and `make local` deploys engine-less.
+# Then the Python language host, which the plain commands (`pulumi up`, `pulumi preview`) need: one on PATH
+# (Pulumi's installer puts its own beside its CLI) is used as it is; otherwise, with Go, the fallback pinned in
+# language-python/go.mod (sdk/v3 v3.68.0's python/cmd/pulumi-language-python) is built into .tools/bin beside the
+# CLI. That host predates the CLI's newer way of passing runtime.options, so the project's virtualenv must be
+# active when it runs (VIRTUAL_ENV and PATH; ops/engine/plain.py and .local/pulumi/env.sh set both).
 #
 # The build flags are those of Pulumi's release builds: CGO_ENABLED=0, -trimpath, tags osusergo,grpcnotrace,
 # and the version stamped into the binary (what `pulumi version` prints and plugins are matched against).
@@ -24,11 +29,49 @@ sdk_version="$(sed -n 's/^pulumi==\([0-9.]*\).*/\1/p' "$root/requirements.txt")"
 # at_least A B: true when version A >= version B (both without a leading v).
 at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }
 
-on_path="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd:)" command -v pulumi || true)"
+host_dir="$here/language-python"
+host_version="$(sed -n 's#^\s*github.com/pulumi/pulumi/sdk/v3 \(v[0-9.]*\).*#\1#p' "$host_dir/go.mod")"
+host_stamp="$bin/.pulumi-language-python.version"
+outside_bin() { PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd:)" command -v "$1" || true; }
+
+# The language host the plain commands run the program with (after the CLI, below).
+language_host() {
+  local on_path
+  on_path="$(outside_bin pulumi-language-python)"
+  if [ -n "$on_path" ]; then
+    echo "pulumi: using the language host $on_path"
+    return 0
+  fi
+  if [ -x "$bin/pulumi-language-python" ] && [ "$(cat "$host_stamp" 2>/dev/null)" = "$host_version" ]; then
+    echo "pulumi: .tools/bin/pulumi-language-python is $host_version already"
+    return 0
+  fi
+  if ! command -v go >/dev/null; then
+    echo "pulumi: no Python language host on PATH and no Go to build one: plain \`pulumi up\` will not run the"
+    echo "        program; \`make local\` and the tests use the Automation API instead."
+    return 0
+  fi
+  mkdir -p "$bin"
+  local start
+  start=$(date +%s)
+  echo "pulumi: building the Python language host (sdk/v3 $host_version) into .tools/bin, the fallback for a CLI without one"
+  (
+    cd "$host_dir"
+    CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$host_version" \
+      -o "$bin/pulumi-language-python.partial" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
+  )
+  mv "$bin/pulumi-language-python.partial" "$bin/pulumi-language-python"
+  printf '%s\n' "$host_version" > "$host_stamp"
+  echo "pulumi: built the language host in $(( $(date +%s) - start )) s"
+}
+
+on_path="$(outside_bin pulumi)"
 if [ -n "$on_path" ]; then
   found="$("$on_path" version 2>/dev/null | sed 's/^v//')"
   if at_least "$found" "$sdk_version"; then
     echo "pulumi: using $on_path (v$found; the SDK is $sdk_version)"
+    language_host
     exit 0
   fi
   echo "pulumi: $on_path is v$found, older than the SDK ($sdk_version); building v${version#v} instead"
@@ -37,6 +80,7 @@ fi
 if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$version" ] \
   && [ -x "$bin/pulumi-resource-pulumi-python" ]; then
   echo "pulumi: .tools/bin/pulumi is $version already"
+  language_host
   exit 0
 fi
 
@@ -63,3 +107,4 @@ sdk_dir="$(cd "$here" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@
 install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
 echo "pulumi: built $("$bin/pulumi" version) in $(( $(date +%s) - start )) s"
+language_host
