@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from providers.supabase.auth_settings import AuthSettingsProvider
 from providers.supabase.base import CHANGED_OUTSIDE
 from providers.supabase.database_settings import DatabaseSettingsProvider
 from providers.supabase.function_secrets import FunctionSecretsProvider
-from tests.harness.provider_host import Secret
+from tests.harness.provider_host import Secret, Unknown
 from tests.supabase.helpers import assert_no_secret, checked, engine_visible_text, ready_project
 
 GOOGLE_SECRET = "GOCSPX-google-client-secret-value"
@@ -211,3 +213,11 @@ def test_function_secret_names_supabase_reserves_are_refused(host):
     ).failures
     reasons = " ".join(reason for _, reason in failures)
     assert "'SUPABASE_URL'" in reasons and "'BAD-NAME'" in reasons and "EMPTY" in reasons
+
+
+@pytest.mark.parametrize("provider", [AuthSettingsProvider(), DatabaseSettingsProvider()], ids=lambda p: type(p).__name__)
+def test_check_takes_a_project_ref_not_known_yet(host, provider):
+    # A plain `pulumi up` of a new stack previews first: the ref reaches check unknown (found under the plain CLI).
+    props = {"managementApiUrl": "https://api.supabase.com", "projectRef": Unknown()}
+    result = host.check(provider, {}, props)
+    assert not [f for f in result.failures if f.property == "projectRef"], result.failures
