@@ -101,7 +101,8 @@ def test_a_built_language_host_at_the_pinned_version_is_not_built_again(checkout
     assert pinned == "v3.68.0"  # the last sdk/v3 that holds python/cmd/pulumi-language-python
     bin_dir = checkout / ".tools" / "bin"
     bin_dir.mkdir(parents=True)
-    stand_in_host(bin_dir)
+    stand_in_host(bin_dir).rename(bin_dir / f"pulumi-language-python-{pinned}")  # the host itself
+    stand_in_host(bin_dir)  # the wrapper that hands it Pulumi.yaml's virtualenv
     (bin_dir / ".pulumi-language-python.version").write_text(pinned + "\n")
     path = stand_in_cli(tmp_path / "installed", "v9.0.0")
     result = build(checkout, f"{path}:{SYSTEM_PATH}")  # no Go on PATH: a rebuild would have said so

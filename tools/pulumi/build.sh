@@ -12,8 +12,8 @@
 # Then the Python language host, which the plain commands (`pulumi up`, `pulumi preview`) need: one on PATH
 # (Pulumi's installer puts its own beside its CLI) is used as it is; otherwise, with Go, the fallback pinned in
 # language-python/go.mod (sdk/v3 v3.68.0's python/cmd/pulumi-language-python) is built into .tools/bin beside the
-# CLI. That host predates the CLI's newer way of passing runtime.options, so the project's virtualenv must be
-# active when it runs (VIRTUAL_ENV and PATH; ops/engine/plain.py and .local/pulumi/env.sh set both).
+# CLI. That host predates the CLI's newer way of passing runtime.options, so it finds the project's virtualenv
+# only when it is active (VIRTUAL_ENV); the wrapper script installed under its name passes it Pulumi.yaml's.
 #
 # The build flags are those of Pulumi's release builds: CGO_ENABLED=0, -trimpath, tags osusergo,grpcnotrace,
 # and the version stamped into the binary (what `pulumi version` prints and plugins are matched against).
@@ -42,7 +42,8 @@ language_host() {
     echo "pulumi: using the language host $on_path"
     return 0
   fi
-  if [ -x "$bin/pulumi-language-python" ] && [ "$(cat "$host_stamp" 2>/dev/null)" = "$host_version" ]; then
+  if [ -x "$bin/pulumi-language-python" ] && [ -x "$bin/pulumi-language-python-$host_version" ] \
+    && [ "$(cat "$host_stamp" 2>/dev/null)" = "$host_version" ]; then
     echo "pulumi: .tools/bin/pulumi-language-python is $host_version already"
     return 0
   fi
@@ -61,7 +62,26 @@ language_host() {
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$host_version" \
       -o "$bin/pulumi-language-python.partial" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
   )
-  mv "$bin/pulumi-language-python.partial" "$bin/pulumi-language-python"
+  mv "$bin/pulumi-language-python.partial" "$bin/pulumi-language-python-$host_version"
+  # The CLI starts the host in the project's folder and no longer passes runtime.options as flags, which this
+  # host reads: the wrapper hands it Pulumi.yaml's virtualenv, unless one is active. So no activation is needed.
+  cat > "$bin/pulumi-language-python" <<WRAPPER
+#!/bin/sh
+# Written by tools/pulumi/build.sh: the Python language host of sdk/v3 $host_version, given the project's virtualenv.
+if [ -z "\${VIRTUAL_ENV:-}" ] && [ -f Pulumi.yaml ]; then
+  venv="\$(sed -n 's/^[[:space:]]*virtualenv:[[:space:]]*//p' Pulumi.yaml | head -n 1 | tr -d "\"'")"
+  [ -n "\$venv" ] && exec "\$(dirname "\$0")/pulumi-language-python-$host_version" -virtualenv="\$venv" "\$@"
+fi
+exec "\$(dirname "\$0")/pulumi-language-python-$host_version" "\$@"
+WRAPPER
+  chmod 0755 "$bin/pulumi-language-python"
+  # The host runs the program through the -exec script beside it: the CLI's copy when it was built here, else its own.
+  if [ ! -x "$bin/pulumi-language-python-exec" ]; then
+    local host_sdk_dir
+    host_sdk_dir="$(cd "$host_dir" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@$host_version" \
+      | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+    install -m 0755 "$host_sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
+  fi
   printf '%s\n' "$host_version" > "$host_stamp"
   echo "pulumi: built the language host in $(( $(date +%s) - start )) s"
 }
