@@ -18,4 +18,5 @@ COMMAND_MODULES: list[str] = [
     "export",
     "functions",
     "report",
+    "recover_stack",
 ]

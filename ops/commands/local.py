@@ -27,6 +27,7 @@ from stackconfig.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from ops.engine import PulumiCli
+    from ops.engine.plain import PlainCli
 
 LOCAL_DIR = PROJECT_ROOT / ".local"
 LOCAL_STACK_FILE = PROJECT_ROOT / "Pulumi.local.yaml"
@@ -101,8 +102,11 @@ def run_local_db(args: argparse.Namespace) -> int:
 
 def run_local_up(args: argparse.Namespace) -> int:
     from ops.engine import find_cli
+    from ops.engine.plain import language_host
 
     cli = None if args.engineless else find_cli()
+    if cli is not None and language_host(cli) is not None:
+        return _plain_up(args, cli)
     if cli is not None:
         return _engine_up(args, cli)
     from ops.engine.cli import missing_reason
@@ -140,8 +144,53 @@ def _engine_up(args: argparse.Namespace, cli: PulumiCli) -> int:
             stack.preview(on_output=print, diff=True)
         else:
             stack.up(on_output=print)
-    except auto.CommandError:
-        return EXIT_FAILED  # Pulumi has printed what failed, with the program's own message
+    except auto.CommandError as exc:
+        # What Pulumi printed on its standard error (a locked stack, an unreadable checkpoint) is the reason.
+        print(f"local-up: pulumi failed:\n{exc.stderr.strip() or exc}", file=sys.stderr)
+        print(RECOVERY_HINT.format(stack=args.stack), file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+RECOVERY_HINT = (
+    "local-up: if an earlier run was killed, `python -m ops recover-stack --stack {stack}` says what it left "
+    "behind and, with --apply, backs up the state and recovers it (docs/runbooks.md)"
+)
+
+
+def local_plain_cli(cli: PulumiCli) -> PlainCli:
+    """The plain CLI on the local stack's state (.local/pulumi, shared with the Automation API path)."""
+    from ops.engine.plain import PlainCli
+    from ops.engine.workspace import prepare_work_dir
+
+    state_dir = LOCAL_DIR / "pulumi"
+    _passphrase(state_dir)  # made once per checkout, unless PULUMI_CONFIG_PASSPHRASE is set (then that one)
+    passphrase_file = None if os.environ.get("PULUMI_CONFIG_PASSPHRASE") else state_dir / "passphrase"
+    work = prepare_work_dir("local", state_dir, {})
+    return PlainCli(cli=cli, backend_url=(state_dir / "backend").as_uri(), passphrase_file=passphrase_file,
+                    config_file=work / "Pulumi.local.yaml")
+
+
+def _plain_up(args: argparse.Namespace, cli: PulumiCli) -> int:
+    """`pulumi up --stack local` (or `preview --diff`) as an operator types it, Pulumi's output as it prints it."""
+    from ops.engine.plain import ensure_stack
+
+    plain = local_plain_cli(cli)
+    assert plain.config_file is not None
+    work = plain.config_file.parent
+    (LOCAL_DIR / "pulumi" / "env.sh").write_text(plain.shell_exports())
+    print(f"local-up: Pulumi {cli.version} ({cli.executable}), state in .local/pulumi; the same commands by hand: "
+          f". .local/pulumi/env.sh, then pulumi preview --stack {args.stack} --config-file "
+          f"{plain.config_file.relative_to(PROJECT_ROOT)}", flush=True)
+    selected = ensure_stack(plain, args.stack, work)
+    if selected.returncode != 0:
+        print(f"local-up: pulumi failed:\n{selected.stderr.strip()}", file=sys.stderr)
+        print(RECOVERY_HINT.format(stack=args.stack), file=sys.stderr)
+        return EXIT_FAILED
+    command = ["preview", "--diff"] if args.preview else ["up", "--yes"]
+    if plain.run(*command, stack=args.stack, config=True).returncode != 0:
+        print(RECOVERY_HINT.format(stack=args.stack), file=sys.stderr)  # Pulumi printed its own message above
+        return EXIT_FAILED
     return EXIT_OK
 
 

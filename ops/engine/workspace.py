@@ -81,11 +81,7 @@ def open_stack(
 ) -> auto.Stack:
     """Creates or selects `stack` with Pulumi.<stack>.yaml plus `config` (short keys, plain values) and
     `secrets` (short keys; a mapping is set leaf by leaf with `--path`, as the README tells operators)."""
-    work = settings.state_dir / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    (settings.state_dir / "backend").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_ROOT / "Pulumi.yaml", work / "Pulumi.yaml")
-    _write_stack_file(stack, work, config or {})
+    work = prepare_work_dir(stack, settings.state_dir, config or {})
 
     workspace = auto.LocalWorkspace(
         work_dir=str(work),
@@ -100,6 +96,17 @@ def open_stack(
     if leaves:
         selected.set_all_config({k: auto.ConfigValue(v, secret=True) for k, v in leaves.items()}, path=True)
     return selected
+
+
+def prepare_work_dir(stack: str, state_dir: Path, config: Mapping[str, Any]) -> Path:
+    """<state_dir>/work with Pulumi.yaml and Pulumi.<stack>.yaml (plus `config`, keeping its salt); the plain CLI
+    reads the same stack file through --config-file (ops/engine/plain.py)."""
+    work = state_dir / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    (state_dir / "backend").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_ROOT / "Pulumi.yaml", work / "Pulumi.yaml")
+    _write_stack_file(stack, work, config)
+    return work
 
 
 def _write_stack_file(stack: str, work: Path, overrides: Mapping[str, Any]) -> None:
