@@ -158,7 +158,7 @@ RECOVERY_HINT = (
 )
 
 
-def local_plain_cli(cli: PulumiCli) -> PlainCli:
+def local_plain_cli(cli: PulumiCli, stack: str = "local") -> PlainCli:
     """The plain CLI on the local stack's state (.local/pulumi, shared with the Automation API path)."""
     from ops.engine.plain import PlainCli
     from ops.engine.workspace import prepare_work_dir
@@ -166,16 +166,16 @@ def local_plain_cli(cli: PulumiCli) -> PlainCli:
     state_dir = LOCAL_DIR / "pulumi"
     _passphrase(state_dir)  # made once per checkout, unless PULUMI_CONFIG_PASSPHRASE is set (then that one)
     passphrase_file = None if os.environ.get("PULUMI_CONFIG_PASSPHRASE") else state_dir / "passphrase"
-    work = prepare_work_dir("local", state_dir, {})
+    work = prepare_work_dir(stack, state_dir, {})
     return PlainCli(cli=cli, backend_url=(state_dir / "backend").as_uri(), passphrase_file=passphrase_file,
-                    config_file=work / "Pulumi.local.yaml")
+                    config_file=work / f"Pulumi.{stack}.yaml")
 
 
 def _plain_up(args: argparse.Namespace, cli: PulumiCli) -> int:
     """`pulumi up --stack local` (or `preview --diff`) as an operator types it, Pulumi's output as it prints it."""
     from ops.engine.plain import ensure_stack
 
-    plain = local_plain_cli(cli)
+    plain = local_plain_cli(cli, args.stack)
     assert plain.config_file is not None
     work = plain.config_file.parent
     (LOCAL_DIR / "pulumi" / "env.sh").write_text(plain.shell_exports())
