@@ -21,8 +21,6 @@ VANISHED_CLIENT_OPTIONS = (
     "-c tcp_keepalives_interval=5",
     "-c tcp_keepalives_count=3",
 )
-# And the other way round: this side gives up on a server that stopped answering instead of hanging.
-CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 def describe_target(url: str) -> str:
@@ -68,7 +66,8 @@ def connect(url: str, *, lock_timeout_seconds: float) -> psycopg.Connection:
     try:
         return psycopg.connect(
             url, autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME, options=options,
-            **CLIENT_KEEPALIVES,
+            # And the other way round: this side gives up on a server that stopped answering instead of hanging.
+            keepalives=1, keepalives_idle=15, keepalives_interval=5, keepalives_count=3,
         )  # fmt: skip
     except psycopg.Error as exc:
         reason = scrub(" ".join(str(exc).split()) or type(exc).__name__, url)

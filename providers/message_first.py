@@ -38,7 +38,8 @@ class _MessageFirstTraceback:
 def install() -> None:
     """Inside Pulumi's dynamic-provider host only: its module is `__main__` there."""
     host = sys.modules.get("__main__")
-    if host is None or not hasattr(host, "DynamicResourceProviderServicer") or not hasattr(host, "traceback"):
+    names = vars(host) if host is not None else {}
+    if "DynamicResourceProviderServicer" not in names or "traceback" not in names:
         return
-    if not isinstance(host.traceback, _MessageFirstTraceback):
-        host.traceback = _MessageFirstTraceback()
+    if not isinstance(names["traceback"], _MessageFirstTraceback):
+        names["traceback"] = _MessageFirstTraceback()

@@ -27,8 +27,9 @@ class DeployFilesError(pulumi.RunError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"nothing was changed: the files this deploy reads have problems:\n{lines}\n"
-                         "Fix each file and run again.")
+        super().__init__(
+            f"nothing was changed: the files this deploy reads have problems:\n{lines}\nFix each file and run again."
+        )
 
 
 def check_deploy_files(config: StackConfig) -> None:
@@ -69,6 +70,8 @@ def _function_problems(functions_dir: str, configured: set[str]) -> list[str]:
             problems.append(str(exc))
     unknown = sorted(configured - set(slugs))
     if unknown:
-        problems.append(f"functions: {', '.join(unknown)} configured but not found under {functions_dir}/; "
-                        "fix the name or remove the entry")
+        problems.append(
+            f"functions: {', '.join(unknown)} configured but not found under {functions_dir}/; "
+            "fix the name or remove the entry"
+        )
     return problems

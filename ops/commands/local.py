@@ -145,8 +145,8 @@ def _engine_up(args: argparse.Namespace, cli: PulumiCli) -> int:
         else:
             stack.up(on_output=print)
     except auto.CommandError as exc:
-        # What Pulumi printed on its standard error (a locked stack, an unreadable checkpoint) is the reason.
-        print(f"local-up: pulumi failed:\n{exc.stderr.strip() or exc}", file=sys.stderr)
+        # The command's result, its standard error included (a locked stack, an unreadable checkpoint): the reason.
+        print(f"local-up: pulumi failed:\n{exc}", file=sys.stderr)
         print(RECOVERY_HINT.format(stack=args.stack), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
@@ -167,8 +167,12 @@ def local_plain_cli(cli: PulumiCli, stack: str = "local") -> PlainCli:
     _passphrase(state_dir)  # made once per checkout, unless PULUMI_CONFIG_PASSPHRASE is set (then that one)
     passphrase_file = None if os.environ.get("PULUMI_CONFIG_PASSPHRASE") else state_dir / "passphrase"
     work = prepare_work_dir(stack, state_dir, {})
-    return PlainCli(cli=cli, backend_url=(state_dir / "backend").as_uri(), passphrase_file=passphrase_file,
-                    config_file=work / f"Pulumi.{stack}.yaml")
+    return PlainCli(
+        cli=cli,
+        backend_url=(state_dir / "backend").as_uri(),
+        passphrase_file=passphrase_file,
+        config_file=work / f"Pulumi.{stack}.yaml",
+    )
 
 
 def _plain_up(args: argparse.Namespace, cli: PulumiCli) -> int:
@@ -179,9 +183,12 @@ def _plain_up(args: argparse.Namespace, cli: PulumiCli) -> int:
     assert plain.config_file is not None
     work = plain.config_file.parent
     (LOCAL_DIR / "pulumi" / "env.sh").write_text(plain.shell_exports())
-    print(f"local-up: Pulumi {cli.version} ({cli.executable}), state in .local/pulumi; the same commands by hand: "
-          f". .local/pulumi/env.sh, then pulumi preview --stack {args.stack} --config-file "
-          f"{plain.config_file.relative_to(PROJECT_ROOT)}", flush=True)
+    print(
+        f"local-up: Pulumi {cli.version} ({cli.executable}), state in .local/pulumi; the same commands by hand: "
+        f". .local/pulumi/env.sh, then pulumi preview --stack {args.stack} --config-file "
+        f"{plain.config_file.relative_to(PROJECT_ROOT)}",
+        flush=True,
+    )
     selected = ensure_stack(plain, args.stack, work)
     if selected.returncode != 0:
         print(f"local-up: pulumi failed:\n{selected.stderr.strip()}", file=sys.stderr)

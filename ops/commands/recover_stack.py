@@ -34,10 +34,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     parser.add_argument("--stack", required=True)
-    parser.add_argument("--backend-url", default=None,
-                        help="default: $PULUMI_BACKEND_URL; for the local stack, make local's .local/pulumi/backend")
-    parser.add_argument("--config-file", type=Path, default=None,
-                        help="the stack's config file, when not Pulumi.<stack>.yaml (the local stack's is found)")
+    parser.add_argument(
+        "--backend-url",
+        default=None,
+        help="default: $PULUMI_BACKEND_URL; for the local stack, make local's .local/pulumi/backend",
+    )
+    parser.add_argument(
+        "--config-file",
+        type=Path,
+        default=None,
+        help="the stack's config file, when not Pulumi.<stack>.yaml (the local stack's is found)",
+    )
     parser.add_argument("--apply", action="store_true", help="back up the state, then recover it")
     parser.set_defaults(run=run)
 
@@ -53,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     plain = _plain_cli(cli, args)
     if plain is None:
-        print("recover-stack: give --backend-url or set PULUMI_BACKEND_URL (where the stack's state is)",
-              file=sys.stderr)
+        print(
+            "recover-stack: give --backend-url or set PULUMI_BACKEND_URL (where the stack's state is)", file=sys.stderr
+        )
         return EXIT_USAGE
     root = backend_dir(plain.backend_url)
     if root is None:  # Pulumi Cloud, S3, ...: the lock and the pending operations are the CLI's to clear
@@ -72,12 +80,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     running = [lock for lock in diagnosis.locks if lock.held_by_a_running_process]
     if running:
-        print(f"recover-stack: pid {running[0].pid} still runs a Pulumi command on this stack: wait for it to end "
-              "(or stop it), then run this again", file=sys.stderr)
+        print(
+            f"recover-stack: pid {running[0].pid} still runs a Pulumi command on this stack: wait for it to end "
+            "(or stop it), then run this again",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     if diagnosis.unreadable_checkpoint:
-        print(f"recover-stack: the checkpoint itself is damaged; put back {diagnosis.checkpoint.name}.bak by hand "
-              "(docs/runbooks.md, 'A killed pulumi up')", file=sys.stderr)
+        print(
+            f"recover-stack: the checkpoint itself is damaged; put back {diagnosis.checkpoint.name}.bak by hand "
+            "(docs/runbooks.md, 'A killed pulumi up')",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     if args.apply:
         into = backup_folder(root)
@@ -98,8 +112,10 @@ def _export_then_cli_steps(plain: PlainCli, args: argparse.Namespace) -> int:
         backup.parent.mkdir(parents=True, exist_ok=True)
         exported = plain.run("stack", "export", "--file", str(backup), stack=args.stack, capture=True)
         if exported.returncode != 0:
-            print(f"recover-stack: `pulumi stack export` failed, nothing changed:\n{exported.stderr.strip()}",
-                  file=sys.stderr)
+            print(
+                f"recover-stack: `pulumi stack export` failed, nothing changed:\n{exported.stderr.strip()}",
+                file=sys.stderr,
+            )
             return EXIT_FAILED
         print(f"backed up the stack's state to {backup}")
     return _cli_steps(plain, args, lock=True, pending=True)
@@ -118,12 +134,16 @@ def _cli_steps(plain: PlainCli, args: argparse.Namespace, *, lock: bool, pending
             continue
         print(f"running: {shown}", flush=True)
         if plain.run(*command, stack=args.stack, config=config).returncode != 0:
-            print(f"recover-stack: `{shown}` failed (its message is above); the state as it was is backed up",
-                  file=sys.stderr)
+            print(
+                f"recover-stack: `{shown}` failed (its message is above); the state as it was is backed up",
+                file=sys.stderr,
+            )
             return EXIT_FAILED
     if args.apply:
-        print(f"stack {args.stack} recovered: run `pulumi up --stack {args.stack}` again (it adopts what the "
-              "killed run had already created)")
+        print(
+            f"stack {args.stack} recovered: run `pulumi up --stack {args.stack}` again (it adopts what the "
+            "killed run had already created)"
+        )
     else:
         print("run again with --apply to back up the state and do the above")
     return EXIT_OK

@@ -71,10 +71,17 @@ class PlainCli:
             line += ["--config-file", str(self.config_file)]
         return line
 
-    def run(self, *args: str, stack: str, config: bool = False, capture: bool = False,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*args, stack=stack, config=config), cwd=cwd or self.cwd, env=self.env(),
-                              text=True, capture_output=capture, check=False)
+    def run(
+        self, *args: str, stack: str, config: bool = False, capture: bool = False, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(*args, stack=stack, config=config),
+            cwd=cwd or self.cwd,
+            env=self.env(),
+            text=True,
+            capture_output=capture,
+            check=False,
+        )
 
     def shell_exports(self) -> str:
         """What `. .local/pulumi/env.sh` sets: the same environment, for an operator's own `pulumi` commands."""
@@ -87,11 +94,14 @@ class PlainCli:
 
 
 def missing_host_reason() -> str:
-    return (f"the Pulumi CLI has no Python language host ({LANGUAGE_HOST}) beside it or on PATH; `make install` "
-            "builds one into .tools/bin when Go is installed (tools/pulumi/build.sh)")
+    return (
+        f"the Pulumi CLI has no Python language host ({LANGUAGE_HOST}) beside it or on PATH; `make install` "
+        "builds one into .tools/bin when Go is installed (tools/pulumi/build.sh)"
+    )
 
 
 def ensure_stack(plain: PlainCli, stack: str, work_dir: Path) -> subprocess.CompletedProcess[str]:
     """`pulumi stack select --create` in work_dir, so the new salt is written into work_dir's stack file."""
-    return plain.run("stack", "select", "--create", "--secrets-provider", "passphrase", stack=stack,
-                     capture=True, cwd=work_dir)
+    return plain.run(
+        "stack", "select", "--create", "--secrets-provider", "passphrase", stack=stack, capture=True, cwd=work_dir
+    )

@@ -65,11 +65,15 @@ class Diagnosis:
         return not (self.broken_attributes or self.locks or self.pending or self.unreadable_checkpoint)
 
     def lines(self) -> list[str]:
-        found = [f"broken attributes file (every command fails with `failed to load checkpoint: EOF`): {path}"
-                 for path in self.broken_attributes]
-        found += [f"lock {lock.path.name}: taken by pid {lock.pid} on {lock.hostname} at {lock.created}"
-                  + (" (that process is still running)" if lock.held_by_a_running_process else " (stale)")
-                  for lock in self.locks]
+        found = [
+            f"broken attributes file (every command fails with `failed to load checkpoint: EOF`): {path}"
+            for path in self.broken_attributes
+        ]
+        found += [
+            f"lock {lock.path.name}: taken by pid {lock.pid} on {lock.hostname} at {lock.created}"
+            + (" (that process is still running)" if lock.held_by_a_running_process else " (stale)")
+            for lock in self.locks
+        ]
         if self.unreadable_checkpoint:
             found.append(f"checkpoint {self.checkpoint} cannot be read: {self.unreadable_checkpoint}")
         found += [f"pending {kind}: {urn.rsplit('::', 1)[-1]} ({urn})" for kind, urn in self.pending]
@@ -151,8 +155,12 @@ def _read_lock(path: Path) -> StackLock:
     except (OSError, ValueError):
         content = {}
     pid = content.get("pid")
-    return StackLock(path, pid if isinstance(pid, int) else None, str(content.get("hostname", "?")),
-                     str(content.get("timestamp", "?")))
+    return StackLock(
+        path,
+        pid if isinstance(pid, int) else None,
+        str(content.get("hostname", "?")),
+        str(content.get("timestamp", "?")),
+    )
 
 
 def _is_json(path: Path) -> bool:

@@ -215,7 +215,8 @@ class ProjectProvider(SupabaseProvider):
             f"warning: project {props['name']!r} was created by another deployment at the same moment ({kept['ref']}); "
             f"deleting the duplicate this one made ({created_ref}) and adopting {kept['ref']}. Pin "
             "supabase.projectRef in the stack file so this cannot happen again (docs/supabase.md)",
-            file=sys.stderr, flush=True,
+            file=sys.stderr,
+            flush=True,
         )
         self.delete(created_ref, props)
         return kept["ref"], True

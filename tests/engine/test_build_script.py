@@ -95,9 +95,11 @@ def test_without_a_language_host_or_go_it_says_the_plain_commands_need_one(check
 
 
 def test_a_built_language_host_at_the_pinned_version_is_not_built_again(checkout, tmp_path):
-    pinned = next(line.split()[1] for line in
-                  (checkout / "tools" / "pulumi" / "language-python" / "go.mod").read_text().splitlines()
-                  if line.strip().startswith("github.com/pulumi/pulumi/sdk/v3 "))
+    pinned = next(
+        line.split()[1]
+        for line in (checkout / "tools" / "pulumi" / "language-python" / "go.mod").read_text().splitlines()
+        if line.strip().startswith("github.com/pulumi/pulumi/sdk/v3 ")
+    )
     assert pinned == "v3.68.0"  # the last sdk/v3 that holds python/cmd/pulumi-language-python
     bin_dir = checkout / ".tools" / "bin"
     bin_dir.mkdir(parents=True)

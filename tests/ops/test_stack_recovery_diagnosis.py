@@ -16,7 +16,10 @@ URN = "urn:pulumi:local::ai-platform::ai-platform:database:Database$pulumi-pytho
 def _backend(tmp_path: Path, *, pending: bool, pid: int | None, attrs: bytes | None) -> Path:
     stacks = tmp_path / ".pulumi" / "stacks" / "ai-platform"
     stacks.mkdir(parents=True)
-    latest = {"resources": [], "pending_operations": [{"type": "creating", "resource": {"urn": URN}}] if pending else []}
+    latest = {
+        "resources": [],
+        "pending_operations": [{"type": "creating", "resource": {"urn": URN}}] if pending else [],
+    }
     (stacks / "local.json").write_text(json.dumps({"version": 3, "checkpoint": {"latest": latest}}))
     if attrs is not None:
         (stacks / "local.json.attrs").write_bytes(attrs)
@@ -56,5 +59,8 @@ def test_the_backup_holds_the_checkpoint_its_attributes_and_the_locks(tmp_path):
     root = _backend(tmp_path / "backend", pending=True, pid=2**22 + 1, attrs=b"")
     copied = back_up(root, "ai-platform", "local", tmp_path / "copy")
     names = sorted(p.relative_to(tmp_path / "copy").as_posix() for p in copied)
-    assert names == [".pulumi/locks/organization/ai-platform/local/1f2e.json",
-                     ".pulumi/stacks/ai-platform/local.json", ".pulumi/stacks/ai-platform/local.json.attrs"]
+    assert names == [
+        ".pulumi/locks/organization/ai-platform/local/1f2e.json",
+        ".pulumi/stacks/ai-platform/local.json",
+        ".pulumi/stacks/ai-platform/local.json.attrs",
+    ]

@@ -28,8 +28,7 @@ def copy_checkout(target: Path) -> Path:
     for name in COPIED_FILES:
         shutil.copy(PROJECT_ROOT / name, target / name)
     for name in COPIED_DIRS:
-        shutil.copytree(PROJECT_ROOT / name, target / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*_test.ts"))
+        shutil.copytree(PROJECT_ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*_test.ts"))
     # Pulumi.yaml's runtime.options.virtualenv (.venv), as `make install` leaves it in a clone.
     (target / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return target
@@ -45,8 +44,13 @@ class PlainCheckout:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, cli: PulumiCli, tmp_path: Path, stack: str, extra_env: Mapping[str, str] | None = None,
-               ) -> PlainCheckout:
+    def create(
+        cls,
+        cli: PulumiCli,
+        tmp_path: Path,
+        stack: str,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> PlainCheckout:
         root = copy_checkout(tmp_path / "checkout")
         host = language_host(cli)
         host_dir = [str(host.parent)] if host is not None and host.parent != cli.bin_dir else []
@@ -69,13 +73,27 @@ class PlainCheckout:
         return Path(self.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(["pulumi", *args, "--stack", self.stack, "--non-interactive"], cwd=self.root,
-                                env=self.env, capture_output=True, text=True, timeout=timeout, check=False)
+        result = subprocess.run(
+            ["pulumi", *args, "--stack", self.stack, "--non-interactive"],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if check:
             assert result.returncode == 0, f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         return result
 
     def ops(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """The copy's own operator CLI, `python -m ops ...`, from the copy (so it works on the copy's files)."""
-        return subprocess.run([sys.executable, "-m", "ops", *args], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "ops", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )

@@ -25,15 +25,23 @@ FAST = "create table public.slow_probe (id int);\n"
 
 def _migration_sleeping(url: str) -> bool:
     with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("select count(*) from pg_stat_activity where query like %s and pid <> pg_backend_pid()",
-                           ("%pg_sleep(300)%",)).fetchone()
+        row = conn.execute(
+            "select count(*) from pg_stat_activity where query like %s and pid <> pg_backend_pid()",
+            ("%pg_sleep(300)%",),
+        ).fetchone()
     return bool(row and row[0])
 
 
 def _kill_up_during_the_migration(checkout: PlainCheckout, url: str) -> None:
     command = ["pulumi", "up", "--yes", "--stack", checkout.stack, "--non-interactive"]
-    running = subprocess.Popen(command, cwd=checkout.root, env=checkout.env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    running = subprocess.Popen(
+        command,
+        cwd=checkout.root,
+        env=checkout.env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         while not _migration_sleeping(url):
@@ -86,8 +94,9 @@ def test_killed_up_is_diagnosed_backed_up_and_recovered(plain_cli, fresh_db, tmp
     checkout.run("up", "--yes")
     checkout.run("preview", "--expect-no-changes")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        assert conn.execute("select count(*) from supabase_migrations.schema_migrations where version = %s",
-                            (SLOW[0][:14],)).fetchone() == (1,)
+        assert conn.execute(
+            "select count(*) from supabase_migrations.schema_migrations where version = %s", (SLOW[0][:14],)
+        ).fetchone() == (1,)
 
 
 def test_local_up_shows_the_clis_own_message_on_a_locked_stack(plain_cli, tmp_path):
@@ -97,8 +106,9 @@ def test_local_up_shows_the_clis_own_message_on_a_locked_stack(plain_cli, tmp_pa
     # A stale lock, as a killed `make local` leaves it (a pid that no longer runs).
     locks = checkout.root / ".local" / "pulumi" / "backend" / ".pulumi" / "locks" / "organization" / "ai-platform"
     (locks / "local").mkdir(parents=True)
-    (locks / "local" / "0a1b2c3d.json").write_text(json.dumps(
-        {"pid": 4_000_000, "username": "ci", "hostname": "lost-runner", "timestamp": "2026-01-01T00:00:00Z"}))
+    (locks / "local" / "0a1b2c3d.json").write_text(
+        json.dumps({"pid": 4_000_000, "username": "ci", "hostname": "lost-runner", "timestamp": "2026-01-01T00:00:00Z"})
+    )
 
     result = checkout.ops("local-up")
 

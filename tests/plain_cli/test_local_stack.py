@@ -14,8 +14,10 @@ import yaml
 from tests.plain_cli.checkout import PROJECT_ROOT, PlainCheckout
 
 # Every bucket the stack declares (Pulumi.yaml's storageBuckets default; the local stack file keeps it).
-BUCKETS = {bucket["id"] for bucket in yaml.safe_load(
-    (PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]["storageBuckets"]["default"]}
+BUCKETS = {
+    bucket["id"]
+    for bucket in yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]["storageBuckets"]["default"]
+}
 EXTRA = ("29991231000000_plain_probe.sql", "create table if not exists public.plain_probe (id int);\n")
 
 

@@ -215,7 +215,9 @@ def test_function_secret_names_supabase_reserves_are_refused(host):
     assert "'SUPABASE_URL'" in reasons and "'BAD-NAME'" in reasons and "EMPTY" in reasons
 
 
-@pytest.mark.parametrize("provider", [AuthSettingsProvider(), DatabaseSettingsProvider()], ids=lambda p: type(p).__name__)
+@pytest.mark.parametrize(
+    "provider", [AuthSettingsProvider(), DatabaseSettingsProvider()], ids=lambda p: type(p).__name__
+)
 def test_check_takes_a_project_ref_not_known_yet(host, provider):
     # A plain `pulumi up` of a new stack previews first: the ref reaches check unknown (found under the plain CLI).
     props = {"managementApiUrl": "https://api.supabase.com", "projectRef": Unknown()}
