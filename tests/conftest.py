@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import dbmigrate
 from ops.localdb import LocalDatabase, free_tcp_port
+from tests.harness.databases import MIGRATIONS_DIR, TEMPLATE, copy_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _database_names = itertools.count(1)
+_copies = itertools.count(1)
 # The session's cluster, for the crash report below.
 _session_cluster: LocalDatabase | None = None
 
@@ -73,3 +76,24 @@ def dbname_of(url: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     return str(conninfo_to_dict(url)["dbname"])
+
+
+# Session fixtures live here, once: a layer that imported them into its own conftest would make a second
+# instance, which creates the same template database again in the one cluster.
+@pytest.fixture(scope="session")
+def migrated_template(pg_cluster: LocalDatabase) -> str:
+    """The name of a database with every migration applied; no connection is left open on it."""
+    pg_cluster.create_database(TEMPLATE)
+    dbmigrate.apply(pg_cluster.url(dbname=TEMPLATE), MIGRATIONS_DIR)
+    return TEMPLATE
+
+
+@pytest.fixture
+def migrated_copy(pg_cluster: LocalDatabase, migrated_template: str) -> Iterator[str]:
+    """A private copy of the migrated database, for tests that commit."""
+    name = f"schema_copy_{next(_copies)}"
+    url = copy_database(pg_cluster, migrated_template, name)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(name)

@@ -10,13 +10,12 @@ import pytest
 
 from ops.lifecycle.storage_api import StorageApi
 from tests.lifecycle.storage_standin import SERVICE_KEY, StorageStandIn, storage_standin
-from tests.schema.conftest import migrated_copy, migrated_template  # noqa: F401 (fixtures used by name)
 
 BUCKETS = ("avatars", "automation-results", "ticket-attachments", "documents", "thumbnails", "exports")
 
 
 @pytest.fixture
-def lifecycle_db(migrated_copy: str) -> str:  # noqa: F811 (the imported fixture)
+def lifecycle_db(migrated_copy: str) -> str:
     with psycopg.connect(migrated_copy, autocommit=True) as conn:
         for bucket in BUCKETS:
             conn.execute(
