@@ -8,6 +8,7 @@ import pulumi
 
 from components.aws_platform import SupabaseInputs, build_aws_platform
 from components.backup_job import StorageS3Access
+from components.cors_origins import CORS_SETTING, CorsOrigins, CorsOriginsArgs
 from components.database import Database, DatabaseArgs
 from components.function_schedules import FunctionSchedules, FunctionSchedulesArgs
 from components.local_storage import LocalStorage, LocalStorageArgs
@@ -66,6 +67,9 @@ if config.supabase.enabled:
             "stripe-webhook", StripeWebhookArgs.from_config(config, supabase.ref, supabase.functions_url)
         )
         pulumi.export("stripeWebhookEndpointId", stripe_webhook.endpoint_id)
+    # Stripe.js in the browser takes the publishable key (public by design; VITE_STRIPE_PUBLISHABLE_KEY).
+    if config.stripe_publishable_key is not None:
+        pulumi.export("stripePublishableKey", config.stripe_publishable_key)
 
     # -------------------------------------------------------------- aws
     # CDN, DNS and certificates, backups, alarms and CI identity around the project; each part is switched on
@@ -103,6 +107,25 @@ if config.supabase.enabled:
     aws.export()
     # Supabase verifies the custom domain by its DNS records, so activation waits until Route53 has them.
     supabase.activate_custom_domain(dns_records=[aws.domain_records] if aws.domain_records is not None else [])
+
+    # CORS: the functions answer the frontend's own origins (never `*`) unless functionSettings names them.
+    if CORS_SETTING not in config.function_settings and CORS_SETTING not in config.function_secrets:
+        CorsOrigins(
+            "cors-origins",
+            CorsOriginsArgs(
+                project_ref=supabase.ref,
+                sources=[
+                    source
+                    for source in (
+                        config.supabase_auth.site_url,
+                        aws.outputs.get("frontendUrl"),
+                        aws.outputs.get("cdnDomain"),
+                    )
+                    if source is not None
+                ],
+                management_api_url=config.supabase.management_api_url,
+            ),
+        )
 
 # ------------------------------------------------------------------ frontend build
 # Public values the frontend's .env.production is written from (`python -m ops frontend-env`).

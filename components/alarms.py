@@ -171,9 +171,10 @@ class Alarms(pulumi.ComponentResource):
                         "Resource": "*",
                     },
                     {
+                        # CloudWatch alarms, and AWS Budgets' alerts (components/cost_budget.py).
                         "Sid": "AlarmsPublish",
                         "Effect": "Allow",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Principal": {"Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]},
                         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                         "Resource": "*",
                         "Condition": {"StringEquals": {"aws:SourceAccount": self._account_id}},

@@ -13,16 +13,21 @@ from components.alert_webhooks import AlertTopic, AlertWebhooks, AlertWebhooksAr
 from components.aws_policy import GLOBAL_SERVICES_REGION
 from components.aws_provider import aws_provider
 from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
+from components.backup_replica import BackupReplica, BackupReplicaArgs
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.cost_budget import CostBudget, CostBudgetArgs
 from components.dashboard import DashboardArgs, DashboardDistribution, OperationsDashboard
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
+from components.web_firewall import WebFirewall, WebFirewallArgs
 from stackconfig.aws import AlertsConfig, AwsSections
+from stackconfig.budget import BudgetConfig
 from stackconfig.model import StackConfig
+from stackconfig.waf import WafConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +89,9 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             "backupBucket",
             "alertsTopicArn",
             "dashboardName",
+            "backupReplicaBucket",
+            "backupReplicaRegion",
+            "webAclArn",
         )
     )
     if not sections.aws.enabled:
@@ -99,6 +107,22 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             SiteCertificateArgs(zone_name=sections.dns.zone_name, hostnames=sections.hostnames),
             under_provider,
         )
+
+    # One web ACL in front of both distributions (us-east-1, CLOUDFRONT scope), before them: they take its ARN.
+    waf: WafConfig = getattr(config, "waf", WafConfig())
+    firewall = None
+    if waf.enabled:
+        firewall = WebFirewall(
+            "web-firewall",
+            WebFirewallArgs(
+                rate_limit_per_5_minutes=waf.rate_limit_per_5_minutes,
+                count_only=waf.count_only,
+                log_retention_days=waf.log_retention_days,
+            ),
+            under_provider,
+        )
+        outputs["webAclArn"] = firewall.web_acl_arn
+    web_acl_arn = firewall.web_acl_arn if firewall is not None else None
 
     def certificate_for(hostname: str | None) -> pulumi.Input[str] | None:
         return certificate.certificate_arn if certificate is not None and hostname else None
@@ -118,6 +142,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 public_ttl_seconds=cdn.public_ttl_seconds,
                 avatar_ttl_seconds=cdn.avatar_ttl_seconds,
                 thumbnail_ttl_seconds=cdn.thumbnail_ttl_seconds,
+                web_acl_arn=web_acl_arn,
             ),
             under_provider,
         )
@@ -142,6 +167,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 certificate_arn=certificate_for(site.hostname),
                 storage_cdn_url=storage_cdn.url if storage_cdn is not None else None,
                 price_class=site.price_class,
+                web_acl_arn=web_acl_arn,
             ),
             under_provider,
         )
@@ -174,19 +200,32 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
         backup = sections.backup
         if supabase.database_url is None or backup.source_repository is None:
             raise ValueError("backup.enabled needs the Supabase database URL and backup.sourceRepository")
-        backup_storage = BackupStorage(
-            "backups",
-            BackupStorageArgs(
-                stack=stack,
-                retention_days=backup.retention_days,
-                noncurrent_transition_days=backup.noncurrent_transition_days,
-                noncurrent_storage_class=backup.noncurrent_storage_class,
-                noncurrent_expiration_days=backup.noncurrent_expiration_days,
-                object_lock=backup.object_lock,
-                protect=backup.protect,
-            ),
-            under_provider,
+        storage_args = BackupStorageArgs(
+            stack=stack,
+            retention_days=backup.retention_days,
+            noncurrent_transition_days=backup.noncurrent_transition_days,
+            noncurrent_storage_class=backup.noncurrent_storage_class,
+            noncurrent_expiration_days=backup.noncurrent_expiration_days,
+            object_lock=backup.object_lock,
+            protect=backup.protect,
         )
+        backup_storage = BackupStorage("backups", storage_args, under_provider)
+        if backup.replica_region is not None:
+            # A second copy outside the stack's region, read by the restore commands when the region is gone.
+            replica = BackupReplica(
+                "backup-replica",
+                BackupReplicaArgs(
+                    source_bucket_id=backup_storage.bucket_id,
+                    source_bucket_arn=backup_storage.bucket_arn,
+                    source_key_arn=backup_storage.key_arn,
+                    source_region=sections.aws.region,
+                    source_versioning=backup_storage.versioning,
+                    replica_region=backup.replica_region,
+                    storage=storage_args,
+                ),
+                under_provider,
+            )
+            outputs.update(backupReplicaBucket=replica.bucket_name, backupReplicaRegion=replica.region)
         backup_job = BackupJob(
             "backup-job",
             BackupJobArgs(
@@ -240,6 +279,22 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     region=sections.aws.region,
                     topics=topics,
                     **{f"{service}_url": pulumi.Output.secret(url) for service, url in webhooks.items()},
+                ),
+                under_provider,
+            )
+        if firewall is not None:
+            firewall.alarm_on_blocked_requests(
+                threshold=waf.blocked_requests_alarm_per_5_minutes, topic_arn=alarms.global_topic_arn
+            )
+        budget: BudgetConfig = getattr(config, "budget", BudgetConfig())
+        if budget.enabled:
+            CostBudget(
+                "cost-budget",
+                CostBudgetArgs(
+                    monthly_limit_usd=budget.monthly_limit_usd,
+                    actual_threshold_percent=budget.actual_threshold_percent,
+                    forecast_threshold_percent=budget.forecast_threshold_percent,
+                    topic_arn=alarms.topic_arn,
                 ),
                 under_provider,
             )

@@ -63,10 +63,45 @@ class BackupStorageArgs:
     writer_service: str = "codebuild.amazonaws.com"
 
 
+def dump_lifecycle_rules(args: BackupStorageArgs) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """How long dumps and their older versions are kept; the replica (components/backup_replica.py) applies the
+    same rules itself, since S3 does not replicate lifecycle expirations."""
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-dumps",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=runs_prefix(args.stack)),
+            # Guide 000 section 8.5 keeps 30 days of dumps; expiry turns a dump into a noncurrent version.
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
+            noncurrent_version_transitions=[
+                aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
+                    noncurrent_days=args.noncurrent_transition_days,
+                    storage_class=args.noncurrent_storage_class,
+                )
+            ],
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=args.noncurrent_expiration_days
+            ),
+        ),
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="clean-up",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            # A job killed mid-upload leaves parts that are billed but invisible.
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=1
+            ),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True),
+        ),
+    ]
+
+
 class BackupStorage(pulumi.ComponentResource):
     bucket_name: pulumi.Output[str]
+    bucket_id: pulumi.Output[str]
     bucket_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str]
+    versioning: aws.s3.BucketVersioning
     writer_role_arn: pulumi.Output[str]
     writer_role_name: pulumi.Output[str]
     prefix: str
@@ -124,34 +159,7 @@ class BackupStorage(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-dumps",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=runs_prefix(args.stack)),
-                    # Guide 000 section 8.5 keeps 30 days of dumps; expiry turns a dump into a noncurrent version.
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
-                    noncurrent_version_transitions=[
-                        aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionTransitionArgs(
-                            noncurrent_days=args.noncurrent_transition_days,
-                            storage_class=args.noncurrent_storage_class,
-                        )
-                    ],
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_expiration_days
-                    ),
-                ),
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="clean-up",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    # A job killed mid-upload leaves parts that are billed but invisible.
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True),
-                ),
-            ],
+            rules=dump_lifecycle_rules(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
 
@@ -226,7 +234,10 @@ class BackupStorage(pulumi.ComponentResource):
         )
 
         self.bucket_name = bucket.bucket
+        self.bucket_id = bucket.id
         self.bucket_arn = bucket.arn
+        # Replication needs versioning on the source first.
+        self.versioning = versioning
         self.key_arn = key.arn
         self.writer_role_arn = writer.arn
         self.writer_role_name = writer.name

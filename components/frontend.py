@@ -33,6 +33,8 @@ class FrontendArgs:
     # Shown images may come from the storage CDN as well as from Supabase directly.
     storage_cdn_url: pulumi.Input[str] | None = None
     price_class: str = "PriceClass_100"
+    # The web firewall (components/web_firewall.py) in front of the distribution; None: none.
+    web_acl_arn: pulumi.Input[str] | None = None
 
 
 class Frontend(pulumi.ComponentResource):
@@ -130,6 +132,7 @@ class Frontend(pulumi.ComponentResource):
         distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             comment=f"Frontend of {pulumi.get_project()} ({pulumi.get_stack()})",
+            web_acl_id=args.web_acl_arn,
             enabled=True,
             default_root_object="index.html",
             http_version="http2and3",

@@ -41,6 +41,8 @@ class StorageCdnArgs:
     public_ttl_seconds: int = 86_400
     avatar_ttl_seconds: int = 3_600
     thumbnail_ttl_seconds: int = 2_592_000
+    # The web firewall (components/web_firewall.py) in front of the distribution; None: none.
+    web_acl_arn: pulumi.Input[str] | None = None
 
 
 class StorageCdn(pulumi.ComponentResource):
@@ -117,6 +119,7 @@ class StorageCdn(pulumi.ComponentResource):
         distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             comment=f"Public Storage objects of {pulumi.get_project()} ({pulumi.get_stack()})",
+            web_acl_id=args.web_acl_arn,
             enabled=True,
             http_version="http2and3",
             is_ipv6_enabled=True,

@@ -3,7 +3,8 @@
 Everything in that file ends up in a public JavaScript bundle, so it refuses (and writes nothing) when a
 value it would write is a secret: an output marked secret (`pulumi stack output --json` prints "[secret]"
 without --show-secrets, and the engine's wire form is an object with Pulumi's secret signature key), a
-JWT whose `role` claim is `service_role`, or a Supabase secret key (`sb_secret_...`), anywhere inside any value
+JWT whose `role` claim is `service_role`, a Supabase secret key (`sb_secret_...`) or a Stripe secret, restricted
+or signing key (`sk_...`, `rk_...`, `whsec_...`), anywhere inside any value
 (a URL's query, a JSON string, the app name) and however its payload is base64-encoded.
 
 Vite reads the file with dotenv and then expands `$VAR` and `${VAR}` from the build machine's environment
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackconfig.stripe import publishable_key_problem
 from stackconfig.urls import insecure_url_problem
 
 # Pulumi's marker for a secret value in the engine's JSON (sdk/go/common/resource/properties.go).
@@ -40,6 +42,8 @@ _JWT = re.compile(rf"{_B64}\.({_B64})\.[A-Za-z0-9_\-+/=]*")
 # lookarounds leave the dots unconsumed, so every dot-delimited segment of a longer text is examined.
 _DOTTED_SEGMENT = re.compile(rf"(?<=\.)({_B64})(?=\.)")
 _SECRET_KEY_INSIDE = re.compile(re.escape(SECRET_KEY_PREFIX), re.IGNORECASE)
+# Stripe's secret, restricted and webhook signing keys, wherever they appear inside a value.
+_STRIPE_SECRET_INSIDE = re.compile(r"(?<![A-Za-z0-9])(sk|rk)_(live|test)_[A-Za-z0-9]|whsec_[A-Za-z0-9]")
 # Written bare: nothing dotenv strips, splits or comments out, and nothing dotenv-expand reads.
 _BARE = re.compile(r"^[A-Za-z0-9_.,:/@%+=-]*$")
 _FLAG = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -101,6 +105,9 @@ def build_env(outputs: Mapping[str, Any], overrides: Overrides = Overrides()) ->
         pairs.append(("VITE_CDN_URL", cdn))
     if outputs.get("frontendSentryDsn") is not None:
         pairs.append(("VITE_SENTRY_DSN", _browser_dsn(_required(outputs, "frontendSentryDsn"))))
+    stripe_key = _stripe_publishable_key(outputs)
+    if stripe_key:
+        pairs.append(("VITE_STRIPE_PUBLISHABLE_KEY", stripe_key))
     for name, value in pairs:
         _refuse_secret(name, value)
     return pairs
@@ -220,6 +227,16 @@ def _browser_dsn(dsn: str) -> str:
     return dsn
 
 
+def _stripe_publishable_key(outputs: Mapping[str, Any]) -> str | None:
+    if outputs.get("stripePublishableKey") is None:
+        return None
+    key = _required(outputs, "stripePublishableKey")
+    problem = publishable_key_problem(key)
+    if problem:
+        raise FrontendEnvError(f"stack output 'stripePublishableKey' {problem}. Nothing was written")
+    return key
+
+
 def _marked_secret(value: Any) -> bool:
     if value == PLAIN_SECRET:
         return True
@@ -232,6 +249,11 @@ def _refuse_secret(name: str, value: str) -> None:
             raise FrontendEnvError(
                 f"{name} would hold a Supabase secret key (sb_secret_...); the frontend takes "
                 "the publishable key (sb_publishable_...) or the anon JWT. Nothing was written"
+            )
+        if _STRIPE_SECRET_INSIDE.search(text):
+            raise FrontendEnvError(
+                f"{name} would hold a Stripe secret, restricted or signing key; the frontend "
+                "takes the publishable key (pk_...) only. Nothing was written"
             )
         if any(_payload_role(match.group(1)) in PRIVILEGED_JWT_ROLES for match in _DOTTED_SEGMENT.finditer(text)):
             raise FrontendEnvError(

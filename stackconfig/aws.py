@@ -97,6 +97,8 @@ class BackupConfig(BaseModel):
     build_timeout_minutes: int = Field(default=60, ge=5, le=480)
     # Copy the Storage buckets (documents, avatars, attachments) into each backup, changed objects only.
     include_storage: bool = True
+    # A second region the bucket is replicated to (components/backup_replica.py); null: no replica.
+    replica_region: str | None = Field(default=None, pattern=REGION_PATTERN)
 
     @model_validator(mode="after")
     def _check(self) -> BackupConfig:

@@ -7,6 +7,7 @@ the program with one message that lists every problem.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import cache
@@ -22,6 +23,7 @@ from stackconfig.errors import ConfigError
 from stackconfig.model import StackConfig
 from stackconfig.paths import PROJECT_ROOT
 from stackconfig.placeholders import placeholder_keys
+from stackconfig.stripe import missing_secret_key_problem
 
 
 @cache
@@ -36,6 +38,15 @@ def load_stack_config() -> StackConfig:
     project, stack = pulumi.get_project(), pulumi.get_stack()
     raw, secret_keys = _current_config(project)
     config = validate_config(raw, secret_keys=secret_keys, stack_file=f"Pulumi.{stack}.yaml")
+    # Secrets may come from the environment (CI), so this check runs here rather than in the model.
+    stripe_key = missing_secret_key_problem(config.stripe_webhook, config.stripe_secret_key, os.environ)
+    if stripe_key:
+        raise ConfigError([stripe_key], f"Pulumi.{stack}.yaml")
+    if config.stripe_webhook.enabled and config.stripe_publishable_key is None:
+        pulumi.log.warn(
+            "stripePublishableKey is not set: the frontend's checkout needs it (VITE_STRIPE_PUBLISHABLE_KEY); set it "
+            "with `pulumi config set stripePublishableKey pk_live_...` (public, not a secret)"
+        )
     placeholders = placeholder_keys({key: value for key, value in raw.items() if key not in secret_keys})
     if placeholders:
         pulumi.log.warn(

@@ -16,11 +16,12 @@ from stackconfig.aws import (
     check_aws_sections,
 )
 from stackconfig.base import SECTION_CONFIG
+from stackconfig.budget import BudgetConfig, budget_problems
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
 from stackconfig.retention import RetentionConfig
 from stackconfig.storage import BucketsConfig
-from stackconfig.stripe import SIGNING_SECRET_NAME, StripeWebhookConfig
+from stackconfig.stripe import SIGNING_SECRET_NAME, StripeWebhookConfig, publishable_key_problem
 from stackconfig.supabase import (
     AuthSecrets,
     CustomDomainConfig,
@@ -31,6 +32,7 @@ from stackconfig.supabase import (
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
 )
+from stackconfig.waf import WafConfig, waf_problems
 
 # https://supabase.com/docs/guides/functions/limits: outgoing connections to these ports are not allowed.
 BLOCKED_SMTP_PORTS = frozenset({"25", "587"})
@@ -63,6 +65,9 @@ class StackConfig(BaseModel):
     backup: BackupConfig
     alerts: AlertsConfig
     ci_identity: CiIdentityConfig
+    # The web firewall and the cost budget (stackconfig/waf.py, stackconfig/budget.py).
+    waf: WafConfig = WafConfig()
+    budget: BudgetConfig = BudgetConfig()
     # Supabase (stackconfig/supabase.py); the last four are secret keys.
     supabase: SupabaseProjectConfig = SupabaseProjectConfig()
     supabase_auth: SupabaseAuthConfig = SupabaseAuthConfig()
@@ -76,6 +81,8 @@ class StackConfig(BaseModel):
     auth_secrets: AuthSecrets = AuthSecrets()
     stripe_webhook: StripeWebhookConfig = StripeWebhookConfig()
     stripe_secret_key: SecretStr | None = None
+    # Public by design (Stripe.js in the browser); "" in Pulumi.yaml's default means unset.
+    stripe_publishable_key: str | None = None
     # Read by the metrics scraper only (alerts.functionErrorRatePercent, failedSignInsPer5Minutes).
     supabase_logs_access_token: SecretStr | None = None
     # The ceiling the free tier's daily spend budgets must stay under (tests/schema/test_spend_budgets.py).
@@ -83,9 +90,36 @@ class StackConfig(BaseModel):
     # Slack, PagerDuty and Opsgenie URLs the alerts topics deliver to (components/alert_webhooks.py).
     alert_webhooks: AlertWebhooks = AlertWebhooks()
 
+    @field_validator("stripe_publishable_key")
+    @classmethod
+    def _publishable_key(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        problem = publishable_key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:
         check_aws_sections(self)
+        return self
+
+    @model_validator(mode="after")
+    def _waf_and_budget_have_what_they_need(self) -> StackConfig:
+        problems = waf_problems(
+            self.waf,
+            aws_enabled=self.aws.enabled,
+            distributions=int(self.frontend.enabled) + int(self.storage_cdn.enabled),
+        )
+        problems += budget_problems(self.budget, aws_enabled=self.aws.enabled, alerts_enabled=self.alerts.enabled)
+        if self.backup.replica_region is not None and self.backup.replica_region == self.aws.region:
+            problems.append(
+                f"backup.replicaRegion: {self.backup.replica_region} is aws.region; a replica in the "
+                "same region is lost with it, choose another region"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -111,6 +145,18 @@ class StackConfig(BaseModel):
             raise ValueError(
                 f"{SIGNING_SECRET_NAME}: the stack's Stripe webhook endpoint sets it (stripeWebhook is "
                 "enabled); remove it from functionSecrets"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cors_has_an_origin_to_default_to(self) -> StackConfig:
+        # components/cors_origins.py: a Supabase stack answers its frontend's origins, never `*` by default.
+        explicit = "CORS_ALLOWED_ORIGINS" in self.function_settings or "CORS_ALLOWED_ORIGINS" in self.function_secrets
+        if self.supabase.enabled and not explicit and not self.frontend.enabled and not self.supabase_auth.site_url:
+            raise ValueError(
+                "functionSettings.CORS_ALLOWED_ORIGINS: this stack has no frontend origin to default to (frontend is "
+                "off and supabaseAuth.siteUrl is unset); set it to the origins the frontend is served from "
+                "(comma-separated), or to `*` deliberately"
             )
         return self
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -97,3 +98,18 @@ def migrated_copy(pg_cluster: LocalDatabase, migrated_template: str) -> Iterator
         yield url
     finally:
         pg_cluster.drop_database(name)
+
+
+# The committed staging and prod files take payments: their preview stops without a Stripe API key. CI provides it
+# as STRIPE_SECRET_KEY; so do the tests (a test key, never sent anywhere: the endpoint's provider is mocked or
+# pointed at a local stand-in). A test of the missing key removes it with monkeypatch.delenv.
+TEST_STRIPE_SECRET_KEY = "sk_test_stacks0under0test"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stripe_secret_key_for_the_stacks() -> Iterator[None]:
+    # Session-wide, so that session-scoped program runs (tests/aws/conftest.py) see it too.
+    with pytest.MonkeyPatch.context() as patch:
+        if "STRIPE_SECRET_KEY" not in os.environ:
+            patch.setenv("STRIPE_SECRET_KEY", TEST_STRIPE_SECRET_KEY)
+        yield

@@ -19,4 +19,5 @@ COMMAND_MODULES: list[str] = [
     "functions",
     "report",
     "recover_stack",
+    "webhooks_arrived",
 ]

@@ -31,6 +31,8 @@ AWS_MODULES = [
     "scheduler",
     "secretsmanager",
     "sns",
+    "wafv2",
+    "budgets",
 ]
 TOKEN = re.compile(r"'(aws:[^']+)'")
 

@@ -23,7 +23,8 @@ def test_topics_are_encrypted_with_a_key_cloudwatch_may_use_and_mail_the_operato
         key = keys[topic.inputs["kmsMasterKeyId"]]
         assert key.inputs["region"] == topic.inputs["region"]
         publish = statement(policy(key), "AlarmsPublish")
-        assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        # CloudWatch alarms, and AWS Budgets' alerts (the cost budget notifies the same topic).
+        assert publish["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]}
     emails = {"staging": "ops-staging@example.com", "prod": "ops@example.com"}[deployed.stack]
     subscriptions = all_of(deployed, "aws:sns/topicSubscription:TopicSubscription")
     assert {(s.inputs["topic"], s.inputs["endpoint"], s.inputs["protocol"]) for s in subscriptions} == {

@@ -66,7 +66,7 @@ def test_bucket_and_key_are_retained_on_destroy_and_protected_in_prod(deployed):
 def test_prod_locks_dumps_in_governance_mode_for_the_retention_period(prod, staging):
     bucket = one(prod, BUCKET, "backups-bucket")
     assert bucket.inputs["objectLockEnabled"] is True
-    lock = one(prod, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    lock = one(prod, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backups-object-lock")
     assert lock.inputs["rule"]["defaultRetention"]["mode"] == "GOVERNANCE"
     assert int(lock.inputs["rule"]["defaultRetention"]["days"]) == RETENTION["prod"]
     assert not [r for r in staging.resources if r.type.endswith("BucketObjectLockConfiguration")]

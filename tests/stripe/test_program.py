@@ -74,6 +74,8 @@ def test_a_signing_secret_in_config_is_refused_when_the_stack_owns_the_endpoint(
         run({"functionSecrets": Secret({"STRIPE_WEBHOOK_SECRET": "whsec_by_hand"})})
 
 
-def test_off_by_default():
-    program = run_program("staging", {}, mocks=StripeMocks())
+def test_on_in_the_committed_stack_files_and_off_when_switched_off():
+    for stack in ("staging", "prod"):
+        assert len(run_program(stack, {}, mocks=StripeMocks()).of_type(ENDPOINT_TYPE)) == 1, stack
+    program = run_program("staging", {"stripeWebhook": {"enabled": False}}, mocks=StripeMocks())
     assert not program.of_type(ENDPOINT_TYPE)

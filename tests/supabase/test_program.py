@@ -14,7 +14,8 @@ from tests.harness.provider_host import Secret
 PROJECT_TYPE = "pulumi-python:dynamic/supabase:Project"
 SERVICE_KEY = "eyJ.service-role-key-for-the-mock"
 POOLER_URL = "postgresql://postgres.abcdefghijklmnopqrst:Generated-pass-1@pooler.example:5432/postgres"
-SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "STRIPE_WEBHOOK_SECRET": "whsec_in_config"}
+# STRIPE_WEBHOOK_SECRET is not here: the committed stacks own the Stripe endpoint, which sets it.
+SECRETS = {"OPENAI_API_KEY": "sk-openai-in-config", "RAZORPAY_WEBHOOK_SECRET": "razorpay-whsec-in-config"}
 
 
 class ProjectMocks(WholeProgramMocks):

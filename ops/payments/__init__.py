@@ -1,0 +1,1 @@
+"""Operator checks of the payment providers' side of the platform."""

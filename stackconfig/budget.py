@@ -1,0 +1,29 @@
+"""Key `budget`: an AWS Budgets cost budget per stack, alerting the stack's alerts topic (components/cost_budget.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from stackconfig.base import SECTION_CONFIG
+
+
+class BudgetConfig(BaseModel):
+    model_config = SECTION_CONFIG
+
+    enabled: bool = False
+    # The month's AWS cost (unblended, USD) of the account the stack deploys into: one account per stack.
+    monthly_limit_usd: float = Field(default=100.0, gt=0, le=1_000_000)
+    # Alerts when the actual spend passes this share of the limit, and when the month's forecast passes it.
+    actual_threshold_percent: float = Field(default=80.0, gt=0, le=1000)
+    forecast_threshold_percent: float = Field(default=100.0, gt=0, le=1000)
+
+
+def budget_problems(budget: BudgetConfig, *, aws_enabled: bool, alerts_enabled: bool) -> list[str]:
+    if not budget.enabled:
+        return []
+    if not aws_enabled or not alerts_enabled:
+        return [
+            "budget.enabled: alerts go to the alerts topic; needs aws.enabled and alerts.enabled (or set "
+            "budget.enabled: false)"
+        ]
+    return []
