@@ -21,8 +21,10 @@ from tests.supabase.fake_api import FakeSupabase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_NAME = "ai-super-assistant-staging"
+# Payments off too: the engine tests have no Stripe (tests/stripe covers the endpoint through the provider host).
 AWS_PARTS_OFF = {
-    part: {"enabled": False} for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity")
+    part: {"enabled": False}
+    for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity", "waf", "budget", "providerSpend", "stripeWebhook")
 }
 SECRETS: dict[str, Any] = {
     "supabaseAccessToken": TEST_TOKEN,

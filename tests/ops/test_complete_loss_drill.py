@@ -67,6 +67,10 @@ def pulumi_up_new_project(fake: FakeSupabase, state: Path) -> dict:
         "backup": OFF,
         "alerts": OFF,
         "ciIdentity": OFF,
+        "waf": OFF,
+        "budget": OFF,
+        "providerSpend": OFF,
+        "stripeWebhook": OFF,
         "databasePassword": Secret("Recovered-db-password-1"),
         "functionSecrets": Secret({"OPENAI_API_KEY": "sk-recovered-openai-key"}),
     }
