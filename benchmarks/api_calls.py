@@ -140,7 +140,18 @@ def main() -> int:
             # Only Supabase's calls are counted: the AWS parts (which expect an https project URL) stay off.
             **{
                 part: {"enabled": False}
-                for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity", "waf", "budget", "providerSpend", "stripeWebhook")
+                for part in (
+                    "aws",
+                    "frontend",
+                    "storageCdn",
+                    "backup",
+                    "alerts",
+                    "ciIdentity",
+                    "waf",
+                    "budget",
+                    "providerSpend",
+                    "stripeWebhook",
+                )
             },
             "functionSecrets": Secret({"OPENAI_API_KEY": "sk-bench", "STRIPE_SECRET_KEY": "sk_live_bench"}),
             "authSecrets": Secret({"smtpPass": "bench-smtp-pass"}),

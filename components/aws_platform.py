@@ -22,10 +22,11 @@ from components.dashboard import DashboardArgs, DashboardDistribution, Operation
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
+from components.provider_spend import ProviderSpend, ProviderSpendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs
 from components.web_firewall import WebFirewall, WebFirewallArgs
 from stackconfig.aws import AlertsConfig, AwsSections
-from stackconfig.budget import BudgetConfig
+from stackconfig.budget import BudgetConfig, ProviderSpendConfig
 from stackconfig.model import StackConfig
 from stackconfig.waf import WafConfig
 
@@ -295,6 +296,19 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     actual_threshold_percent=budget.actual_threshold_percent,
                     forecast_threshold_percent=budget.forecast_threshold_percent,
                     topic_arn=alarms.topic_arn,
+                ),
+                under_provider,
+            )
+        spend: ProviderSpendConfig = getattr(config, "provider_spend", ProviderSpendConfig())
+        if spend.enabled and supabase.service_role_key is not None:
+            ProviderSpend(
+                "provider-spend",
+                ProviderSpendArgs(
+                    supabase_url=supabase.url,
+                    service_role_key=supabase.service_role_key,
+                    topic_arn=alarms.topic_arn,
+                    daily_ceiling_usd=spend.daily_ceiling_usd,
+                    translation_usd_per_million_characters=spend.translation_usd_per_million_characters,
                 ),
                 under_provider,
             )

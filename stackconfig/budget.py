@@ -27,3 +27,23 @@ def budget_problems(budget: BudgetConfig, *, aws_enabled: bool, alerts_enabled: 
             "budget.enabled: false)"
         ]
     return []
+
+
+class ProviderSpendConfig(BaseModel):
+    """Key `providerSpend`: the platform's own provider spend per UTC day against a ceiling (components/provider_spend.py)."""
+
+    model_config = SECTION_CONFIG
+
+    enabled: bool = False
+    daily_ceiling_usd: float = Field(default=50.0, gt=0, le=1_000_000)
+    # Google Cloud Translation's list price (USD per million characters); the rows record characters, not cost.
+    translation_usd_per_million_characters: float = Field(default=20.0, ge=0, le=1000)
+
+
+def provider_spend_problems(spend: ProviderSpendConfig, *, aws_enabled: bool, alerts_enabled: bool) -> list[str]:
+    if spend.enabled and (not aws_enabled or not alerts_enabled):
+        return [
+            "providerSpend.enabled: its alarm goes to the alerts topic; needs aws.enabled and alerts.enabled (or "
+            "set providerSpend.enabled: false)"
+        ]
+    return []

@@ -16,7 +16,7 @@ from stackconfig.aws import (
     check_aws_sections,
 )
 from stackconfig.base import SECTION_CONFIG
-from stackconfig.budget import BudgetConfig, budget_problems
+from stackconfig.budget import BudgetConfig, ProviderSpendConfig, budget_problems, provider_spend_problems
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
 from stackconfig.retention import RetentionConfig
@@ -68,6 +68,7 @@ class StackConfig(BaseModel):
     # The web firewall and the cost budget (stackconfig/waf.py, stackconfig/budget.py).
     waf: WafConfig = WafConfig()
     budget: BudgetConfig = BudgetConfig()
+    provider_spend: ProviderSpendConfig = ProviderSpendConfig()
     # Supabase (stackconfig/supabase.py); the last four are secret keys.
     supabase: SupabaseProjectConfig = SupabaseProjectConfig()
     supabase_auth: SupabaseAuthConfig = SupabaseAuthConfig()
@@ -113,6 +114,9 @@ class StackConfig(BaseModel):
             distributions=int(self.frontend.enabled) + int(self.storage_cdn.enabled),
         )
         problems += budget_problems(self.budget, aws_enabled=self.aws.enabled, alerts_enabled=self.alerts.enabled)
+        problems += provider_spend_problems(
+            self.provider_spend, aws_enabled=self.aws.enabled, alerts_enabled=self.alerts.enabled
+        )
         if self.backup.replica_region is not None and self.backup.replica_region == self.aws.region:
             problems.append(
                 f"backup.replicaRegion: {self.backup.replica_region} is aws.region; a replica in the "

@@ -49,7 +49,17 @@ def test_the_local_stack_keeps_the_functions_permissive_default():
 
 def test_a_supabase_stack_with_no_origin_to_default_to_is_refused_naming_the_key():
     off = {"enabled": False}
-    overrides = {"aws": off, "frontend": off, "storageCdn": off, "backup": off, "alerts": off, "ciIdentity": off,
-                 "waf": off, "budget": off, "supabaseAuth": {"redirectUrls": []}}
+    overrides = {
+        "aws": off,
+        "frontend": off,
+        "storageCdn": off,
+        "backup": off,
+        "alerts": off,
+        "ciIdentity": off,
+        "waf": off,
+        "budget": off,
+        "providerSpend": off,
+        "supabaseAuth": {"redirectUrls": []},
+    }
     with pytest.raises(ConfigError, match=r"functionSettings.CORS_ALLOWED_ORIGINS: this stack has no frontend origin"):
         run_program("staging", overrides, mocks=WholeProgramMocks())

@@ -24,7 +24,18 @@ PROJECT_NAME = "ai-super-assistant-staging"
 # Payments off too: the engine tests have no Stripe (tests/stripe covers the endpoint through the provider host).
 AWS_PARTS_OFF = {
     part: {"enabled": False}
-    for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity", "waf", "budget", "providerSpend", "stripeWebhook")
+    for part in (
+        "aws",
+        "frontend",
+        "storageCdn",
+        "backup",
+        "alerts",
+        "ciIdentity",
+        "waf",
+        "budget",
+        "providerSpend",
+        "stripeWebhook",
+    )
 }
 SECRETS: dict[str, Any] = {
     "supabaseAccessToken": TEST_TOKEN,

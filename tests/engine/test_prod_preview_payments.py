@@ -39,14 +39,24 @@ def test_committed_prod_with_a_stripe_key_previews_the_webhook_endpoint(engine, 
     fake = FakeSupabase(token=TEST_TOKEN).start()
     try:
         config = {
-            **{part: OFF for part in ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity", "waf",
-                                      "budget")},
-            "supabase": {"organizationSlug": fake.organization, "projectName": "ai-super-assistant-prod",
-                         "region": "eu-central-1", "managementApiUrl": fake.url,
-                         "projectUrlTemplate": fake.project_url_template},
+            **dict.fromkeys(
+                ("aws", "frontend", "storageCdn", "backup", "alerts", "ciIdentity", "waf", "budget", "providerSpend"),
+                OFF,
+            ),
+            "supabase": {
+                "organizationSlug": fake.organization,
+                "projectName": "ai-super-assistant-prod",
+                "region": "eu-central-1",
+                "managementApiUrl": fake.url,
+                "projectUrlTemplate": fake.project_url_template,
+            },
         }
-        stack = open_stack("prod", engine(env=PROVIDER_ENV), config=config,
-                           secrets={"supabaseAccessToken": TEST_TOKEN, "stripeSecretKey": STRIPE_KEY})
+        stack = open_stack(
+            "prod",
+            engine(env=PROVIDER_ENV),
+            config=config,
+            secrets={"supabaseAccessToken": TEST_TOKEN, "stripeSecretKey": STRIPE_KEY},
+        )
         _, steps = run(stack.preview)
     finally:
         fake.stop()

@@ -6,8 +6,11 @@
    mocks, every Supabase resource through Pulumi's real provider host) against the fake Management API:
    the project, its settings, secrets, edge functions and buckets, and the migrations, applied through the
    project's pooler (a real PostgreSQL behind a TLS relay, as the pooler URL requires TLS).
-3. The newest backup restored over it: `ops restore --clean` with the Storage objects (moto stands in for
-   the new project's Storage S3 endpoint; its buckets are the ones `pulumi up` created).
+3. The newest backup restored over it from the backup bucket's second-region replica, the primary bucket gone
+   with its region: the prod stack's replication rule (as the program declares it) put on the bucket through
+   S3's API and applied by tests/harness/s3_replication; then `ops restore --clean --bucket <replica> --region
+   <replica region>` with the Storage objects (moto stands in for the new project's Storage S3 endpoint; its
+   buckets are the ones `pulumi up` created).
 4. The frontend's environment from the new stack's outputs.
 The figures printed here are the ones docs/runbooks.md states."""
 
@@ -26,6 +29,7 @@ from ops.localdb import LocalDatabase
 from tests.harness.tls_pooler import TlsPooler
 from tests.ops.conftest import new_database
 from tests.ops.helpers import ops, table_checksums
+from tests.ops.replica import REPLICA_REGION, lose_bucket, replicated_backups
 from tests.schema.sessions import new_user
 from tests.supabase.fake_api import FakeSupabase
 
@@ -118,6 +122,7 @@ def test_complete_project_loss_is_recovered_end_to_end(
                     Bucket=name, Key=f"user-{number}/file-{number}.bin", Body=bytes([number]) * (1024 * (number + 1))
                 )
         storage = [arg for name in buckets for arg in ("--storage-bucket", name)]
+        replication = replicated_backups(s3_endpoint, source=bucket)
         assert (
             ops(
                 "backup",
@@ -141,14 +146,22 @@ def test_complete_project_loss_is_recovered_end_to_end(
             for key in objects_before[name]:
                 s3.delete_object(Bucket=name, Key=key)
 
-        # 3. The newest backup over the new project: database, then Storage.
+        # The backup's objects reach the replica; then the primary region, and its bucket, are lost.
+        started = time.perf_counter()
+        replicated = replication.replicator().run()
+        timings[f"backup replicated to {REPLICA_REGION} ({replicated} objects)"] = time.perf_counter() - started
+        lose_bucket(s3, bucket)
+
+        # 3. The newest backup over the new project, read from the replica: database, then Storage.
         started = time.perf_counter()
         code = ops(
             "restore",
             "--stack",
             "prod",
             "--bucket",
-            bucket,
+            replication.replica,
+            "--region",
+            REPLICA_REGION,
             "--endpoint-url",
             s3_endpoint,
             "--target-url",
@@ -158,7 +171,9 @@ def test_complete_project_loss_is_recovered_end_to_end(
             s3_endpoint,
         )
         assert code == 0, capsys.readouterr().err
-        timings["newest backup restored (database and Storage, checked)"] = time.perf_counter() - started
+        timings["newest backup restored from the replica (database and Storage, checked)"] = (
+            time.perf_counter() - started
+        )
         assert table_checksums(new_db) == before, "every table's rows as they were at the backup"
         for name in buckets:
             assert {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=name)["Contents"]} == objects_before[name]

@@ -25,7 +25,8 @@ def record(url: str, provider: str, event_id: str, *, hours_ago: float = 1, stat
         db.execute(
             "insert into public.webhook_events (provider, event_id, event_type, payload, status, received_at) "
             "values (%s, %s, 'payment.captured', '{}', %s, now() - make_interval(secs => %s))",
-            (provider, event_id, status, hours_ago * 3600))
+            (provider, event_id, status, hours_ago * 3600),
+        )
 
 
 def test_no_razorpay_event_fails_and_says_what_to_set_up_in_the_dashboard(migrated, capsys):
@@ -53,8 +54,7 @@ def test_events_older_than_the_window_do_not_count_but_are_dated(migrated, capsy
 
 def test_both_providers_checked_together(migrated, capsys):
     record(migrated, "razorpay", "pay_1")
-    assert ops("webhooks-arrived", "--database-url", migrated, "--provider", "razorpay",
-               "--provider", "stripe") == 1
+    assert ops("webhooks-arrived", "--database-url", migrated, "--provider", "razorpay", "--provider", "stripe") == 1
     out = capsys.readouterr().out
     assert "ok   razorpay" in out and "MISSING stripe" in out and "Stripe's dashboard" in out
 

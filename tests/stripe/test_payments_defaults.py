@@ -73,15 +73,24 @@ def test_a_secret_or_odd_key_as_the_publishable_key_is_refused_without_echoing_i
     assert key not in str(raised.value)
 
 
-@pytest.mark.parametrize("output", [
-    {"stripePublishableKey": SECRET_KEY},
-    {"stripePublishableKey": "[secret]"},
-    {"appName": f"Shop {SECRET_KEY}"},
-    {"storageCdnUrl": "https://cdn.example.com/?k=rk_test_51Hrestricted"},
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        {"stripePublishableKey": SECRET_KEY},
+        {"stripePublishableKey": "[secret]"},
+        {"appName": f"Shop {SECRET_KEY}"},
+        {"storageCdnUrl": "https://cdn.example.com/?k=rk_test_51Hrestricted"},
+    ],
+)
 def test_frontend_env_refuses_a_stripe_secret_anywhere_and_writes_nothing(output, tmp_path, capsys):
-    outputs = {"supabaseUrl": "https://abcdefghijklmnop.supabase.co", "supabaseAnonKey": "sb_publishable_abc",
-               "appName": "AI", "appVersion": "1.0.0", "environment": "production", **output}
+    outputs = {
+        "supabaseUrl": "https://abcdefghijklmnop.supabase.co",
+        "supabaseAnonKey": "sb_publishable_abc",
+        "appName": "AI",
+        "appVersion": "1.0.0",
+        "environment": "production",
+        **output,
+    }
     source, target = tmp_path / "outputs.json", tmp_path / ".env.production"
     source.write_text(json.dumps(outputs))
     assert ops("frontend-env", "--outputs", source, "--output", target) == 1
