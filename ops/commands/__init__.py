@@ -20,4 +20,5 @@ COMMAND_MODULES: list[str] = [
     "report",
     "recover_stack",
     "webhooks_arrived",
+    "google_cloud_check",
 ]
