@@ -138,3 +138,32 @@ def test_a_first_preview_with_every_supabase_output_unknown_registers_the_whole_
     assert len(run.of_type("aws:cloudfront/distribution:Distribution")) == 2
     if stack == "prod":
         assert len(run.of_type(ACTIVATION)) == 1
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_committed_stack_registers_its_protections_through_main(stack):
+    """__main__.py with the committed file as is: the firewall on both CDNs, the replication, the budget and the
+    spend meter, and Stripe's webhook endpoint."""
+    run = whole_program(stack)
+    [acl] = run.of_type("aws:wafv2/webAcl:WebAcl")
+    assert (acl.inputs["scope"], acl.inputs["region"]) == ("CLOUDFRONT", "us-east-1")
+    distributions = run.of_type("aws:cloudfront/distribution:Distribution")
+    assert len(distributions) == 2 and all(d.inputs["webAclId"] == acl.outputs["arn"] for d in distributions)
+    [replication] = run.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    [replica_key] = [k for k in run.of_type("aws:kms/key:Key") if k.name == "backup-replica-key"]
+    assert replication.inputs["rules"][0]["destination"]["encryptionConfiguration"] == {
+        "replicaKmsKeyId": replica_key.outputs["arn"]}
+    assert len(run.of_type("aws:budgets/budget:Budget")) == 1
+    assert len([f for f in run.of_type("aws:lambda/function:Function") if f.name == "provider-spend-function"]) == 1
+    assert len(run.of_type("pulumi-python:dynamic/stripe:WebhookEndpoint")) == 1
+
+
+def test_prod_as_committed_serves_the_api_on_its_custom_domain_with_records_in_the_zone():
+    run = whole_program("prod")  # no override: Pulumi.prod.yaml's supabaseCustomDomain
+    [domain] = run.of_type("pulumi-python:dynamic/supabase:CustomDomain")
+    assert domain.inputs["hostname"] == "api.example.com"
+    records = {(r.inputs["type"], r.inputs["name"]) for r in run.of_type(RECORD)}
+    assert {("CNAME", "api.example.com"), ("TXT", "_cf-custom-hostname.api.example.com"),
+            ("TXT", "_acme-challenge.api.example.com")} <= records
+    assert len(run.of_type(ACTIVATION)) == 1
+    assert not whole_program("staging").of_type("pulumi-python:dynamic/supabase:CustomDomain")
