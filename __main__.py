@@ -124,6 +124,7 @@ if config.supabase.enabled:
                     if source is not None
                 ],
                 management_api_url=config.supabase.management_api_url,
+                after=[supabase.function_secrets],
             ),
         )
 

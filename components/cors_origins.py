@@ -39,6 +39,8 @@ class CorsOriginsArgs:
     # URLs or bare host names (a CloudFront domain); only their origins are kept, each once, sorted.
     sources: Sequence[pulumi.Input[str]]
     management_api_url: pulumi.Input[str] = "https://api.supabase.com"
+    # Written after these (the project's own FunctionSecrets: a name moved out of config is removed there first).
+    after: Sequence[pulumi.Resource] = ()
 
 
 class CorsOrigins(pulumi.ComponentResource):
@@ -59,6 +61,6 @@ class CorsOrigins(pulumi.ComponentResource):
                 secrets=self.origins.apply(lambda origins: {CORS_SETTING: origins}),
                 management_api_url=args.management_api_url,
             ),
-            pulumi.ResourceOptions(parent=self),
+            pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
         )
         self.register_outputs({"origins": self.origins})

@@ -63,3 +63,8 @@ def test_a_supabase_stack_with_no_origin_to_default_to_is_refused_naming_the_key
     }
     with pytest.raises(ConfigError, match=r"functionSettings.CORS_ALLOWED_ORIGINS: this stack has no frontend origin"):
         run_program("staging", overrides, mocks=WholeProgramMocks())
+
+
+def test_the_setting_is_written_after_the_configs_own_secrets():
+    run = run_program("prod", mocks=WholeProgramMocks())
+    assert run.named("supabase-function-secrets").urn in run.named(SETTING).options["depends_on"]
