@@ -308,7 +308,6 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     service_role_key=supabase.service_role_key,
                     topic_arn=alarms.topic_arn,
                     daily_ceiling_usd=spend.daily_ceiling_usd,
-                    translation_usd_per_million_characters=spend.translation_usd_per_million_characters,
                 ),
                 under_provider,
             )

@@ -1,10 +1,10 @@
-"""The platform's own provider spend per day (AI, translation) against a ceiling, alarmed.
+"""The platform's own provider spend per day (AI, translation, OCR, SMS, e-mail, embeddings) against a ceiling.
 
 A small Lambda function (ops/metrics/provider_spend.py, packed like the database metrics scraper), started every
 15 minutes, asks the project's database what today's calls cost (public.provider_spend_since) and publishes it as
 ProviderSpendUsd; an alarm notifies the alerts topic when today's total passes dailyCeilingUsd. The figure is
-the backend's own per-call records, so a user cannot lower it; OCR, SMS and e-mail write no usage rows yet and are
-not in it (docs/runbooks.md)."""
+the backend's own per-call records (AI replies' estimated cost, the spend ledger's units at their price), so a
+user cannot lower it (docs/runbooks.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ class ProviderSpendArgs:
     service_role_key: pulumi.Input[str]  # PostgREST's key for the RPC, a secret
     topic_arn: pulumi.Input[str]
     daily_ceiling_usd: float
-    translation_usd_per_million_characters: float = 20.0
     schedule: str = "rate(15 minutes)"
 
 
@@ -110,12 +109,7 @@ class ProviderSpend(pulumi.ComponentResource):
             timeout=60,
             memory_size=128,
             environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={
-                    "SUPABASE_URL": args.supabase_url,
-                    "STACK": stack,
-                    "SERVICE_ROLE_KEY_SECRET": secret.arn,
-                    "TRANSLATION_USD_PER_MILLION_CHARACTERS": str(args.translation_usd_per_million_characters),
-                }
+                variables={"SUPABASE_URL": args.supabase_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
@@ -145,8 +139,8 @@ class ProviderSpend(pulumi.ComponentResource):
         aws.cloudwatch.MetricAlarm(
             f"{name}-over-ceiling",
             alarm_description=(
-                f"The platform's provider spend today passed ${args.daily_ceiling_usd:g} (AI, "
-                "translation; docs/runbooks.md)"
+                f"The platform's provider spend today passed ${args.daily_ceiling_usd:g} (AI, translation, "
+                "OCR, SMS, e-mail; docs/runbooks.md)"
             ),
             namespace=NAMESPACE,
             metric_name=METRIC,

@@ -35,9 +35,8 @@ class ProviderSpendConfig(BaseModel):
     model_config = SECTION_CONFIG
 
     enabled: bool = False
+    # Today's (UTC) spend on AI, translation, OCR, SMS, e-mail and embeddings together, at the database's prices.
     daily_ceiling_usd: float = Field(default=50.0, gt=0, le=1_000_000)
-    # Google Cloud Translation's list price (USD per million characters); the rows record characters, not cost.
-    translation_usd_per_million_characters: float = Field(default=20.0, ge=0, le=1000)
 
 
 def provider_spend_problems(spend: ProviderSpendConfig, *, aws_enabled: bool, alerts_enabled: bool) -> list[str]:

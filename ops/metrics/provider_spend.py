@@ -1,8 +1,10 @@
-"""The platform's provider spend today (AI, translation; UTC day) into CloudWatch, for the daily cost alarm.
+"""The platform's provider spend today (UTC day) into CloudWatch, for the daily cost alarm.
 
 The figure comes from the database (public.provider_spend_since, through PostgREST's RPC with the service-role
-key): the rows the backend writes per call, never a per-run count. Published as ProviderSpendUsd, one point per
-provider and one with Provider=ALL, which the alarm compares with providerSpend.dailyCeilingUsd.
+key): AI replies' estimated cost per provider, and every other paid unit (translation, OCR, SMS, e-mail,
+embeddings) from the spend ledger at its price; rows the backend writes per call, never a per-run count.
+Published as ProviderSpendUsd, one point per provider or unit and one with Provider=ALL, which the alarm
+compares with providerSpend.dailyCeilingUsd.
 """
 
 from __future__ import annotations
@@ -26,12 +28,8 @@ def start_of_day(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def fetch_spend(
-    supabase_url: str, service_role_key: str, since: datetime, translation_usd_per_million: float, timeout: float = 20.0
-) -> dict[str, float]:
-    body = json.dumps(
-        {"p_since": since.isoformat(), "p_translation_usd_per_million_characters": translation_usd_per_million}
-    ).encode()
+def fetch_spend(supabase_url: str, service_role_key: str, since: datetime, timeout: float = 20.0) -> dict[str, float]:
+    body = json.dumps({"p_since": since.isoformat()}).encode()
     request = urllib.request.Request(
         f"{supabase_url.rstrip('/')}/rest/v1/rpc/provider_spend_since",
         data=body,
@@ -85,10 +83,5 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
         "SecretString"
     ]
     now = datetime.now(UTC)
-    spend = fetch_spend(
-        os.environ["SUPABASE_URL"],
-        key,
-        start_of_day(now),
-        float(os.environ.get("TRANSLATION_USD_PER_MILLION_CHARACTERS", "20")),
-    )
+    spend = fetch_spend(os.environ["SUPABASE_URL"], key, start_of_day(now))
     return publish_spend(spend, os.environ["STACK"], boto3.client("cloudwatch"), now)

@@ -152,7 +152,8 @@ def test_the_committed_stack_registers_its_protections_through_main(stack):
     [replication] = run.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
     [replica_key] = [k for k in run.of_type("aws:kms/key:Key") if k.name == "backup-replica-key"]
     assert replication.inputs["rules"][0]["destination"]["encryptionConfiguration"] == {
-        "replicaKmsKeyId": replica_key.outputs["arn"]}
+        "replicaKmsKeyId": replica_key.outputs["arn"]
+    }
     assert len(run.of_type("aws:budgets/budget:Budget")) == 1
     assert len([f for f in run.of_type("aws:lambda/function:Function") if f.name == "provider-spend-function"]) == 1
     assert len(run.of_type("pulumi-python:dynamic/stripe:WebhookEndpoint")) == 1
@@ -163,7 +164,10 @@ def test_prod_as_committed_serves_the_api_on_its_custom_domain_with_records_in_t
     [domain] = run.of_type("pulumi-python:dynamic/supabase:CustomDomain")
     assert domain.inputs["hostname"] == "api.example.com"
     records = {(r.inputs["type"], r.inputs["name"]) for r in run.of_type(RECORD)}
-    assert {("CNAME", "api.example.com"), ("TXT", "_cf-custom-hostname.api.example.com"),
-            ("TXT", "_acme-challenge.api.example.com")} <= records
+    assert {
+        ("CNAME", "api.example.com"),
+        ("TXT", "_cf-custom-hostname.api.example.com"),
+        ("TXT", "_acme-challenge.api.example.com"),
+    } <= records
     assert len(run.of_type(ACTIVATION)) == 1
     assert not whole_program("staging").of_type("pulumi-python:dynamic/supabase:CustomDomain")

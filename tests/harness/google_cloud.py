@@ -58,9 +58,16 @@ class GoogleCloud:
                 if service == VISION:
                     return self._answer({"responses": [{} for _ in body["requests"]]})
                 texts = body["q"] if isinstance(body["q"], list) else [body["q"]]
-                return self._answer({"data": {"translations": [
-                    {"translatedText": f"[{body['target']}] {text}", "detectedSourceLanguage": "en"}
-                    for text in texts]}})
+                return self._answer(
+                    {
+                        "data": {
+                            "translations": [
+                                {"translatedText": f"[{body['target']}] {text}", "detectedSourceLanguage": "en"}
+                                for text in texts
+                            ]
+                        }
+                    }
+                )
 
             def _answer(self, payload: object, status: int = 200) -> None:
                 data = json.dumps(payload).encode()
@@ -71,10 +78,18 @@ class GoogleCloud:
                 self.wfile.write(data)
 
             def _error(self, code: int, status: str, reason: str, message: str) -> None:
-                details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
-                            "domain": "googleapis.com"}] if reason else []
-                self._answer({"error": {"code": code, "message": message, "status": status, "details": details}},
-                             code)
+                details = (
+                    [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": reason,
+                            "domain": "googleapis.com",
+                        }
+                    ]
+                    if reason
+                    else []
+                )
+                self._answer({"error": {"code": code, "message": message, "status": status, "details": details}}, code)
 
         return Handler
 
@@ -105,11 +120,21 @@ class GoogleCloud:
         if found is None:
             return 400, "INVALID_ARGUMENT", "API_KEY_INVALID", "API key not valid. Please pass a valid API key."
         if found.referrers is not None and (referer is None or not any(referer.startswith(r) for r in found.referrers)):
-            return 403, "PERMISSION_DENIED", "API_KEY_HTTP_REFERRER_BLOCKED", "Requests from referer <empty> are blocked."
+            return (
+                403,
+                "PERMISSION_DENIED",
+                "API_KEY_HTTP_REFERRER_BLOCKED",
+                "Requests from referer <empty> are blocked.",
+            )
         if found.restricted_to is not None and service not in found.restricted_to:
             return 403, "PERMISSION_DENIED", "API_KEY_SERVICE_BLOCKED", f"Requests to this API {service} are blocked."
         if service not in found.enabled:
-            return 403, "PERMISSION_DENIED", "SERVICE_DISABLED", f"{service} has not been used in project 1 before or it is disabled."
+            return (
+                403,
+                "PERMISSION_DENIED",
+                "SERVICE_DISABLED",
+                f"{service} has not been used in project 1 before or it is disabled.",
+            )
         if not found.billing:
             return 403, "PERMISSION_DENIED", "BILLING_DISABLED", "This API method requires billing to be enabled."
         return None

@@ -14,8 +14,9 @@ VISION_KEY, TRANSLATE_KEY = "AIzaVision0key0for0tests", "AIzaTranslate0key0for0t
 
 @pytest.fixture
 def google(monkeypatch):
-    cloud = GoogleCloud(keys={VISION_KEY: ApiKey(restricted_to={VISION}),
-                              TRANSLATE_KEY: ApiKey(restricted_to={TRANSLATION})})
+    cloud = GoogleCloud(
+        keys={VISION_KEY: ApiKey(restricted_to={VISION}), TRANSLATE_KEY: ApiKey(restricted_to={TRANSLATION})}
+    )
     monkeypatch.setenv("GOOGLE_VISION_API_KEY", VISION_KEY)
     monkeypatch.setenv("GOOGLE_TRANSLATE_API_KEY", TRANSLATE_KEY)
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT_ID", raising=False)
@@ -33,13 +34,19 @@ def test_both_apis_answer_with_keys_set_up_as_documented(google, capsys):
     assert VISION_KEY not in out and TRANSLATE_KEY not in out
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    (lambda k: k[VISION_KEY].enabled.discard(VISION), "`gcloud services enable vision.googleapis.com`"),
-    (lambda k: setattr(k[VISION_KEY], "restricted_to", {TRANSLATION}), "API restrictions do not include the Cloud Vision API"),
-    (lambda k: setattr(k[VISION_KEY], "referrers", ["https://app.example.com/"]), "server calls never send"),
-    (lambda k: setattr(k[VISION_KEY], "billing", False), "link a billing account"),
-    (lambda k: k.pop(VISION_KEY), "the key is not valid"),
-])
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (lambda k: k[VISION_KEY].enabled.discard(VISION), "`gcloud services enable vision.googleapis.com`"),
+        (
+            lambda k: setattr(k[VISION_KEY], "restricted_to", {TRANSLATION}),
+            "API restrictions do not include the Cloud Vision API",
+        ),
+        (lambda k: setattr(k[VISION_KEY], "referrers", ["https://app.example.com/"]), "server calls never send"),
+        (lambda k: setattr(k[VISION_KEY], "billing", False), "link a billing account"),
+        (lambda k: k.pop(VISION_KEY), "the key is not valid"),
+    ],
+)
 def test_each_missing_step_is_named(google, capsys, setup, expected):
     cloud, urls = google
     setup(cloud.keys)

@@ -1,5 +1,6 @@
-"""Today's provider spend for the daily cost alarm: public.provider_spend_since on the migrated schema (what it
-sums, for whom it is callable), and the meter (ops/metrics/provider_spend.py) reading it through a PostgREST
+"""Today's provider spend for the daily cost alarm: public.provider_spend_since on the migrated schema (AI replies'
+cost from usage_metrics, every other paid unit from the spend ledger at its price; for whom it is callable), and
+the meter (ops/metrics/provider_spend.py) reading it through a PostgREST
 stand-in of the RPC endpoint onto a local CloudWatch (moto), as the scheduled Lambda function does."""
 
 from __future__ import annotations
@@ -48,21 +49,43 @@ def usage(
     )
 
 
+def reserve(conn, user: str, unit: str, quantity: int, settle_to: int | None = None) -> None:
+    """A paid unit as the functions record it: reserved before the call, settled to the real count after."""
+    [reservation] = conn.execute(
+        "select reservation_id from private.reserve_spend(%s, %s, %s, 'test')", (user, unit, quantity)
+    ).fetchone()
+    assert reservation is not None, f"{unit}: the reservation was refused"
+    if settle_to is not None:
+        conn.execute("select private.settle_spend(%s, %s)", (reservation, settle_to))
+
+
 def spend(conn, since: str = "now() - interval '1 day'") -> dict[str, Decimal]:
     rows = conn.execute(f"select provider, spend_usd from public.provider_spend_since({since})").fetchall()
     return dict(rows)
 
 
-def test_ai_costs_per_provider_and_translation_characters_at_the_rate(db):
-    user = new_user(db)
+def test_ai_costs_per_provider_and_every_ledger_unit_at_its_price(db):
+    user, other = new_user(db, tier="business"), new_user(db, tier="business")
     usage(db, user, "ai-chat", "tokens", 900, "0.012000", "openai")
-    usage(db, user, "ai-chat-message", "tokens", 500, "0.003000", "openai")
+    usage(db, other, "ai-chat-message", "tokens", 500, "0.003000", "openai")
     usage(db, user, "ai-chat", "tokens", 300, "0.020000", "claude")
-    usage(db, user, "translation-service", "characters", 250_000, None, None)
     usage(db, user, "ai-chat", "request", 1, None, None)  # requests cost nothing by themselves
     usage(db, user, "ai-chat", "tokens", 100, "5.000000", "openai", hours_ago=30)  # before the window
-    assert spend(db) == {"openai": Decimal("0.015"), "claude": Decimal("0.02"), "translation": Decimal("5")}
-    assert spend(db, "now() - interval '1 day', 10")["translation"] == Decimal("2.5")
+    reserve(db, user, "translation_characters", 300_000, settle_to=250_000)  # $20 per million: settled, $5
+    reserve(db, other, "ocr_pages", 10)  # $1.50 per 1,000
+    reserve(db, user, "sms_segments", 3)  # $0.0083 each
+    reserve(db, user, "emails", 10, settle_to=4)  # $0.0009 each
+    reserve(db, user, "ai_tokens", 1000)  # priced per reply from usage_metrics, not twice
+    reserve(db, user, "push_messages", 5)  # free
+    assert spend(db) == {
+        "openai": Decimal("0.015"),
+        "claude": Decimal("0.02"),
+        "translation_characters": Decimal("5"),
+        "ocr_pages": Decimal("0.015"),
+        "sms_segments": Decimal("0.0249"),
+        "emails": Decimal("0.0036"),
+    }
+    assert spend(db, "now() + interval '1 minute'") == {}, "nothing after the moment asked for"
 
 
 def test_nothing_spent_is_no_rows(db):
@@ -101,8 +124,8 @@ def postgrest_rpc(schema_url: str) -> type[BaseHTTPRequestHandler]:
             with psycopg.connect(schema_url, autocommit=True) as conn, conn.transaction():
                 conn.execute("set local role service_role")
                 rows = conn.execute(
-                    "select provider, spend_usd::float8 from public.provider_spend_since(%s::timestamptz, %s::numeric)",
-                    (args["p_since"], args["p_translation_usd_per_million_characters"]),
+                    "select provider, spend_usd::float8 from public.provider_spend_since(%s::timestamptz)",
+                    (args["p_since"],),
                 ).fetchall()
             self._answer(200, [{"provider": p, "spend_usd": s} for p, s in rows])
 
@@ -132,16 +155,16 @@ def cloudwatch(monkeypatch):
 
 def test_the_meter_publishes_todays_total_and_each_provider(migrated_copy, cloudwatch):
     with psycopg.connect(migrated_copy, autocommit=True) as conn:
-        user = new_user(conn)
+        user = new_user(conn, tier="business")
         usage(conn, user, "ai-chat", "tokens", 900, "1.250000", "openai", hours_ago=0)
-        usage(conn, user, "translation-service", "characters", 100_000, None, None, hours_ago=0)
+        reserve(conn, user, "translation_characters", 100_000)
     now = datetime.now(UTC)
     with serve_on_loopback(postgrest_rpc(migrated_copy)) as url:
-        found = fetch_spend(url, SERVICE_KEY, start_of_day(now) - timedelta(minutes=1), 20.0)
+        found = fetch_spend(url, SERVICE_KEY, start_of_day(now) - timedelta(minutes=1))
         with pytest.raises(MetricsError, match="answered 401"):
-            fetch_spend(url, "a-wrong-key", start_of_day(now), 20.0)
-    assert found == {"openai": 1.25, "translation": 2.0}
-    assert publish_spend(found, "prod", cloudwatch, now) == {"ALL": 3.25, "openai": 1.25, "translation": 2.0}
+            fetch_spend(url, "a-wrong-key", start_of_day(now))
+    assert found == {"openai": 1.25, "translation_characters": 2.0}
+    assert publish_spend(found, "prod", cloudwatch, now) == {"ALL": 3.25, "openai": 1.25, "translation_characters": 2.0}
     stats = cloudwatch.get_metric_statistics(
         Namespace=NAMESPACE,
         MetricName=METRIC,
@@ -156,4 +179,4 @@ def test_the_meter_publishes_todays_total_and_each_provider(migrated_copy, cloud
 
 def test_an_unreachable_project_is_a_failed_run_naming_the_rpc():
     with pytest.raises(MetricsError, match="rpc/provider_spend_since could not be read"):
-        fetch_spend("http://127.0.0.1:1", SERVICE_KEY, datetime.now(UTC), 20.0, timeout=2)
+        fetch_spend("http://127.0.0.1:1", SERVICE_KEY, datetime.now(UTC), timeout=2)

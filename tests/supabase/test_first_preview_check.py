@@ -14,13 +14,17 @@ from providers.supabase.pitr import PitrAddonProvider
 from providers.supabase.storage_bucket import StorageBucketProvider
 
 
-@pytest.mark.parametrize("provider", [AuthSettingsProvider, DatabaseSettingsProvider, FunctionSecretsProvider,
-                                      PitrAddonProvider, StorageBucketProvider])
+@pytest.mark.parametrize(
+    "provider",
+    [AuthSettingsProvider, DatabaseSettingsProvider, FunctionSecretsProvider, PitrAddonProvider, StorageBucketProvider],
+)
 def test_an_unknown_project_ref_is_no_check_failure(provider):
     result = provider().check({}, {"projectRef": Unknown(), "managementApiUrl": "https://api.supabase.com"})
     assert [f.property for f in result.failures if f.property == "projectRef"] == []
 
 
 def test_a_known_bad_ref_still_fails():
-    result = AuthSettingsProvider().check({}, {"projectRef": "NOT-A-REF", "managementApiUrl": "https://api.supabase.com"})
+    result = AuthSettingsProvider().check(
+        {}, {"projectRef": "NOT-A-REF", "managementApiUrl": "https://api.supabase.com"}
+    )
     assert "projectRef" in [f.property for f in result.failures]
