@@ -17,8 +17,8 @@ PROVIDERS = ("stripe", "razorpay")
 DASHBOARD_HINT = {
     "razorpay": (
         "add the webhook in Razorpay's dashboard (Settings > Webhooks) with the URL "
-        "<functionsUrl>/subscription-manager, the events payment.captured, payment.failed, "
-        "subscription.cancelled, and the secret set as functionSecrets.RAZORPAY_WEBHOOK_SECRET"
+        "<functionsUrl>/subscription-manager, the events docs/payments.md lists (subscription-manager's "
+        "RAZORPAY_EVENTS), and the secret set as functionSecrets.RAZORPAY_WEBHOOK_SECRET"
     ),
     "stripe": (
         "check the endpoint in Stripe's dashboard (Developers > Webhooks): `pulumi up` creates it and sets "
