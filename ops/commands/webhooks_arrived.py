@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from ops.backup.cli_support import fail
+from ops.commands.support import fail
 from ops.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from ops.payments.webhook_arrivals import PROVIDERS, webhook_arrivals
 
