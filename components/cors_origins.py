@@ -49,7 +49,11 @@ class CorsOrigins(pulumi.ComponentResource):
     def __init__(self, name: str, args: CorsOriginsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:cors:CorsOrigins", name, None, opts)
         if not args.sources:
-            raise ValueError(f"{name}: no frontend origin to allow; set functionSettings.{CORS_SETTING}")
+            raise ValueError(
+                f"functionSettings.{CORS_SETTING}: this stack has no frontend origin to default to (frontend is off "
+                "and supabaseAuth.siteUrl is unset); set it to the origins the frontend is served from "
+                "(comma-separated), or to `*` deliberately"
+            )
         self.origins = pulumi.Output.all(*args.sources).apply(
             lambda sources: ", ".join(sorted({origin_of(str(source)) for source in sources}))
         )

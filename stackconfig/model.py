@@ -153,18 +153,6 @@ class StackConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _cors_has_an_origin_to_default_to(self) -> StackConfig:
-        # components/cors_origins.py: a Supabase stack answers its frontend's origins, never `*` by default.
-        explicit = "CORS_ALLOWED_ORIGINS" in self.function_settings or "CORS_ALLOWED_ORIGINS" in self.function_secrets
-        if self.supabase.enabled and not explicit and not self.frontend.enabled and not self.supabase_auth.site_url:
-            raise ValueError(
-                "functionSettings.CORS_ALLOWED_ORIGINS: this stack has no frontend origin to default to (frontend is "
-                "off and supabaseAuth.siteUrl is unset); set it to the origins the frontend is served from "
-                "(comma-separated), or to `*` deliberately"
-            )
-        return self
-
-    @model_validator(mode="after")
     def _smtp_port_reachable_from_supabase(self) -> StackConfig:
         # Only functionSecrets: functionSettings refuses SMTP_PORT, one of the guides' secrets.
         secret = self.function_secrets.get("SMTP_PORT")
