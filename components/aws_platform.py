@@ -267,6 +267,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             under_provider,
         )
         outputs["alertsTopicArn"] = alarms.topic_arn
+        extra_alarms: list[pulumi.Output[str]] = []  # the firewall's and the spend meter's, for the dashboard
         webhooks = config.alert_webhooks.configured()
         if webhooks:
             topics = [AlertTopic(label="regional", region=sections.aws.region, topic_arn=alarms.topic_arn)]
@@ -284,8 +285,10 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 under_provider,
             )
         if firewall is not None:
-            firewall.alarm_on_blocked_requests(
-                threshold=waf.blocked_requests_alarm_per_5_minutes, topic_arn=alarms.global_topic_arn
+            extra_alarms.append(
+                firewall.alarm_on_blocked_requests(
+                    threshold=waf.blocked_requests_alarm_per_5_minutes, topic_arn=alarms.global_topic_arn
+                ).arn
             )
         budget: BudgetConfig = getattr(config, "budget", BudgetConfig())
         if budget.enabled:
@@ -301,7 +304,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             )
         spend: ProviderSpendConfig = getattr(config, "provider_spend", ProviderSpendConfig())
         if spend.enabled and supabase.service_role_key is not None:
-            ProviderSpend(
+            meter = ProviderSpend(
                 "provider-spend",
                 ProviderSpendArgs(
                     supabase_url=supabase.url,
@@ -311,6 +314,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 ),
                 under_provider,
             )
+            extra_alarms.extend(meter.alarm_arns)
         database_metrics = None
         if alerts.database_metrics and supabase.metrics_url is not None and supabase.service_role_key is not None:
             database_metrics = DatabaseMetrics(
@@ -332,7 +336,11 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 "operations",
                 DashboardArgs(
                     region=sections.aws.region,
-                    alarm_arns=[*alarms.alarm_arns, *(database_metrics.alarm_arns if database_metrics else [])],
+                    alarm_arns=[
+                        *alarms.alarm_arns,
+                        *(database_metrics.alarm_arns if database_metrics else []),
+                        *extra_alarms,
+                    ],
                     function_names=supabase.function_names,
                     distributions=[
                         DashboardDistribution(label=m.label, distribution_id=m.distribution_id) for m in monitored

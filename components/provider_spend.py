@@ -136,7 +136,7 @@ class ProviderSpend(pulumi.ComponentResource):
             opts=child,
         )
         topic = [args.topic_arn]
-        aws.cloudwatch.MetricAlarm(
+        over = aws.cloudwatch.MetricAlarm(
             f"{name}-over-ceiling",
             alarm_description=(
                 f"The platform's provider spend today passed ${args.daily_ceiling_usd:g} (AI, translation, "
@@ -156,7 +156,7 @@ class ProviderSpend(pulumi.ComponentResource):
             ok_actions=topic,
             opts=child,
         )
-        aws.cloudwatch.MetricAlarm(
+        failing = aws.cloudwatch.MetricAlarm(
             f"{name}-meter-failing",
             alarm_description="The provider spend meter failed in each of its last four runs: spend is unwatched",
             namespace="AWS/Lambda",
@@ -173,4 +173,5 @@ class ProviderSpend(pulumi.ComponentResource):
             ok_actions=topic,
             opts=child,
         )
+        self.alarm_arns = [over.arn, failing.arn]  # for the dashboard's status widget
         self.register_outputs({"functionName": function.name})
