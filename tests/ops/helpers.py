@@ -13,6 +13,42 @@ def ops(*argv: str) -> int:
     return main([str(arg) for arg in argv])
 
 
+def storage_backup(s3_endpoint: str, bucket: str, url: str, source_bucket: str, stack: str = "prod") -> int:
+    """A backup of the database at `url` and of `source_bucket`, read through moto's S3 as Storage's S3 endpoint."""
+    return ops(
+        "backup",
+        "--stack",
+        stack,
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        "--database-url",
+        url,
+        "--storage-endpoint-url",
+        s3_endpoint,
+        "--storage-bucket",
+        source_bucket,
+    )
+
+
+def storage_restore(s3_endpoint: str, bucket: str, *extra: str, stack: str = "prod") -> int:
+    """Puts a backup's storage objects back (the newest backup unless `extra` names one)."""
+    return ops(
+        "restore",
+        "--stack",
+        stack,
+        "--bucket",
+        bucket,
+        "--endpoint-url",
+        s3_endpoint,
+        *extra,
+        "--storage-only",
+        "--storage-endpoint-url",
+        s3_endpoint,
+    )
+
+
 def table_checksums(url: str) -> dict[str, tuple[int, str]]:
     """Every table's row count and an order-independent checksum of its rows' text."""
     result: dict[str, tuple[int, str]] = {}

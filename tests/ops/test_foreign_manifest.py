@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ops.backup.layout import list_complete_backups
-from tests.ops.helpers import ops, scalar
+from tests.ops.helpers import ops, scalar, storage_backup, storage_restore
 from tests.ops.test_backup_restore import backup
 
 
@@ -85,24 +85,7 @@ def test_storage_restore_refuses_an_index_outside_the_stacks_copies(s3, s3_endpo
     source = f"{bucket}-docs"
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF prod secret")
-    assert (
-        ops(
-            "backup",
-            "--stack",
-            "prod",
-            "--bucket",
-            bucket,
-            "--endpoint-url",
-            s3_endpoint,
-            "--database-url",
-            source_db,
-            "--storage-endpoint-url",
-            s3_endpoint,
-            "--storage-bucket",
-            source,
-        )
-        == 0
-    )
+    assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
     assert backup(s3_endpoint, bucket, source_db, stack="staging") == 0
     capsys.readouterr()
     prod = read_json(s3, bucket, newest_prefix(s3, bucket, "prod") + "manifest.json")
@@ -115,35 +98,13 @@ def test_storage_restore_refuses_an_index_outside_the_stacks_copies(s3, s3_endpo
         s3, bucket, {"storage": {**prod["storage"], "index_key": staging_prefix + "storage-index.json"}}
     )
     s3.delete_object(Bucket=source, Key="u1/contract.pdf")
-    code = ops(
-        "restore",
-        "--stack",
-        "staging",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        s3_endpoint,
-        "--storage-only",
-        "--storage-endpoint-url",
-        s3_endpoint,
-    )
+    code = storage_restore(s3_endpoint, bucket, stack="staging")
     assert code == 1
     assert "backups/prod/storage/" in capsys.readouterr().err
     assert "Contents" not in s3.list_objects_v2(Bucket=source), "prod's object was put back from staging's backup"
 
     # And a manifest whose index key itself points into prod's backup.
     forge_staging_from_prod(s3, bucket, {"storage": prod["storage"]})
-    code = ops(
-        "restore",
-        "--stack",
-        "staging",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        s3_endpoint,
-        "--storage-only",
-        "--storage-endpoint-url",
-        s3_endpoint,
-    )
+    code = storage_restore(s3_endpoint, bucket, stack="staging")
     assert code == 1
     assert "not under backups/staging/" in capsys.readouterr().err

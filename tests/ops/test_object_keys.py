@@ -10,7 +10,7 @@ import pytest
 
 from ops.backup.layout import storage_object_key
 from ops.object_keys import ObjectKeyError, canonical_object_key, object_key_problem
-from tests.ops.helpers import ops
+from tests.ops.helpers import storage_backup, storage_restore
 from tests.ops.test_foreign_manifest import newest_prefix, read_json
 
 OWNER = "6f1c0b9e-1d2a-4c3b-9e8f-0a1b2c3d4e5f"
@@ -52,24 +52,7 @@ def test_restore_refuses_an_index_entry_whose_key_climbs_into_another_folder(
     source = f"{bucket}-docs"
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF the attacker's bytes")
-    assert (
-        ops(
-            "backup",
-            "--stack",
-            "prod",
-            "--bucket",
-            bucket,
-            "--endpoint-url",
-            s3_endpoint,
-            "--database-url",
-            source_db,
-            "--storage-endpoint-url",
-            s3_endpoint,
-            "--storage-bucket",
-            source,
-        )
-        == 0
-    )
+    assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
     prefix = newest_prefix(s3, bucket, "prod")
     index_key = read_json(s3, bucket, prefix + "manifest.json")["storage"]["index_key"]
     index = read_json(s3, bucket, index_key)
@@ -84,18 +67,7 @@ def test_restore_refuses_an_index_entry_whose_key_climbs_into_another_folder(
     s3.delete_object(Bucket=source, Key="u1/contract.pdf")
     capsys.readouterr()
 
-    code = ops(
-        "restore",
-        "--stack",
-        "prod",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        s3_endpoint,
-        "--storage-only",
-        "--storage-endpoint-url",
-        s3_endpoint,
-    )
+    code = storage_restore(s3_endpoint, bucket)
     err = capsys.readouterr().err
     assert code == 1, err
     assert 'its object key holds a "." or ".." segment' in err
@@ -107,24 +79,7 @@ def test_a_backup_leaves_out_an_object_whose_key_is_not_canonical(s3, s3_endpoin
     s3.create_bucket(Bucket=source)
     s3.put_object(Bucket=source, Key="u1/contract.pdf", Body=b"%PDF kept")
     s3.put_object(Bucket=source, Key="u1/%2e%2e/u2/contract.pdf", Body=b"%PDF left out")
-    assert (
-        ops(
-            "backup",
-            "--stack",
-            "prod",
-            "--bucket",
-            bucket,
-            "--endpoint-url",
-            s3_endpoint,
-            "--database-url",
-            source_db,
-            "--storage-endpoint-url",
-            s3_endpoint,
-            "--storage-bucket",
-            source,
-        )
-        == 0
-    )
+    assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
     prefix = newest_prefix(s3, bucket, "prod")
     index = read_json(s3, bucket, read_json(s3, bucket, prefix + "manifest.json")["storage"]["index_key"])
     assert sorted(index["objects"]) == [f"{source}/u1/contract.pdf"]

@@ -10,26 +10,8 @@ from botocore.exceptions import ClientError
 
 from ops.backup.run import BackupSettings, run_backup
 from ops.backup.storage import S3ObjectStore
-from tests.ops.helpers import ops
+from tests.ops.helpers import ops, storage_backup, storage_restore
 from tests.ops.test_backup_integrity import restore
-
-
-def storage_backup(s3_endpoint: str, bucket: str, url: str, source_bucket: str) -> int:
-    return ops(
-        "backup",
-        "--stack",
-        "prod",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        s3_endpoint,
-        "--database-url",
-        url,
-        "--storage-endpoint-url",
-        s3_endpoint,
-        "--storage-bucket",
-        source_bucket,
-    )
 
 
 def manifests(s3, bucket: str) -> list[dict]:
@@ -64,18 +46,7 @@ def test_storage_is_copied_incrementally_and_put_back(s3, s3_endpoint, bucket, s
 
     # Lost object: restore puts it back from the newest backup, with its bytes.
     s3.delete_object(Bucket=source, Key="u2/face.png")
-    code = ops(
-        "restore",
-        "--stack",
-        "prod",
-        "--bucket",
-        bucket,
-        "--endpoint-url",
-        s3_endpoint,
-        "--storage-only",
-        "--storage-endpoint-url",
-        s3_endpoint,
-    )
+    code = storage_restore(s3_endpoint, bucket)
     assert code == 0, capsys.readouterr().err
     assert s3.get_object(Bucket=source, Key="u2/face.png")["Body"].read() == b"\x89PNG two" * 1000
     assert "storage: 1 objects put back (2 in the backup)" in capsys.readouterr().out
@@ -99,23 +70,7 @@ def test_an_older_backup_puts_back_the_bytes_an_object_had_then(
     assert storage_backup(s3_endpoint, bucket, source_db, source) == 0
 
     s3.delete_object(Bucket=source, Key="u1/contract.pdf")
-    assert (
-        ops(
-            "restore",
-            "--stack",
-            "prod",
-            "--bucket",
-            bucket,
-            "--endpoint-url",
-            s3_endpoint,
-            "--backup",
-            "20260101T000000Z",
-            "--storage-only",
-            "--storage-endpoint-url",
-            s3_endpoint,
-        )
-        == 0
-    ), capsys.readouterr()
+    assert storage_restore(s3_endpoint, bucket, "--backup", "20260101T000000Z") == 0, capsys.readouterr()
     assert s3.get_object(Bucket=source, Key="u1/contract.pdf")["Body"].read() == b"%PDF version one", (
         "the first backup's recovery point, not the newest bytes under that key"
     )
