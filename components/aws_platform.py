@@ -303,6 +303,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 under_provider,
             )
         spend: ProviderSpendConfig = getattr(config, "provider_spend", ProviderSpendConfig())
+        meter = None
         if spend.enabled and supabase.service_role_key is not None:
             meter = ProviderSpend(
                 "provider-spend",
@@ -349,6 +350,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     health_check_id=alarms.health_check_id,
                     database_metrics=database_metrics is not None,
                     logs_metrics=database_metrics is not None and supabase.logs_access_token is not None,
+                    provider_spend=meter is not None,
                 ),
                 under_provider,
             )

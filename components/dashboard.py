@@ -1,7 +1,8 @@
 """The stack's CloudWatch dashboard: one page that answers "is it healthy, what is slow, what is failing, what is
 it costing". Every alarm of the stack in one status widget; the CDNs' and the API gateway's requests, 5xx and
 latency; each edge function's calls, error rate and p50/p95 execution time; failed sign-ins; the database's
-CPU, memory, disk, connections, cache hit ratios and slow statements; backups; queues; spend and storage.
+CPU, memory, disk, connections, cache hit ratios and slow statements; backups; queues; storage; and provider spend
+per unit and in total from the spend meter (the spend ledger's figures, ops/metrics/provider_spend.py).
 
 Every metric in the `AiPlatform/Supabase` namespace it names is one ops/metrics publishes (the scraper's
 own names, imported from there); tests/aws/test_dashboard.py puts the body through CloudWatch's PutDashboard
@@ -19,6 +20,7 @@ import pulumi_aws as aws
 
 from components.aws_policy import GLOBAL_SERVICES_REGION
 from components.database_metrics import NAMESPACE
+from ops.metrics import provider_spend
 
 PERIOD = 300
 WIDTH = 8  # three widgets a row (the grid is 24 wide)
@@ -41,6 +43,7 @@ class DashboardArgs:
     health_check_id: pulumi.Input[str] | None = None
     database_metrics: bool = True  # the scraper's Prometheus gauges
     logs_metrics: bool = False  # the scraper's logs and SQL figures (needs supabaseLogsAccessToken)
+    provider_spend: bool = False  # the spend meter's ProviderSpendUsd (providerSpend.enabled)
 
 
 class OperationsDashboard(pulumi.ComponentResource):
@@ -67,6 +70,7 @@ class OperationsDashboard(pulumi.ComponentResource):
                     health_check_id=r["health"],
                     database_metrics=args.database_metrics,
                     logs_metrics=args.logs_metrics,
+                    provider_spend=args.provider_spend,
                 )
             )
         )
@@ -92,6 +96,7 @@ def dashboard_body(
     health_check_id: str | None,
     database_metrics: bool,
     logs_metrics: bool,
+    provider_spend: bool = False,
 ) -> dict[str, Any]:
     ours = _OurMetrics(stack, region)
     widgets: list[dict[str, Any]] = []
@@ -165,9 +170,10 @@ def dashboard_body(
                 region,
                 [ours.metric("DocumentJobsPending"), ours.metric("DocumentJobsFailed"), ours.metric("RemindersDue")],
             ),
-            _graph("Provider spend today (USD)", region, [ours.metric("ProviderSpendTodayUsd")]),
             _graph("Storage used (bytes)", region, [ours.metric("StorageBytes")]),
         ]
+    if provider_spend:
+        widgets.append(_spend_widget(ours, region))
     if backup_project_name:
         dims = ["ProjectName", backup_project_name]
         widgets.append(
@@ -198,9 +204,25 @@ class _OurMetrics:
     def __init__(self, stack: str, region: str) -> None:
         self.stack, self.region = stack, region
 
-    def metric(self, name: str, *, stat: str = "Maximum", function: str | None = None) -> list[Any]:
-        dims = ["Stack", self.stack] + (["FunctionName", function] if function else [])
+    def metric(
+        self, name: str, *, stat: str = "Maximum", function: str | None = None, extra: list[str] | None = None
+    ) -> list[Any]:
+        dims = ["Stack", self.stack] + (["FunctionName", function] if function else []) + (extra or [])
         return [NAMESPACE, name, *dims, {"stat": stat, "label": f"{name} {stat}" if stat.startswith("p") else name}]
+
+
+def _spend_widget(ours: _OurMetrics, region: str) -> dict[str, Any]:
+    """Today's running total (what the daily spend alarm compares) and, by a search, each unit the ledger saw."""
+    total = ours.metric(provider_spend.METRIC, extra=[provider_spend.DIMENSION, provider_spend.TOTAL])
+    search = (
+        f'SEARCH(\'{{{NAMESPACE},Stack,{provider_spend.DIMENSION}}} MetricName="{provider_spend.METRIC}" '
+        f'Stack="{ours.stack}" NOT {provider_spend.DIMENSION}="{provider_spend.TOTAL}"\', \'Maximum\', {PERIOD})'
+    )
+    return _graph(
+        "Provider spend today, total and per unit (USD)",
+        region,
+        [total, [{"expression": search, "id": "units", "label": ""}]],
+    )
 
 
 def _function_widgets(ours: _OurMetrics, region: str, function: str) -> list[dict[str, Any]]:

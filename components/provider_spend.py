@@ -1,10 +1,10 @@
 """The platform's own provider spend per day (AI, translation, OCR, SMS, e-mail, embeddings) against a ceiling.
 
 A small Lambda function (ops/metrics/provider_spend.py, packed like the database metrics scraper), started every
-15 minutes, asks the project's database what today's calls cost (public.provider_spend_since) and publishes it as
-ProviderSpendUsd; an alarm notifies the alerts topic when today's total passes dailyCeilingUsd. The figure is
-the backend's own per-call records (AI replies' estimated cost, the spend ledger's units at their price), so a
-user cannot lower it (docs/runbooks.md)."""
+15 minutes, asks the project's database what today's units cost (public.provider_spend_by_day) and publishes it as
+ProviderSpendUsd per unit and in total; an alarm notifies the alerts topic when today's total passes
+dailyCeilingUsd. The figure is the append-only spend ledger's, which every provider call reserves and settles into,
+at each unit's price, so a user cannot lower it (docs/runbooks.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.aws_policy import policy_document, service_trust_policy
 from components.database_metrics import RUNTIME, code_archive
-from ops.metrics.provider_spend import METRIC, NAMESPACE
+from ops.metrics.provider_spend import DIMENSION, METRIC, NAMESPACE, TOTAL
 
 __all__ = ["ProviderSpend", "ProviderSpendArgs"]
 
@@ -144,7 +144,7 @@ class ProviderSpend(pulumi.ComponentResource):
             ),
             namespace=NAMESPACE,
             metric_name=METRIC,
-            dimensions={"Stack": stack, "Provider": "ALL"},
+            dimensions={"Stack": stack, DIMENSION: TOTAL},
             # Today's running total: its highest point in the last 15 minutes.
             statistic="Maximum",
             period=900,

@@ -35,7 +35,8 @@ class ProviderSpendConfig(BaseModel):
     model_config = SECTION_CONFIG
 
     enabled: bool = False
-    # Today's (UTC) spend on AI, translation, OCR, SMS, e-mail and embeddings together, at the database's prices.
+    # Today's (UTC) spend on AI, translation, OCR, SMS, e-mail and embeddings together: the spend ledger's units
+    # at the database's prices.
     daily_ceiling_usd: float = Field(default=50.0, gt=0, le=1_000_000)
 
 

@@ -1,10 +1,11 @@
-"""The platform's provider spend today (UTC day) into CloudWatch, for the daily cost alarm.
+"""The platform's provider spend today (UTC day), per unit, into CloudWatch, for the daily spend alarm and the
+dashboard.
 
-The figure comes from the database (public.provider_spend_since, through PostgREST's RPC with the service-role
-key): AI replies' estimated cost per provider, and every other paid unit (translation, OCR, SMS, e-mail,
-embeddings) from the spend ledger at its price; rows the backend writes per call, never a per-run count.
-Published as ProviderSpendUsd, one point per provider or unit and one with Provider=ALL, which the alarm
-compares with providerSpend.dailyCeilingUsd.
+The figure comes from the spend ledger (public.provider_spend_by_day, through PostgREST's RPC with the
+service-role key): every paid unit (AI tokens, translation characters, OCR pages, SMS, e-mails, embeddings) that
+the functions reserve before a provider call and settle after it, at its list price. The ledger is append-only and
+only the backend writes it, so nothing a user does lowers the figure. Published as ProviderSpendUsd, one point per
+unit and one with Unit=ALL, which the alarm compares with providerSpend.dailyCeilingUsd.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
@@ -22,16 +23,22 @@ from ops.metrics.gauges import MetricsError
 
 NAMESPACE = "AiPlatform/Supabase"
 METRIC = "ProviderSpendUsd"
+DIMENSION = "Unit"
+TOTAL = "ALL"  # the Unit value of the day's total, what the alarm watches
+RPC = "provider_spend_by_day"
 
 
-def start_of_day(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+def utc_day(now: datetime) -> date:
+    return now.astimezone(UTC).date()
 
 
-def fetch_spend(supabase_url: str, service_role_key: str, since: datetime, timeout: float = 20.0) -> dict[str, float]:
+def fetch_spend_by_day(
+    supabase_url: str, service_role_key: str, since: date, timeout: float = 20.0
+) -> dict[date, dict[str, float]]:
+    """{day: {unit: USD}} for every UTC day from `since` on, as the ledger holds them."""
     body = json.dumps({"p_since": since.isoformat()}).encode()
     request = urllib.request.Request(
-        f"{supabase_url.rstrip('/')}/rest/v1/rpc/provider_spend_since",
+        f"{supabase_url.rstrip('/')}/rest/v1/rpc/{RPC}",
         data=body,
         method="POST",
         headers={
@@ -46,28 +53,35 @@ def fetch_spend(supabase_url: str, service_role_key: str, since: datetime, timeo
             rows = json.loads(response.read())
     except urllib.error.HTTPError as exc:
         raise MetricsError(
-            f"provider spend: the project answered {exc.code} to rpc/provider_spend_since (is the schema migrated?)"
+            f"provider spend: the project answered {exc.code} to rpc/{RPC} (is the schema migrated?)"
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise MetricsError(
-            f"provider spend: rpc/provider_spend_since could not be read ({type(exc).__name__})"
-        ) from None
+        raise MetricsError(f"provider spend: rpc/{RPC} could not be read ({type(exc).__name__})") from None
     if not isinstance(rows, list):
-        raise MetricsError("provider spend: rpc/provider_spend_since did not answer a list of rows")
-    spend: dict[str, float] = {}
+        raise MetricsError(f"provider spend: rpc/{RPC} did not answer a list of rows")
+    spend: dict[date, dict[str, float]] = {}
     for row in rows:
-        spend[str(row["provider"])] = spend.get(str(row["provider"]), 0.0) + float(row["spend_usd"] or 0)
+        try:
+            day, unit, usd = date.fromisoformat(str(row["day"])), str(row["unit"]), float(row["spend_usd"] or 0)
+        except (KeyError, TypeError, ValueError):
+            raise MetricsError(f"provider spend: rpc/{RPC} answered a row without day, unit and spend_usd") from None
+        spend.setdefault(day, {})[unit] = spend.get(day, {}).get(unit, 0.0) + usd
     return spend
 
 
+def fetch_spend(supabase_url: str, service_role_key: str, day: date, timeout: float = 20.0) -> dict[str, float]:
+    """{unit: USD} spent on one UTC day."""
+    return fetch_spend_by_day(supabase_url, service_role_key, day, timeout).get(day, {})
+
+
 def publish_spend(spend: dict[str, float], stack: str, cloudwatch: Any, now: datetime) -> dict[str, float]:
-    points = {"ALL": sum(spend.values()), **spend}
+    points = {TOTAL: sum(spend.values()), **spend}
     cloudwatch.put_metric_data(
         Namespace=NAMESPACE,
         MetricData=[
             {
                 "MetricName": METRIC,
-                "Dimensions": [{"Name": "Stack", "Value": stack}, {"Name": "Provider", "Value": name}],
+                "Dimensions": [{"Name": "Stack", "Value": stack}, {"Name": DIMENSION, "Value": name}],
                 "Timestamp": now,
                 "Value": round(value, 6),
                 "Unit": "None",
@@ -83,5 +97,5 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
         "SecretString"
     ]
     now = datetime.now(UTC)
-    spend = fetch_spend(os.environ["SUPABASE_URL"], key, start_of_day(now))
+    spend = fetch_spend(os.environ["SUPABASE_URL"], key, utc_day(now))
     return publish_spend(spend, os.environ["STACK"], boto3.client("cloudwatch"), now)

@@ -1,7 +1,7 @@
-"""What the platform is doing and what it costs, from the tables that hold it: document jobs waiting and
-failed (public.processing_queue), reminders due and not yet sent (public.reminders), today's provider spend
-(public.usage_metrics.cost_usd, written by the functions as service_role; users cannot write or delete it) and
-the bytes in Storage (storage.objects). Read through the same `Query` as the statement figures."""
+"""What the platform is doing, from the tables that hold it: document jobs waiting and failed
+(public.processing_queue), reminders due and not yet sent (public.reminders) and the bytes in Storage
+(storage.objects). Read through the same `Query` as the statement figures. Spend is not here: the spend meter
+publishes it from the spend ledger (ops/metrics/provider_spend.py)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,12 @@ select (select count(*) from public.processing_queue q where q.status in ('queue
        (select count(*) from public.processing_queue q where q.status = 'failed')::bigint as document_jobs_failed,
        (select count(*) from public.reminders r
          where not r.is_completed and r.notified_at is null and r.remind_at <= now())::bigint as reminders_due,
-       (select coalesce(sum(u.cost_usd), 0) from public.usage_metrics u
-         where u.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc')::float8
-         as spend_today_usd,
        (select coalesce(sum((o.metadata ->> 'size')::bigint), 0) from storage.objects o)::bigint as storage_bytes
 """
 METRICS = {  # column -> (metric name, unit)
     "document_jobs_pending": ("DocumentJobsPending", "Count"),
     "document_jobs_failed": ("DocumentJobsFailed", "Count"),
     "reminders_due": ("RemindersDue", "Count"),
-    "spend_today_usd": ("ProviderSpendTodayUsd", "None"),
     "storage_bytes": ("StorageBytes", "Bytes"),
 }
 

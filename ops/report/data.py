@@ -1,6 +1,6 @@
 """What the weekly review shows, read from the database (and the backup bucket when given): the slowest
 statements, each function's daily latency and error share (public.performance_metrics, the rows the shared
-request frame writes), provider spend per day (public.usage_metrics), Storage growth (storage.objects) and
+request frame writes), provider spend per day and unit (the spend ledger, public.provider_spend_by_day), Storage growth (storage.objects) and
 the backup history (the manifests in the backup bucket)."""
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from public.performance_metrics p
 where p."timestamp" >= now() - make_interval(days => {days})
 group by 1, 2 order by 1, 2
 """
+# The same figures the spend meter publishes and the daily spend alarm compares (ops/metrics/provider_spend.py).
 SPEND_DAYS_SQL = """
-select (u.created_at at time zone 'utc')::date as day, coalesce(sum(u.cost_usd), 0)::float8 as usd
-from public.usage_metrics u
-where u.created_at >= now() - make_interval(days => {days}) and u.cost_usd is not null
-group by 1 order by 1
+select s.day, s.unit, s.quantity::float8 as quantity, s.spend_usd::float8 as usd
+from public.provider_spend_by_day(((now() at time zone 'utc') - make_interval(days => {days}))::date) s
+order by 1, 2
 """
 # Bytes in Storage at the end of each day of the window: what existed before it, plus each day's uploads.
 STORAGE_DAYS_SQL = """
@@ -50,6 +50,14 @@ class FunctionDay:
 
 
 @dataclass(frozen=True)
+class SpendDay:
+    day: date
+    unit: str  # private.spend_units' unit: ai_tokens, translation_characters, ...
+    quantity: float
+    usd: float
+
+
+@dataclass(frozen=True)
 class Backup:
     stamp: str  # UTC time of the run, e.g. 20261207T020000Z
     size_bytes: int
@@ -60,10 +68,18 @@ class ReportData:
     days: int
     figures: DatabaseFigures
     function_days: tuple[FunctionDay, ...]
-    spend_days: tuple[tuple[date, float], ...]
+    spend_units: tuple[SpendDay, ...]
     storage_days: tuple[tuple[date, int], ...]
     backups: tuple[Backup, ...] | None = None  # None: no bucket was given
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def spend_days(self) -> tuple[tuple[date, float], ...]:
+        """Each day's total over every unit."""
+        totals: dict[date, float] = {}
+        for row in self.spend_units:
+            totals[row.day] = totals.get(row.day, 0.0) + row.usd
+        return tuple(sorted(totals.items()))
 
 
 def read_report_data(
@@ -89,7 +105,10 @@ def read_report_data(
             )
             for r in query(FUNCTION_DAYS_SQL.format(days=int(days)))
         ),
-        spend_days=tuple((_day(r["day"]), float(r["usd"])) for r in query(SPEND_DAYS_SQL.format(days=int(days)))),
+        spend_units=tuple(
+            SpendDay(day=_day(r["day"]), unit=str(r["unit"]), quantity=float(r["quantity"]), usd=float(r["usd"] or 0))
+            for r in query(SPEND_DAYS_SQL.format(days=int(days)))
+        ),
         storage_days=tuple((_day(r["day"]), int(r["bytes"])) for r in query(STORAGE_DAYS_SQL.format(days=int(days)))),
         backups=read_backups(s3, bucket, stack) if s3 is not None and bucket and stack else None,
     )

@@ -54,11 +54,16 @@ def render(data: ReportData, *, title: str) -> str:
         parts += [
             _image(
                 plots.per_day(
-                    data.spend_days, title="Provider spend per day (usage_metrics.cost_usd)", ylabel="USD", bars=True
+                    data.spend_days, title="Provider spend per day (the spend ledger)", ylabel="USD", bars=True
                 ),
                 "spend per day",
             ),
             _table(["day", "USD"], [[str(day), f"{usd:.4f}"] for day, usd in data.spend_days], text_columns=1),
+            _table(
+                ["day", "unit", "units", "USD"],
+                [[str(s.day), s.unit, f"{s.quantity:.0f}", f"{s.usd:.4f}"] for s in data.spend_units],
+                text_columns=2,
+            ),
         ]
     else:
         parts.append("<p class=note>No spend recorded in the window.</p>")

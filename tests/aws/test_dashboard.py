@@ -19,11 +19,15 @@ from ops.engineless.program import ProgramRun, run_program
 from ops.engineless.provider_host import Secret
 from ops.localdb import LocalDatabase
 from ops.metrics import lambda_handler
+from ops.metrics import provider_spend as spend_meter
 from ops.metrics.log_signals import window_ending
 from providers.supabase.function_bundle import discover_functions
 from tests.aws.aws_mocks import WholeProgramMocks
 from tests.aws.helpers import all_of, one
 from tests.conftest import PROJECT_ROOT
+from tests.harness.loopback_server import serve_on_loopback
+from tests.harness.postgrest_rpc import SERVICE_KEY as RPC_KEY
+from tests.harness.postgrest_rpc import spend_rpc
 from tests.ops.metrics_standin import SERVICE_ROLE_KEY, serve_metrics
 from tests.supabase.fake_api import FakeSupabase
 
@@ -121,11 +125,16 @@ def test_aws_metrics_point_at_the_stacks_own_resources(prod_with_logs):
 
 @pytest.fixture
 def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[set[Any]]:
-    """One run of the scheduled scraper for stack prod, every source answering, every function called; the
-    (name, dimensions) of what it published."""
+    """One run of the scheduled scraper and of the spend meter for stack prod, every source answering, every
+    function called, a unit spent; the (name, dimensions) of what they published."""
     name = "dashboard_check"
     url = pg_cluster.create_database(name)
     dbmigrate.apply(url, PROJECT_ROOT / "sql" / "migrations")
+    pg_cluster.psql(
+        "set session_replication_role = replica; insert into private.spend_ledger (user_id, unit, day, quantity, "
+        "source) values (gen_random_uuid(), 'ocr_pages', (now() at time zone 'utc')::date, 10, 'test')",
+        dbname=name,
+    )
     fake = FakeSupabase().start()
     try:
         project = fake.add_project("assistant", database_url=url)
@@ -133,7 +142,7 @@ def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> I
         for function in FUNCTIONS:
             project.logs.call_functions(end - timedelta(minutes=2), 200, 500, function=function)
         project.logs.gateway(end - timedelta(minutes=2), 200)
-        with mock_aws(), serve_metrics() as node:
+        with mock_aws(), serve_metrics() as node, serve_on_loopback(spend_rpc(url)) as rest:
             monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
             secrets = boto3.client("secretsmanager")
             key = secrets.create_secret(Name="key", SecretString=SERVICE_ROLE_KEY)["ARN"]
@@ -149,6 +158,10 @@ def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> I
                 monkeypatch.setenv(variable, value)
             monkeypatch.setattr("ops.metrics.scrape.time.sleep", lambda _seconds: None)
             lambda_handler.handler({}, None)
+            spend_key = secrets.create_secret(Name="spend-key", SecretString=RPC_KEY)["ARN"]
+            monkeypatch.setenv("SUPABASE_URL", rest)
+            monkeypatch.setenv("SERVICE_ROLE_KEY_SECRET", spend_key)
+            assert spend_meter.handler({}, None) == {"ALL": 0.015, "ocr_pages": 0.015}
             listed = boto3.client("cloudwatch").get_paginator("list_metrics").paginate(Namespace=NAMESPACE)
             yield {
                 (m["MetricName"], frozenset((d["Name"], d["Value"]) for d in m["Dimensions"]))
@@ -167,6 +180,23 @@ def test_every_metric_the_dashboard_names_is_one_the_scraper_publishes(prod_with
     assert not missing, f"widgets pointing at nothing: {missing}"
 
 
-def test_without_the_logs_token_the_dashboard_names_only_the_gauges(prod):
+def test_without_the_logs_token_the_dashboard_names_only_the_gauges_and_the_spend(prod):
     named = {name for name, _ in our_metrics(body_of(prod))}
-    assert named == {"CpuUtilization", "MemoryUtilization", "DiskUtilization", "ConnectionUtilization"}
+    assert named == {
+        "CpuUtilization",
+        "MemoryUtilization",
+        "DiskUtilization",
+        "ConnectionUtilization",
+        "ProviderSpendUsd",
+    }
+
+
+def test_spend_comes_from_the_meter_in_total_and_per_unit(prod_with_logs):
+    """The ledger's figures the daily spend alarm compares: the total by name, each unit by a search (a unit
+    appears on the page the first day it is spent)."""
+    [widget] = [w for w in body_of(prod_with_logs)["widgets"] if "spend" in w["properties"]["title"].lower()]
+    total, search = widget["properties"]["metrics"]
+    assert total[:6] == [NAMESPACE, "ProviderSpendUsd", "Stack", "prod", "Unit", "ALL"]
+    assert 'MetricName="ProviderSpendUsd" Stack="prod" NOT Unit="ALL"' in search[0]["expression"]
+    named = {name for name, _ in our_metrics(body_of(prod_with_logs))}
+    assert "ProviderSpendTodayUsd" not in named, "usage_metrics' cost_usd is no longer a spend figure"

@@ -34,7 +34,7 @@ def test_the_meter_runs_every_15_minutes_with_its_key_in_secrets_manager(deploye
 def test_todays_total_over_the_ceiling_alarms_the_alerts_topic(deployed):
     alarm = one(deployed, "aws:cloudwatch/metricAlarm:MetricAlarm", "provider-spend-over-ceiling")
     assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AiPlatform/Supabase", "ProviderSpendUsd")
-    assert alarm.inputs["dimensions"] == {"Stack": deployed.stack, "Provider": "ALL"}
+    assert alarm.inputs["dimensions"] == {"Stack": deployed.stack, "Unit": "ALL"}
     assert float(alarm.inputs["threshold"]) == CEILING[deployed.stack]
     assert alarm.inputs["statistic"] == "Maximum" and alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
     assert alarm.inputs["alarmActions"] == [deployed.outputs["alertsTopicArn"]]

@@ -1,6 +1,6 @@
 """`ops report` after a known workload on a migrated database (as on the local stack): a self-contained page
 whose plots and tables show that workload: the slow statement first, each function's p50/p95 and error share per
-day, spend per day, Storage growth, the backup history from the bucket's manifests."""
+day, spend per day and unit from the spend ledger, Storage growth, the backup history from the bucket's manifests."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def workload(pg_cluster: LocalDatabase, migrated_url: str) -> str:
         rows += [("search-engine", 30, True, day)] * 5
     pg_cluster.psql(
         "set session_replication_role = replica; "
-        "delete from public.performance_metrics; delete from public.usage_metrics; "
+        "delete from public.performance_metrics; delete from public.usage_metrics; delete from private.spend_ledger; "
         "delete from storage.objects",
         dbname=dbname_of(migrated_url),
     )
@@ -64,10 +64,21 @@ def workload(pg_cluster: LocalDatabase, migrated_url: str) -> str:
                 '"timestamp") values (%s, %s, %s, %s)',
                 rows,
             )
+            # The ledger as reserve_spend/settle_spend leave it: $20 per million characters, $1.50 per 1,000 pages.
             cursor.executemany(
+                "insert into private.spend_ledger (user_id, unit, day, quantity, source, created_at) "
+                "values (%s, %s, %s, %s, 'test', %s)",
+                [
+                    (USER, "translation_characters", today.date(), 25_000, today),
+                    (USER, "translation_characters", today.date(), 12_500, today),
+                    (USER, "ocr_pages", (today - timedelta(days=1)).date(), 1000, today - timedelta(days=1)),
+                ],
+            )
+            # What a user's actions write: not spend, whatever it says.
+            cursor.execute(
                 "insert into public.usage_metrics (user_id, action, metric_type, cost_usd, created_at) "
-                "values (%s, 'ai-chat-message', 'ai_tokens', %s, %s)",
-                [(USER, 0.25, today), (USER, 0.5, today), (USER, 1.5, today - timedelta(days=1))],
+                "values (%s, 'ai-chat-message', 'ai_tokens', 99, %s)",
+                (USER, today),
             )
             cursor.executemany(
                 "insert into storage.objects (name, metadata, created_at) values (%s, %s, %s)",
@@ -90,7 +101,11 @@ def test_the_data_behind_the_plots_is_the_workload(workload):
     assert chat[today].error_percent == 5.0, "one failed call of twenty today"
     assert chat[today - timedelta(days=2)].p50_ms == pytest.approx(300 + 9.5)
     assert chat[today - timedelta(days=2)].p95_ms == pytest.approx(300 + 19 * 0.95)
-    assert dict(data.spend_days) == {today: 0.75, today - timedelta(days=1): 1.5}
+    assert dict(data.spend_days) == {today: 0.75, today - timedelta(days=1): 1.5}, "the ledger, not usage_metrics"
+    assert {(s.day, s.unit, s.quantity) for s in data.spend_units} == {
+        (today, "translation_characters", 37_500),
+        (today - timedelta(days=1), "ocr_pages", 1000),
+    }
     storage = dict(data.storage_days)
     assert storage[today - timedelta(days=2)] == 1048576 and storage[today] == 4194304
     assert data.figures.by_time[0].query.startswith("select pg_sleep"), "the slowest statement comes first"
