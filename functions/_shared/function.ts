@@ -49,8 +49,16 @@ export interface RequestContext {
   log: Logger;
   /** performance.now() when the request arrived. */
   startedAt: number;
-  /** What the handler adds to the request's performance_metrics row (the caller's plan, when it knows it). */
-  measure: { tier?: string };
+  /**
+   * What goes into the request's performance_metrics row besides its timing: the signed-in caller (set by the
+   * frame; the row then carries their profile's tier) or a tier the handler already knows.
+   */
+  measure: Measure;
+}
+
+export interface Measure {
+  tier?: string;
+  userId?: string;
 }
 
 export interface UserRequestContext extends RequestContext {
@@ -64,6 +72,7 @@ export function createUserFunction(
 ): EdgeFunction {
   return frame(options, async (req, ctx) => {
     const user = requireSignedInUser(await authenticate(req, options.env));
+    ctx.measure.userId = user.userId;
     const log = ctx.log.child({ user_id: user.userId });
     return await handle(req, { ...ctx, log, user });
   });
@@ -98,7 +107,7 @@ function frame(
       const startedAt = performance.now();
       const requestId = requestIdOf(req);
       const log = createLogger({ function: name, request_id: requestId }, secrets);
-      const measure: { tier?: string } = {};
+      const measure: Measure = {};
       let thrown: unknown;
       let response: Response;
       if (req.method === "OPTIONS") {
@@ -123,7 +132,7 @@ function frame(
       if (db && req.method !== "OPTIONS" && random() < sampleRate(env, log)) {
         const row = { functionName: name, durationMs, status: finished.status, method: req.method, requestId };
         afterAnswer(
-          recordPerformance(db, { ...row, tier: measure.tier }).catch((error) =>
+          recordPerformance(db, { ...row, ...measure }).catch((error) =>
             log.warn("performance_metrics row not written", { error })
           ),
         );

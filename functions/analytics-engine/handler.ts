@@ -25,6 +25,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
   const db = createDatabase(env);
   return createPublicFunction({ name: NAME, env, methods: ["POST"], resources: [db] }, async (req, ctx) => {
     const caller = await authenticate(req, env);
+    ctx.measure.userId = caller.userId ?? undefined; // the performance row's tier is the caller's
     const body = await bodyOf(req);
     const action = (body as { action?: unknown }).action ?? (caller.role === "service_role" ? "rollup" : "insights");
     if (action === "rollup") return await runRollup(ctx, db, caller, body);

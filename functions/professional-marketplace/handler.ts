@@ -38,6 +38,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
 
 async function browse(req: Request, ctx: RequestContext, db: Database, directory: DirectoryCache): Promise<Response> {
   const caller = await authenticate(req, ctx.env);
+  ctx.measure.userId = caller.userId ?? undefined; // the performance row's tier is the caller's
   const query = validate(Object.fromEntries(new URL(req.url).searchParams), searchQuery);
   if (query.view === "my_bookings") {
     const user = requireSignedInUser(caller);
@@ -49,6 +50,7 @@ async function browse(req: Request, ctx: RequestContext, db: Database, directory
 
 async function act(req: Request, ctx: RequestContext, db: Database): Promise<Response> {
   const user = requireSignedInUser(await authenticate(req, ctx.env));
+  ctx.measure.userId = user.userId;
   const limit = await enforceRateLimit(db, user, NAME);
   const input = await parseBody(req, marketplaceRequest);
   const headers = rateLimitHeaders(limit);

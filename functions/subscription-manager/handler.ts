@@ -50,6 +50,7 @@ export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
         return await acknowledge(db, ctx, event);
       }
       const user = requireSignedInUser(await authenticate(req, ctx.env));
+      ctx.measure.userId = user.userId; // the performance row's tier is the caller's
       const log = ctx.log.child({ user_id: user.userId });
       if (req.method === "GET") return await subscriptionStatus(db, user);
       return await checkout(req, { ...ctx, log }, db, user);

@@ -7,14 +7,18 @@
 import assert from "node:assert/strict";
 import { createDatabase } from "../../functions/_shared/db.ts";
 import { HttpError } from "../../functions/_shared/errors.ts";
-import { createPublicFunction } from "../../functions/_shared/function.ts";
+import { createPublicFunction, createUserFunction } from "../../functions/_shared/function.ts";
+import {
+  createHandler as createMarketplace,
+  NAME as MARKETPLACE,
+} from "../../functions/professional-marketplace/handler.ts";
 import { REDACTED } from "../../functions/_shared/log.ts";
 import { jsonResponse } from "../../functions/_shared/responses.ts";
 import { sentryTarget } from "../../functions/_shared/sentry.ts";
 import { captureConsole } from "./support/console_capture.ts";
 import { testDatabaseUrl } from "./support/env.ts";
 import { json, startServer } from "./support/server.ts";
-import { request } from "./support/world.ts";
+import { request, startWorld } from "./support/world.ts";
 
 interface Row {
   execution_time_ms: number;
@@ -61,6 +65,47 @@ Deno.test("the frame: one performance_metrics row per measured request, with dur
     assert.equal(row.user_tier, "premium", "what the handler put in ctx.measure");
     assert.deepEqual([row.metadata.status, row.metadata.method], [201, "POST"]);
   }
+});
+
+Deno.test("the frame: a signed-in caller's row carries their profile's tier; a tier the handler knows wins", async () => {
+  await using world = await startWorld({ PERFORMANCE_SAMPLE_RATE: "1" });
+  const family = await world.createUser({ tier: "family_plus" });
+  const business = await world.createUser({ tier: "business" });
+  const name = `tiered-${crypto.randomUUID().slice(0, 8)}`;
+  const db = createDatabase(world.env);
+  const fn = createUserFunction({ name, env: world.env, methods: ["POST"], resources: [db] }, async (req, ctx) => {
+    if ((await req.json()).known) ctx.measure.tier = "premium";
+    return jsonResponse({ ok: true });
+  });
+  try {
+    for (const [token, known] of [[family.token, false], [business.token, false], [family.token, true]] as const) {
+      assert.equal((await fn.fetch(request(name, { body: { known }, token }))).status, 200);
+    }
+    assert.equal((await fn.fetch(request(name, { body: {} }))).status, 401);
+  } finally {
+    await fn.close();
+  }
+  // The rows are written after the answers, so in any order.
+  const tiers = (await rowsOf(name)).map((row) => `${row.metadata.status} ${row.user_tier}`).sort();
+  assert.deepEqual(tiers, ["200 business", "200 family_plus", "200 premium", "401 null"]);
+});
+
+Deno.test("the frame: a real function's rows carry the caller's tier (professional-marketplace)", async () => {
+  await using world = await startWorld({ PERFORMANCE_SAMPLE_RATE: "1" });
+  const user = await world.createUser({ tier: "premium" });
+  const [before] = await world.sql`
+    select count(*)::int as n from public.performance_metrics where function_name = ${MARKETPLACE}`;
+  const handler = createMarketplace(world.env);
+  try {
+    const answer = await handler.fetch(request(`${MARKETPLACE}?view=my_bookings`, { token: user.token }));
+    assert.equal(answer.status, 200, await answer.text());
+  } finally {
+    await handler.close();
+  }
+  const rows = await world.sql`
+    select user_tier from public.performance_metrics where function_name = ${MARKETPLACE}
+    order by "timestamp" offset ${before.n}`;
+  assert.deepEqual(rows.map((row) => row.user_tier), ["premium"]);
 });
 
 Deno.test("the frame: sampling writes only the chosen share, and a 5xx is recorded as a failure", async () => {
