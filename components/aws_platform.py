@@ -73,6 +73,8 @@ def _log_signals(alerts: AlertsConfig, supabase: SupabaseInputs) -> LogSignalsAr
         access_token=supabase.logs_access_token,
         function_error_rate_percent=alerts.function_error_rate_percent,
         failed_sign_ins_per_5_minutes=alerts.failed_sign_ins_per_5_minutes,
+        failed_sign_ins_min_sources=alerts.failed_sign_ins_min_sources,
+        function_errors_min_sources=alerts.function_errors_min_sources,
         slow_query_milliseconds=alerts.slow_query_milliseconds,
     )
 

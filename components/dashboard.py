@@ -137,8 +137,26 @@ def dashboard_body(
                 region,
                 [ours.metric("ApiLatency", stat="p50"), ours.metric("ApiLatency", stat="p95")],
             ),
-            _graph("Functions: error rate (%)", region, [ours.metric("FunctionErrorRate")]),
-            _graph("Failed sign-ins", region, [ours.metric("FailedSignIns", stat="Sum")]),
+            # Beside each log signal, its distinct sources and the figure its alarm watches (0 while one client
+            # alone causes it; ops/metrics/log_signals.py).
+            _graph(
+                "Functions: error rate (%), clients given a 5xx",
+                region,
+                [
+                    ours.metric("FunctionErrorRate"),
+                    ours.metric("FunctionErrorRateFromManySources"),
+                    ours.metric("FunctionErrorSources"),
+                ],
+            ),
+            _graph(
+                "Failed sign-ins and their addresses",
+                region,
+                [
+                    ours.metric("FailedSignIns", stat="Sum"),
+                    ours.metric("FailedSignInsFromManySources", stat="Sum"),
+                    ours.metric("FailedSignInSources"),
+                ],
+            ),
         ]
         for function in function_names:
             widgets += _function_widgets(ours, region, function)

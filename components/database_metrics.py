@@ -40,6 +40,9 @@ class LogSignalsArgs:
     function_error_rate_percent: float = 5.0
     function_error_rate_periods: int = 3
     failed_sign_ins_per_5_minutes: int = 50
+    # Distinct client addresses a signal needs before it can alarm: one client cannot page the team alone.
+    failed_sign_ins_min_sources: int = 3
+    function_errors_min_sources: int = 3
     # Guide 000 section 10.2: "query response time > 1 second" (a statement's mean time, pg_stat_statements).
     slow_query_milliseconds: float = 1000.0
 
@@ -121,6 +124,8 @@ class DatabaseMetrics(pulumi.ComponentResource):
                 "MANAGEMENT_API_URL": args.logs.management_api_url,
                 "PROJECT_REF": args.logs.project_ref,
                 "SLOW_QUERY_MILLISECONDS": f"{args.logs.slow_query_milliseconds:g}",
+                "FAILED_SIGN_INS_MIN_SOURCES": str(args.logs.failed_sign_ins_min_sources),
+                "FUNCTION_ERRORS_MIN_SOURCES": str(args.logs.function_errors_min_sources),
             }
 
         log_group = aws.cloudwatch.LogGroup(
@@ -267,10 +272,12 @@ class DatabaseMetrics(pulumi.ComponentResource):
             topic_arn,
             alarm_description=(
                 f"Edge functions answered 5xx to over {logs.function_error_rate_percent:g}% of calls "
-                f"for {periods * 5} minutes (guide 000 section 7.2)"
+                f"for {periods * 5} minutes, to at least {logs.function_errors_min_sources} clients "
+                "(guide 000 section 7.2)"
             ),
             namespace=NAMESPACE,
-            metric_name="FunctionErrorRate",
+            # The rate, counted only when enough distinct clients got the 5xx (ops/metrics/log_signals.py).
+            metric_name="FunctionErrorRateFromManySources",
             dimensions={"Stack": stack},
             statistic="Maximum",
             period=300,
@@ -285,11 +292,13 @@ class DatabaseMetrics(pulumi.ComponentResource):
             f"{name}-failed-sign-ins",
             topic_arn,
             alarm_description=(
-                f"Over {logs.failed_sign_ins_per_5_minutes} refused sign-ins in 5 minutes: password "
-                "guessing or credential stuffing? (guide 000 section 7.2)"
+                f"Over {logs.failed_sign_ins_per_5_minutes} refused sign-ins in 5 minutes from at least "
+                f"{logs.failed_sign_ins_min_sources} addresses: password guessing or credential stuffing? "
+                "(guide 000 section 7.2)"
             ),
             namespace=NAMESPACE,
-            metric_name="FailedSignIns",
+            # The count, counted only when enough distinct addresses were refused (ops/metrics/log_signals.py).
+            metric_name="FailedSignInsFromManySources",
             dimensions={"Stack": stack},
             statistic="Sum",
             period=300,

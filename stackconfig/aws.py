@@ -148,6 +148,10 @@ class AlertsConfig(BaseModel):
     # 5xx answers over three 5-minute periods, and refused sign-ins in one 5-minute period.
     function_error_rate_percent: float = Field(default=5.0, gt=0, le=100)
     failed_sign_ins_per_5_minutes: int = Field(default=50, ge=1)
+    # How many distinct client addresses a log signal needs before it alarms (as the database's platform alerts
+    # need distinct accounts): one client alone cannot page the team; the dashboard still shows its figures.
+    failed_sign_ins_min_sources: int = Field(default=3, ge=2, le=1000)
+    function_errors_min_sources: int = Field(default=3, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _check(self) -> AlertsConfig:

@@ -18,7 +18,7 @@ from ops.commands.support import fail, usage_error
 from ops.exit_codes import EXIT_OK
 from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, Query, publish_database_figures
 from ops.metrics.gauges import MetricsError
-from ops.metrics.log_signals import publish_log_signals
+from ops.metrics.log_signals import DEFAULT_MIN_SOURCES, publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
 from ops.metrics.sql_endpoint import read_only_query
 from ops.metrics.traffic import publish_traffic
@@ -46,6 +46,18 @@ def register(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_SLOW_MILLISECONDS,
         help="a statement whose mean time is over this is slow (alerts.slowQueryMilliseconds)",
+    )
+    parser.add_argument(
+        "--failed-sign-ins-min-sources",
+        type=int,
+        default=DEFAULT_MIN_SOURCES,
+        help="distinct client addresses before failed sign-ins count for the alarm (alerts.failedSignInsMinSources)",
+    )
+    parser.add_argument(
+        "--function-errors-min-sources",
+        type=int,
+        default=DEFAULT_MIN_SOURCES,
+        help="distinct clients given a 5xx before the error rate counts for the alarm (alerts.functionErrorsMinSources)",
     )
     parser.add_argument("--management-api-url", default="https://api.supabase.com")
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK"), help="the Stack dimension")
@@ -86,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
                 cloudwatch,
                 namespace=args.namespace,
                 now=now,
+                failed_sign_ins_min_sources=args.failed_sign_ins_min_sources,
+                function_errors_min_sources=args.function_errors_min_sources,
             )
             values |= publish_traffic(
                 args.management_api_url,

@@ -13,7 +13,7 @@ import boto3
 
 from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, publish_database_figures
 from ops.metrics.gauges import MetricsError
-from ops.metrics.log_signals import publish_log_signals
+from ops.metrics.log_signals import DEFAULT_MIN_SOURCES, publish_log_signals
 from ops.metrics.scrape import NAMESPACE, scrape_and_publish
 from ops.metrics.sql_endpoint import read_only_query
 from ops.metrics.traffic import publish_traffic
@@ -34,7 +34,17 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
         token = secrets.get_secret_value(SecretId=os.environ["LOGS_TOKEN_SECRET"])["SecretString"]
         now = datetime.now(UTC)
         try:
-            published |= publish_log_signals(api_url, token, ref, stack, cloudwatch, namespace=NAMESPACE, now=now)
+            published |= publish_log_signals(
+                api_url,
+                token,
+                ref,
+                stack,
+                cloudwatch,
+                namespace=NAMESPACE,
+                now=now,
+                failed_sign_ins_min_sources=int(os.environ.get("FAILED_SIGN_INS_MIN_SOURCES") or DEFAULT_MIN_SOURCES),
+                function_errors_min_sources=int(os.environ.get("FUNCTION_ERRORS_MIN_SOURCES") or DEFAULT_MIN_SOURCES),
+            )
         except MetricsError as exc:
             failures.append(f"log signals: {exc}")
         try:

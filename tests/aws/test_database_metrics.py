@@ -91,6 +91,8 @@ def with_logs() -> ProgramRun:
                 "emails": ["ops@example.com"],
                 "functionErrorRatePercent": 4,
                 "failedSignInsPer5Minutes": 30,
+                "failedSignInsMinSources": 4,
+                "functionErrorsMinSources": 6,
                 "slowQueryMilliseconds": 750,
                 "databaseCpuPercent": 70,
                 "databaseMemoryPercent": 85,
@@ -125,18 +127,35 @@ def test_function_errors_and_failed_sign_ins_alarm_at_the_configured_thresholds(
     errors = one(with_logs, ALARM, "database-metrics-function-errors").inputs
     assert (errors["namespace"], errors["metricName"], float(errors["threshold"])) == (
         NAMESPACE,
-        "FunctionErrorRate",
+        "FunctionErrorRateFromManySources",
         4.0,
     )
     assert int(errors["evaluationPeriods"]) == int(errors["datapointsToAlarm"]) == 3
     assert int(errors["period"]) * int(errors["evaluationPeriods"]) == 900, "over the threshold for 15 minutes"
     sign_ins = one(with_logs, ALARM, "database-metrics-failed-sign-ins").inputs
-    assert (sign_ins["metricName"], sign_ins["statistic"], float(sign_ins["threshold"])) == ("FailedSignIns", "Sum", 30)
+    assert (sign_ins["metricName"], sign_ins["statistic"], float(sign_ins["threshold"])) == (
+        "FailedSignInsFromManySources",
+        "Sum",
+        30,
+    )
     assert int(sign_ins["period"]) == 300 and int(sign_ins["evaluationPeriods"]) == 1
     for alarm in (errors, sign_ins):
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
         assert alarm["dimensions"] == {"Stack": "prod"} and alarm["alarmActions"] == [topic]
         assert alarm["treatMissingData"] == "notBreaching"
+
+
+def test_the_minimum_distinct_sources_reach_the_scraper_and_the_alarms_say_so(with_logs):
+    """The alarms watch figures the scraper zeroes unless enough distinct clients share them
+    (tests/ops/test_log_signals.py shows one client alone cannot raise them)."""
+    variables = one(with_logs, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"][
+        "variables"
+    ]
+    assert (variables["FAILED_SIGN_INS_MIN_SOURCES"], variables["FUNCTION_ERRORS_MIN_SOURCES"]) == ("4", "6")
+    assert (
+        "at least 4 addresses" in one(with_logs, ALARM, "database-metrics-failed-sign-ins").inputs["alarmDescription"]
+    )
+    assert "at least 6 clients" in one(with_logs, ALARM, "database-metrics-function-errors").inputs["alarmDescription"]
 
 
 def test_the_database_thresholds_are_the_alerts_sections_keys(with_logs):
@@ -188,6 +207,10 @@ def test_the_log_thresholds_default_to_the_guide_and_refuse_nonsense():
         AlertsConfig.model_validate({"functionErrorRatePercent": 0})
     with pytest.raises(ValueError, match="failedSignInsPer5Minutes"):
         AlertsConfig.model_validate({"failedSignInsPer5Minutes": 0})
+    assert (defaults.failed_sign_ins_min_sources, defaults.function_errors_min_sources) == (3, 3)
+    for key in ("failedSignInsMinSources", "functionErrorsMinSources"):
+        with pytest.raises(ValueError, match=key):
+            AlertsConfig.model_validate({key: 1})  # one source is what the minimum is there to refuse
 
 
 def test_the_logs_token_is_optional_and_refused_in_plain_text():

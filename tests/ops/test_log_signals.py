@@ -36,9 +36,12 @@ def seed(fake: FakeSupabase, database_url: str | None = None):
     project = fake.add_project("assistant", database_url=database_url)
     _, end = window_ending(datetime.now(UTC))
     inside, before = end - timedelta(minutes=2), end - timedelta(minutes=7)
-    project.logs.call_functions(inside, *[200] * 32, 500, 502, 546, 400, 401, 401, 404, 422)
+    project.logs.call_functions(inside, *[200] * 32, 400, 401, 401, 404, 422)
+    for client, status in (("203.0.113.1", 500), ("203.0.113.2", 502), ("203.0.113.3", 546)):
+        project.logs.call_functions(inside, status, client=client)
     project.logs.call_functions(before, *[500] * 30)
-    project.logs.auth(inside, "/token", *[400] * 11, 429)
+    for n in range(12):
+        project.logs.auth(inside, "/token", 429 if n == 11 else 400, client=f"192.0.2.{n % 4}")
     project.logs.auth(inside, "/token", 200, 200)
     project.logs.auth(inside, "/signup", 422)  # a refused sign-up is not a failed sign-in
     project.logs.auth(before, "/token", *[400] * 50)
@@ -85,7 +88,10 @@ def test_error_rate_and_failed_sign_ins_of_the_last_five_minutes_land_in_cloudwa
     assert published(s3_endpoint, "FunctionErrorRate") == [7.5], "3 of 40 answered 5xx; a 4xx is the caller's"
     assert published(s3_endpoint, "FunctionInvocations") == [40.0]
     assert published(s3_endpoint, "FailedSignIns") == [12.0], "refused /token answers, 429 included"
-    assert fake.count("v1-get-project-logs") == 4, "error rate, sign-ins, per-function and gateway traffic"
+    assert published(s3_endpoint, "FailedSignInSources") == [4.0]
+    assert published(s3_endpoint, "FailedSignInsFromManySources") == [12.0], "four addresses: enough to alarm"
+    assert published(s3_endpoint, "FunctionErrorRateFromManySources") == [7.5], "three clients got the 5xx"
+    assert fake.count("v1-get-project-logs") == 5, "error rate and its sources, sign-ins, per-function, gateway"
     assert published(s3_endpoint, "SlowStatements") == [0.0], "the statement figures through the read-only SQL"
     assert "FunctionErrorRate 7.5%" in capsys.readouterr().out
 
@@ -93,7 +99,48 @@ def test_error_rate_and_failed_sign_ins_of_the_last_five_minutes_land_in_cloudwa
 def test_a_quiet_window_publishes_no_error_rate_rather_than_zero(fake):
     project = fake.add_project("assistant")
     values = log_signals(fake.url, fake.token, project.ref, datetime.now(UTC))
-    assert values == {"FunctionInvocations": 0, "FunctionErrors": 0, "FailedSignIns": 0}
+    assert values == {
+        "FunctionInvocations": 0,
+        "FunctionErrors": 0,
+        "FunctionErrorSources": 0,
+        "FailedSignIns": 0,
+        "FailedSignInSources": 0,
+        "FailedSignInsFromManySources": 0,
+    }
+
+
+def test_one_client_alone_cannot_raise_the_alarmed_figures(fake):
+    """One address guessing passwords 500 times and provoking 5xx on every call: both raw figures show it (the
+    dashboard), the figures the alarms watch stay 0. Two more addresses joining in make it a platform signal."""
+    project = fake.add_project("assistant")
+    _, end = window_ending(datetime.now(UTC))
+    inside = end - timedelta(minutes=2)
+    project.logs.auth(inside, "/token", *[400] * 500, client="203.0.113.66")
+    project.logs.call_functions(inside, *[500] * 80, *[200] * 20, client="203.0.113.66")
+    values = log_signals(fake.url, fake.token, project.ref, datetime.now(UTC))
+    assert (values["FailedSignIns"], values["FailedSignInSources"], values["FailedSignInsFromManySources"]) == (
+        500,
+        1,
+        0,
+    )
+    assert (values["FunctionErrorRate"], values["FunctionErrorSources"]) == (80.0, 1)
+    assert values["FunctionErrorRateFromManySources"] == 0.0
+
+    for client in ("198.51.100.1", "198.51.100.2"):
+        project.logs.auth(inside, "/token", 400, client=client)
+        project.logs.call_functions(inside, 500, client=client)
+    values = log_signals(fake.url, fake.token, project.ref, datetime.now(UTC))
+    assert values["FailedSignInsFromManySources"] == 502 and values["FailedSignInSources"] == 3
+    assert values["FunctionErrorRateFromManySources"] == values["FunctionErrorRate"] > 80
+    stricter = log_signals(
+        fake.url,
+        fake.token,
+        project.ref,
+        datetime.now(UTC),
+        failed_sign_ins_min_sources=4,
+        function_errors_min_sources=4,
+    )
+    assert stricter["FailedSignInsFromManySources"] == 0 and stricter["FunctionErrorRateFromManySources"] == 0
 
 
 def test_the_window_is_whole_minutes_that_consecutive_runs_share_no_event_of():
