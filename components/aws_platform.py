@@ -331,6 +331,8 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     disk_percent=alerts.database_disk_percent,
                     connections_percent=alerts.database_connections_percent,
                     logs=_log_signals(alerts, supabase),
+                    backup_bucket_name=backup_storage.bucket_name if backup_storage is not None else None,
+                    backup_bucket_arn=backup_storage.bucket_arn if backup_storage is not None else None,
                 ),
                 under_provider,
             )
@@ -353,6 +355,12 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     database_metrics=database_metrics is not None,
                     logs_metrics=database_metrics is not None and supabase.logs_access_token is not None,
                     provider_spend=meter is not None,
+                    # The scraper publishes the newest backup's age when it can list the backup bucket.
+                    backup_age_hours_limit=(
+                        sections.backup.max_hours_without_success
+                        if database_metrics is not None and backup_storage is not None
+                        else None
+                    ),
                 ),
                 under_provider,
             )

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from components.aws_policy import GLOBAL_SERVICES_REGION
 from components.database_metrics import NAMESPACE
-from ops.metrics import provider_spend
+from ops.metrics import backup_age, provider_spend
 
 PERIOD = 300
 WIDTH = 8  # three widgets a row (the grid is 24 wide)
@@ -44,6 +44,8 @@ class DashboardArgs:
     database_metrics: bool = True  # the scraper's Prometheus gauges
     logs_metrics: bool = False  # the scraper's logs and SQL figures (needs supabaseLogsAccessToken)
     provider_spend: bool = False  # the spend meter's ProviderSpendUsd (providerSpend.enabled)
+    # Set: the scraper publishes BackupAgeHours; the widget marks this limit (backup.maxHoursWithoutSuccess).
+    backup_age_hours_limit: float | None = None
 
 
 class OperationsDashboard(pulumi.ComponentResource):
@@ -71,6 +73,7 @@ class OperationsDashboard(pulumi.ComponentResource):
                     database_metrics=args.database_metrics,
                     logs_metrics=args.logs_metrics,
                     provider_spend=args.provider_spend,
+                    backup_age_hours_limit=args.backup_age_hours_limit,
                 )
             )
         )
@@ -97,6 +100,7 @@ def dashboard_body(
     database_metrics: bool,
     logs_metrics: bool,
     provider_spend: bool = False,
+    backup_age_hours_limit: float | None = None,
 ) -> dict[str, Any]:
     ours = _OurMetrics(stack, region)
     widgets: list[dict[str, Any]] = []
@@ -192,6 +196,16 @@ def dashboard_body(
         ]
     if provider_spend:
         widgets.append(_spend_widget(ours, region))
+    if backup_age_hours_limit is not None:
+        age = _graph(
+            "Backups: hours since the newest complete backup",
+            region,
+            [ours.metric(backup_age.METRIC)],
+            period=3600,
+        )
+        limit = {"label": "backup-missing alarm", "value": backup_age_hours_limit}
+        age["properties"]["annotations"] = {"horizontal": [limit]}
+        widgets.append(age)
     if backup_project_name:
         dims = ["ProjectName", backup_project_name]
         widgets.append(

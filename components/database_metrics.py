@@ -62,6 +62,10 @@ class DatabaseMetricsArgs:
     connections_percent: float = 95.0
     log_retention_days: int = 30
     logs: LogSignalsArgs | None = None
+    # Set when the stack has backups: each run also publishes BackupAgeHours, the age of the newest complete
+    # backup in this bucket (ops/metrics/backup_age.py), for the dashboard.
+    backup_bucket_name: pulumi.Input[str] | None = None
+    backup_bucket_arn: pulumi.Input[str] | None = None
 
 
 def code_archive() -> pulumi.AssetArchive:
@@ -148,7 +152,20 @@ class DatabaseMetrics(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # Exactly what a run needs: its logs, its secret, metrics in its own namespace.
+        # Exactly what a run needs: its logs, its secret, metrics in its own namespace (and, with backups, the
+        # listing of this stack's backup folder: names only, never an object's bytes).
+        backup_listing: list[dict[str, Any]] = []
+        if args.backup_bucket_name is not None and args.backup_bucket_arn is not None:
+            variables["BACKUP_BUCKET"] = args.backup_bucket_name
+            backup_listing.append(
+                {
+                    "Sid": "ListBackups",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": args.backup_bucket_arn,
+                    "Condition": {"StringLike": {"s3:prefix": f"backups/{stack}/*"}},
+                }
+            )
         aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.name,
@@ -173,6 +190,7 @@ class DatabaseMetrics(pulumi.ComponentResource):
                         "Resource": "*",
                         "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
                     },
+                    *backup_listing,
                 ]
             ),
             opts=child,

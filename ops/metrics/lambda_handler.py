@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from ops.metrics.backup_age import publish_backup_age
 from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, publish_database_figures
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import DEFAULT_MIN_SOURCES, publish_log_signals
@@ -61,6 +62,12 @@ def handler(_event: Any, _context: Any) -> dict[str, float]:
             published |= publish_workload_figures(query, stack, cloudwatch, namespace=NAMESPACE)
         except MetricsError as exc:
             failures.append(f"workload figures: {exc}")
+    if os.environ.get("BACKUP_BUCKET"):
+        try:
+            s3 = boto3.client("s3")
+            published |= publish_backup_age(s3, os.environ["BACKUP_BUCKET"], stack, cloudwatch, namespace=NAMESPACE)
+        except MetricsError as exc:
+            failures.append(str(exc))
     if failures:
         raise MetricsError("; ".join(failures))
     return published

@@ -126,7 +126,7 @@ def test_aws_metrics_point_at_the_stacks_own_resources(prod_with_logs):
 @pytest.fixture
 def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[set[Any]]:
     """One run of the scheduled scraper and of the spend meter for stack prod, every source answering, every
-    function called, a unit spent; the (name, dimensions) of what they published."""
+    function called, a unit spent, a backup in the bucket; the (name, dimensions) of what they published."""
     name = "dashboard_check"
     url = pg_cluster.create_database(name)
     dbmigrate.apply(url, PROJECT_ROOT / "sql" / "migrations")
@@ -147,6 +147,9 @@ def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> I
             secrets = boto3.client("secretsmanager")
             key = secrets.create_secret(Name="key", SecretString=SERVICE_ROLE_KEY)["ARN"]
             token = secrets.create_secret(Name="token", SecretString=fake.token)["ARN"]
+            s3 = boto3.client("s3")
+            s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+            s3.put_object(Bucket="backups", Key="backups/prod/20261207T020000Z/manifest.json", Body=b"{}")
             for variable, value in {
                 "METRICS_URL": node.url,
                 "STACK": "prod",
@@ -154,10 +157,11 @@ def scraper_run(pg_cluster: LocalDatabase, monkeypatch: pytest.MonkeyPatch) -> I
                 "LOGS_TOKEN_SECRET": token,
                 "MANAGEMENT_API_URL": fake.url,
                 "PROJECT_REF": project.ref,
+                "BACKUP_BUCKET": "backups",
             }.items():
                 monkeypatch.setenv(variable, value)
             monkeypatch.setattr("ops.metrics.scrape.time.sleep", lambda _seconds: None)
-            lambda_handler.handler({}, None)
+            assert "BackupAgeHours" in lambda_handler.handler({}, None)
             spend_key = secrets.create_secret(Name="spend-key", SecretString=RPC_KEY)["ARN"]
             monkeypatch.setenv("SUPABASE_URL", rest)
             monkeypatch.setenv("SERVICE_ROLE_KEY_SECRET", spend_key)
@@ -180,7 +184,7 @@ def test_every_metric_the_dashboard_names_is_one_the_scraper_publishes(prod_with
     assert not missing, f"widgets pointing at nothing: {missing}"
 
 
-def test_without_the_logs_token_the_dashboard_names_only_the_gauges_and_the_spend(prod):
+def test_without_the_logs_token_the_dashboard_names_only_the_gauges_spend_and_backup_age(prod):
     named = {name for name, _ in our_metrics(body_of(prod))}
     assert named == {
         "CpuUtilization",
@@ -188,7 +192,16 @@ def test_without_the_logs_token_the_dashboard_names_only_the_gauges_and_the_spen
         "DiskUtilization",
         "ConnectionUtilization",
         "ProviderSpendUsd",
+        "BackupAgeHours",
     }
+
+
+def test_backup_age_is_on_the_dashboard_with_the_alarms_limit(prod_with_logs):
+    [widget] = [w for w in body_of(prod_with_logs)["widgets"] if w["properties"]["title"].startswith("Backups: hours")]
+    [metric] = widget["properties"]["metrics"]
+    assert metric[:4] == [NAMESPACE, "BackupAgeHours", "Stack", "prod"]
+    [limit] = widget["properties"]["annotations"]["horizontal"]
+    assert limit["value"] == 26, "backup.maxHoursWithoutSuccess, where backup-missing fires"
 
 
 def test_spend_comes_from_the_meter_in_total_and_per_unit(prod_with_logs):

@@ -26,6 +26,7 @@ def test_the_scraper_runs_every_five_minutes_with_its_key_in_secrets_manager(dep
         "METRICS_URL": f"{SUPABASE_URL}/customer/v1/privileged/metrics",
         "STACK": deployed.stack,
         "SERVICE_ROLE_KEY_SECRET": secret.outputs["arn"],
+        "BACKUP_BUCKET": one(deployed, "aws:s3/bucket:Bucket", "backups-bucket").outputs["bucket"],
     }
     version = one(deployed, "aws:secretsmanager/secretVersion:SecretVersion", "database-metrics-key-value")
     assert "secretString" in version.secret_inputs
@@ -156,6 +157,20 @@ def test_the_minimum_distinct_sources_reach_the_scraper_and_the_alarms_say_so(wi
         "at least 4 addresses" in one(with_logs, ALARM, "database-metrics-failed-sign-ins").inputs["alarmDescription"]
     )
     assert "at least 6 clients" in one(with_logs, ALARM, "database-metrics-function-errors").inputs["alarmDescription"]
+
+
+def test_the_scraper_may_list_its_stacks_backups_and_nothing_more(with_logs):
+    """It publishes BackupAgeHours for the dashboard from the backup bucket's folder names."""
+    bucket = one(with_logs, "aws:s3/bucket:Bucket", "backups-bucket")
+    variables = one(with_logs, "aws:lambda/function:Function", "database-metrics-function").inputs["environment"][
+        "variables"
+    ]
+    assert variables["BACKUP_BUCKET"] == bucket.outputs["bucket"]
+    rights = policy(one(with_logs, "aws:iam/rolePolicy:RolePolicy", "database-metrics-policy"))
+    listing = statement(rights, "ListBackups")
+    assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", bucket.outputs["arn"])
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "backups/prod/*"}}
+    assert not any("s3:GetObject" in str(s.get("Action")) for s in rights["Statement"]), "names, never the dumps"
 
 
 def test_the_database_thresholds_are_the_alerts_sections_keys(with_logs):
