@@ -19,7 +19,9 @@ class RetentionConfig(BaseModel):
     system_alerts_days: int | None = Field(default=30, ge=1, le=36500)
     # Processed payment webhook events only; the provider's own retry window is 3 days (Stripe).
     webhook_events_days: int | None = Field(default=90, ge=7, le=36500)
-    performance_metrics_days: int | None = Field(default=30, ge=1, le=36500)
+    # Every function's sampled request rows (functions/_shared/performance.ts): owned by no one, so never "until
+    # the owner deletes" (null), and at least the week `ops report` plots.
+    performance_metrics_days: int = Field(default=30, ge=7, le=36500)
     # The analytics rollups, dropped a yearly partition at a time once wholly older.
     analytics_data_days: int | None = Field(default=1095, ge=1, le=36500)
 
