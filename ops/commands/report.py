@@ -2,7 +2,8 @@
 spend per day, Storage growth, backup history) as one self-contained HTML page with its plots embedded.
 
 It reads the database (--database-url, $DATABASE_URL, or the local stack's database.localUrl) read-only, and
-the backup bucket's manifests when --backup-bucket is given."""
+the backup bucket's manifests when --backup-bucket is given, and with --cloudwatch the dashboard's own figures
+from CloudWatch (the scraper's and the spend meter's, for --stack in --region), so page and dashboard agree."""
 
 from __future__ import annotations
 
@@ -37,6 +38,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--slow-query-ms", type=float, default=DEFAULT_SLOW_MILLISECONDS)
     parser.add_argument("--backup-bucket", default=os.environ.get("BACKUP_BUCKET"))
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK", "local"))
+    parser.add_argument(
+        "--cloudwatch",
+        action="store_true",
+        help="also read the dashboard's figures from CloudWatch (GetMetricData; the stack's AWS credentials)",
+    )
+    parser.add_argument(
+        "--no-percentiles",
+        action="store_true",
+        help="with --cloudwatch, ask for means instead of p50/p95 (for a local CloudWatch stand-in that has none)",
+    )
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "eu-central-1"))
     parser.set_defaults(run=run)
@@ -52,11 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from ops.report.page import render
     from ops.sql_query import connection_query
 
-    s3 = None
-    if args.backup_bucket:
+    s3 = cloudwatch = None
+    if args.backup_bucket or args.cloudwatch:
         import boto3
 
-        s3 = boto3.client("s3", endpoint_url=args.endpoint_url, region_name=args.region)
+        if args.backup_bucket:
+            s3 = boto3.client("s3", endpoint_url=args.endpoint_url, region_name=args.region)
+        if args.cloudwatch:
+            cloudwatch = boto3.client("cloudwatch", endpoint_url=args.endpoint_url, region_name=args.region)
     try:
         data = read_report_data(
             connection_query(url),
@@ -65,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
             s3=s3,
             bucket=args.backup_bucket,
             stack=args.stack,
+            cloudwatch=cloudwatch,
+            percentiles=not args.no_percentiles,
         )
     except MetricsError as exc:
         return fail(str(exc))

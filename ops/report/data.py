@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from ops.metrics.database_figures import DatabaseFigures, Query, database_figures
+from ops.report.cloudwatch import CloudFigures, read_cloudwatch_figures
 
 FUNCTION_DAYS_SQL = """
 select (p."timestamp" at time zone 'utc')::date as day, p.function_name,
@@ -71,6 +72,7 @@ class ReportData:
     spend_units: tuple[SpendDay, ...]
     storage_days: tuple[tuple[date, int], ...]
     backups: tuple[Backup, ...] | None = None  # None: no bucket was given
+    cloud: CloudFigures | None = None  # the dashboard's figures; None: CloudWatch was not asked
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -90,6 +92,8 @@ def read_report_data(
     s3: Any = None,
     bucket: str | None = None,
     stack: str | None = None,
+    cloudwatch: Any = None,
+    percentiles: bool = True,
 ) -> ReportData:
     return ReportData(
         days=days,
@@ -111,6 +115,11 @@ def read_report_data(
         ),
         storage_days=tuple((_day(r["day"]), int(r["bytes"])) for r in query(STORAGE_DAYS_SQL.format(days=int(days)))),
         backups=read_backups(s3, bucket, stack) if s3 is not None and bucket and stack else None,
+        cloud=(
+            read_cloudwatch_figures(cloudwatch, stack, days=days, percentiles=percentiles)
+            if cloudwatch is not None and stack
+            else None
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from ops.report import plots
+from ops.report.cloudwatch import CloudFigures
 from ops.report.data import ReportData
 
 STYLE = (
@@ -80,6 +81,8 @@ def render(data: ReportData, *, title: str) -> str:
             [[t.name, _bytes(t.total_bytes), t.live_rows, t.dead_rows] for t in figures.tables[:15]],
         ),
     ]
+    if data.cloud is not None:
+        parts += _cloud_section(data.cloud)
     parts.append("<h2>Backups</h2>")
     if data.backups:
         parts += [
@@ -96,6 +99,76 @@ def render(data: ReportData, *, title: str) -> str:
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
         f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def _cloud_section(cloud: CloudFigures) -> list[str]:
+    """The dashboard's figures as CloudWatch holds them (the scraper's and the spend meter's)."""
+    parts = ["<h2>The dashboard's figures (CloudWatch)</h2>"]
+    if cloud.function_days:
+        parts.append(
+            _table(
+                ["day", "function", "calls", "5xx %", "p50 ms", "p95 ms", "mean ms"],
+                [
+                    [
+                        str(d.day),
+                        d.function,
+                        f"{d.calls:.0f}",
+                        f"{d.error_percent:.1f}",
+                        _ms(d.p50_ms),
+                        _ms(d.p95_ms),
+                        _ms(d.average_ms),
+                    ]
+                    for d in cloud.function_days
+                ],
+                text_columns=2,
+            )
+        )
+    else:
+        parts.append(
+            "<p class=note>No function calls in CloudWatch for the window (is the scraper's logs token set?).</p>"
+        )
+    spend = sorted(cloud.per_day.get("ProviderSpendUsd", {}).items())
+    if spend:
+        parts.append(
+            _image(
+                plots.per_day(spend, title="Provider spend per day (the spend meter)", ylabel="USD", bars=True),
+                "spend per day from CloudWatch",
+            )
+        )
+    columns = [
+        ("ApiRequests", "API requests", "{:.0f}"),
+        ("Api5xx", "API 5xx", "{:.0f}"),
+        ("FailedSignIns", "failed sign-ins", "{:.0f}"),
+        ("SlowStatements", "slow statements", "{:.0f}"),
+        ("CpuUtilization", "CPU % max", "{:.1f}"),
+        ("MemoryUtilization", "memory % max", "{:.1f}"),
+        ("DiskUtilization", "disk % max", "{:.1f}"),
+        ("ConnectionUtilization", "connections % max", "{:.1f}"),
+        ("ProviderSpendUsd", "spend USD", "{:.4f}"),
+        ("BackupAgeHours", "backup age h max", "{:.1f}"),
+    ]
+    days = sorted({day for key, _, _ in columns for day in cloud.per_day.get(key, {})})
+    if days:
+        parts.append(
+            _table(
+                ["day", *(label for _, label, _ in columns)],
+                [
+                    [str(day), *(_cell(cloud.per_day.get(key, {}).get(day), form) for key, _, form in columns)]
+                    for day in days
+                ],
+            )
+        )
+    age = "n/a (no point in the last hour)" if cloud.backup_age_hours is None else f"{cloud.backup_age_hours:.1f} h"
+    parts.append(f"<p>Newest complete backup's age: {escape(age)}</p>")
+    return parts
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
+
+
+def _cell(value: float | None, form: str) -> str:
+    return "" if value is None else form.format(value)
 
 
 def _image(png: bytes, alt: str) -> str:
