@@ -7,18 +7,13 @@ state, and the Slack URL lives in Secrets Manager, read by the forwarder alone."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_policy import policy_document
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RUNTIME = "python3.11"
+from components.lambda_parts import LambdaSpec, lambda_function, source_archive, stored_secret
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,10 +33,7 @@ class AlertWebhooksArgs:
 
 
 def forwarder_archive() -> pulumi.AssetArchive:
-    assets: dict[str, pulumi.Asset | pulumi.Archive] = {"ops/__init__.py": pulumi.StringAsset("")}
-    for path in sorted((PROJECT_ROOT / "ops" / "alerts").glob("*.py")):
-        assets[f"ops/alerts/{path.name}"] = pulumi.FileAsset(str(path))
-    return pulumi.AssetArchive(assets)
+    return source_archive(["ops/alerts"])
 
 
 class AlertWebhooks(pulumi.ComponentResource):
@@ -69,70 +61,31 @@ class AlertWebhooks(pulumi.ComponentResource):
 
     def _slack(self, name: str, args: AlertWebhooksArgs, url: pulumi.Input[str], child: pulumi.ResourceOptions) -> None:
         stack = pulumi.get_stack()
-        function_name = f"{pulumi.get_project()}-{stack}-slack-alerts"
-        secret = aws.secretsmanager.Secret(
-            f"{name}-slack-url",
-            description=f"Slack webhook the {stack} alerts are posted to",
-            recovery_window_in_days=7,
-            opts=child,
+        secret = stored_secret(
+            f"{name}-slack-url", description=f"Slack webhook the {stack} alerts are posted to", value=url, opts=child
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-slack-url-value", secret_id=secret.id, secret_string=pulumi.Output.secret(url), opts=child
-        )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-slack-logs", name=f"/aws/lambda/{function_name}", retention_in_days=30, opts=child
-        )
-        role = aws.iam.Role(
-            f"{name}-slack-role",
-            description="Posts the alerts topics' messages to Slack",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            opts=child,
-        )
-        # Its log and the webhook's secret, nothing else.
-        aws.iam.RolePolicy(
-            f"{name}-slack-policy",
-            role=role.name,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "WriteLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(log_group.arn, ":*"),
-                    },
+        function = lambda_function(
+            LambdaSpec(
+                prefix=f"{name}-slack",
+                function_resource=f"{name}-slack",
+                function_name=f"{pulumi.get_project()}-{stack}-slack-alerts",
+                description="Posts each alert to Slack (ops/alerts/slack.py)",
+                role_description="Posts the alerts topics' messages to Slack",
+                handler="ops.alerts.slack.handler",
+                code=forwarder_archive(),
+                timeout=30,
+                # Its log and the webhook's secret, nothing else.
+                statements=[
                     {
                         "Sid": "ReadWebhook",
                         "Effect": "Allow",
                         "Action": "secretsmanager:GetSecretValue",
                         "Resource": secret.arn,
-                    },
-                ]
+                    }
+                ],
+                environment={"SLACK_WEBHOOK_SECRET": secret.arn},
             ),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
-            f"{name}-slack",
-            name=function_name,
-            description="Posts each alert to Slack (ops/alerts/slack.py)",
-            runtime=RUNTIME,
-            handler="ops.alerts.slack.handler",
-            code=forwarder_archive(),
-            role=role.arn,
-            timeout=30,
-            memory_size=128,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables={"SLACK_WEBHOOK_SECRET": secret.arn}),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+            parent=self,
         )
         for topic in args.topics:
             permission = aws.lambda_.Permission(

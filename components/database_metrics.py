@@ -14,21 +14,33 @@ endpoint; that token is a second secret, read only by this function."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import prometheus_client
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_policy import policy_document, service_trust_policy
-from stackconfig.paths import PROJECT_ROOT
+from components.lambda_parts import (
+    RUNTIME,
+    LambdaSpec,
+    lambda_function,
+    schedule_function,
+    source_archive,
+    stored_secret,
+)
 
 NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py publishes here
 HANDLER = "ops.metrics.lambda_handler.handler"
-RUNTIME = "python3.11"
+__all__ = [
+    "HANDLER",
+    "NAMESPACE",
+    "RUNTIME",
+    "DatabaseMetrics",
+    "DatabaseMetricsArgs",
+    "LogSignalsArgs",
+    "code_archive",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,13 +81,8 @@ class DatabaseMetricsArgs:
 
 
 def code_archive() -> pulumi.AssetArchive:
-    assets: dict[str, pulumi.Asset | pulumi.Archive] = {"ops/__init__.py": pulumi.StringAsset("")}
-    for path in sorted((PROJECT_ROOT / "ops" / "metrics").glob("*.py")):
-        assets[f"ops/metrics/{path.name}"] = pulumi.FileAsset(str(path))
-    library = Path(prometheus_client.__file__).parent
-    for path in sorted(library.rglob("*.py")):
-        assets[f"prometheus_client/{path.relative_to(library).as_posix()}"] = pulumi.FileAsset(str(path))
-    return pulumi.AssetArchive(assets)
+    """ops/metrics and the prometheus_client it imports (the spend meter runs from the same archive)."""
+    return source_archive(["ops/metrics"], [prometheus_client])
 
 
 class DatabaseMetrics(pulumi.ComponentResource):
@@ -86,23 +93,14 @@ class DatabaseMetrics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.alarm_arns: list[pulumi.Output[str]] = []  # for the dashboard's status widget
         stack = pulumi.get_stack()
-        function_name = f"{pulumi.get_project()}-{stack}-db-metrics"
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
         # The endpoint's password is the service-role key: a secret, read by the function at run time.
-        secret = aws.secretsmanager.Secret(
+        secret = stored_secret(
             f"{name}-key",
             description=f"Service-role key the {stack} metrics scraper signs in with",
-            recovery_window_in_days=7,
+            value=args.service_role_key,
             opts=child,
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-key-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(args.service_role_key),
-            opts=child,
-        )
-
         secret_arns: list[pulumi.Input[str]] = [secret.arn]
         variables: dict[str, pulumi.Input[str]] = {
             "METRICS_URL": args.metrics_url,
@@ -110,16 +108,10 @@ class DatabaseMetrics(pulumi.ComponentResource):
             "SERVICE_ROLE_KEY_SECRET": secret.arn,
         }
         if args.logs is not None:
-            token = aws.secretsmanager.Secret(
+            token = stored_secret(
                 f"{name}-logs-token",
-                recovery_window_in_days=7,
-                opts=child,
                 description=f"Management API token the {stack} metrics scraper reads the project's logs with",
-            )
-            aws.secretsmanager.SecretVersion(
-                f"{name}-logs-token-value",
-                secret_id=token.id,
-                secret_string=pulumi.Output.secret(args.logs.access_token),
+                value=args.logs.access_token,
                 opts=child,
             )
             secret_arns.append(token.arn)
@@ -131,27 +123,6 @@ class DatabaseMetrics(pulumi.ComponentResource):
                 "FAILED_SIGN_INS_MIN_SOURCES": str(args.logs.failed_sign_ins_min_sources),
                 "FUNCTION_ERRORS_MIN_SOURCES": str(args.logs.function_errors_min_sources),
             }
-
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days, opts=child
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            description="Runs the database metrics scraper",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            opts=child,
-        )
         # Exactly what a run needs: its logs, its secret, metrics in its own namespace (and, with backups, the
         # listing of this stack's backup folder: names only, never an object's bytes).
         backup_listing: list[dict[str, Any]] = []
@@ -166,17 +137,19 @@ class DatabaseMetrics(pulumi.ComponentResource):
                     "Condition": {"StringLike": {"s3:prefix": f"backups/{stack}/*"}},
                 }
             )
-        aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.name,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "WriteLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(log_group.arn, ":*"),
-                    },
+        function = lambda_function(
+            LambdaSpec(
+                prefix=name,
+                function_resource=f"{name}-function",
+                function_name=f"{pulumi.get_project()}-{stack}-db-metrics",
+                description="Scrapes Supabase's metrics endpoint into CloudWatch (ops/metrics)",
+                role_description="Runs the database metrics scraper",
+                handler=HANDLER,
+                code=code_archive(),
+                # Two scrapes 15 s apart, then two logs queries, each bounded at 20 s: a slow API is a failed run.
+                timeout=120,
+                log_retention_days=args.log_retention_days,
+                statements=[
                     {
                         "Sid": "ReadKey",
                         "Effect": "Allow",
@@ -191,53 +164,19 @@ class DatabaseMetrics(pulumi.ComponentResource):
                         "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
                     },
                     *backup_listing,
-                ]
+                ],
+                environment=variables,
             ),
-            opts=child,
+            parent=self,
         )
-        function = aws.lambda_.Function(
-            f"{name}-function",
-            name=function_name,
-            description="Scrapes Supabase's metrics endpoint into CloudWatch (ops/metrics)",
-            runtime=RUNTIME,
-            handler=HANDLER,
-            code=code_archive(),
-            role=role.arn,
-            # Two scrapes 15 s apart, then two logs queries, each bounded at 20 s: a slow API is a failed run.
-            timeout=120,
-            memory_size=128,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
-        )
-
-        scheduler_role = aws.iam.Role(
-            f"{name}-scheduler",
-            description="Lets EventBridge Scheduler start the metrics scraper",
-            assume_role_policy=service_trust_policy("scheduler.amazonaws.com", account_id),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-scheduler-policy",
-            role=scheduler_role.name,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "InvokeScraper",
-                        "Effect": "Allow",
-                        "Action": "lambda:InvokeFunction",
-                        "Resource": function.arn,
-                    }
-                ]
-            ),
-            opts=child,
-        )
-        aws.scheduler.Schedule(
-            f"{name}-schedule",
+        schedule_function(
+            name,
+            function,
+            expression=args.schedule,
             description=f"Scrapes the {stack} database's metrics",
-            schedule_expression=args.schedule,
-            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-            target=aws.scheduler.ScheduleTargetArgs(arn=function.arn, role_arn=scheduler_role.arn),
-            opts=child,
+            role_description="Lets EventBridge Scheduler start the metrics scraper",
+            invoke_sid="InvokeScraper",
+            parent=self,
         )
 
         for metric, threshold, periods in (

@@ -8,14 +8,13 @@ at each unit's price, so a user cannot lower it (docs/runbooks.md)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_policy import policy_document, service_trust_policy
-from components.database_metrics import RUNTIME, code_archive
+from components.database_metrics import code_archive
+from components.lambda_parts import LambdaSpec, lambda_function, schedule_function, stored_secret
 from ops.metrics.provider_spend import DIMENSION, METRIC, NAMESPACE, TOTAL
 
 __all__ = ["ProviderSpend", "ProviderSpendArgs"]
@@ -36,51 +35,23 @@ class ProviderSpend(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()
         function_name = f"{pulumi.get_project()}-{stack}-provider-spend"
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-
-        secret = aws.secretsmanager.Secret(
+        secret = stored_secret(
             f"{name}-key",
             description=f"Service-role key the {stack} provider spend meter reads with",
-            recovery_window_in_days=7,
+            value=args.service_role_key,
             opts=child,
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-key-value",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(args.service_role_key),
-            opts=child,
-        )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=30, opts=child
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            description="Runs the provider spend meter",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.name,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "WriteLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(log_group.arn, ":*"),
-                    },
+        function = lambda_function(
+            LambdaSpec(
+                prefix=name,
+                function_resource=f"{name}-function",
+                function_name=function_name,
+                description="Today's provider spend from the database into CloudWatch (ops/metrics/provider_spend.py)",
+                role_description="Runs the provider spend meter",
+                handler="ops.metrics.provider_spend.handler",
+                code=code_archive(),
+                timeout=60,
+                statements=[
                     {
                         "Sid": "ReadKey",
                         "Effect": "Allow",
@@ -94,46 +65,19 @@ class ProviderSpend(pulumi.ComponentResource):
                         "Resource": "*",
                         "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
                     },
-                ]
+                ],
+                environment={"SUPABASE_URL": args.supabase_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn},
             ),
-            opts=child,
+            parent=self,
         )
-        function = aws.lambda_.Function(
-            f"{name}-function",
-            name=function_name,
-            description="Today's provider spend from the database into CloudWatch (ops/metrics/provider_spend.py)",
-            runtime=RUNTIME,
-            handler="ops.metrics.provider_spend.handler",
-            code=code_archive(),
-            role=role.arn,
-            timeout=60,
-            memory_size=128,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={"SUPABASE_URL": args.supabase_url, "STACK": stack, "SERVICE_ROLE_KEY_SECRET": secret.arn}
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
-        )
-        scheduler_role = aws.iam.Role(
-            f"{name}-scheduler",
-            description="Lets EventBridge Scheduler start the provider spend meter",
-            assume_role_policy=service_trust_policy("scheduler.amazonaws.com", account_id),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-scheduler-policy",
-            role=scheduler_role.name,
-            policy=policy_document(
-                [{"Sid": "InvokeMeter", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function.arn}]
-            ),
-            opts=child,
-        )
-        aws.scheduler.Schedule(
-            f"{name}-schedule",
+        schedule_function(
+            name,
+            function,
+            expression=args.schedule,
             description=f"Meters the {stack} platform's provider spend",
-            schedule_expression=args.schedule,
-            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
-            target=aws.scheduler.ScheduleTargetArgs(arn=function.arn, role_arn=scheduler_role.arn),
-            opts=child,
+            role_description="Lets EventBridge Scheduler start the provider spend meter",
+            invoke_sid="InvokeMeter",
+            parent=self,
         )
         topic = [args.topic_arn]
         over = aws.cloudwatch.MetricAlarm(
