@@ -253,7 +253,7 @@ def _spend_widget(ours: _OurMetrics, region: str) -> dict[str, Any]:
     return _graph(
         "Provider spend today, total and per unit (USD)",
         region,
-        [total, [{"expression": search, "id": "units", "label": ""}]],
+        [total, [{"expression": search, "id": "units"}]],
     )
 
 
