@@ -333,6 +333,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                     logs=_log_signals(alerts, supabase),
                     backup_bucket_name=backup_storage.bucket_name if backup_storage is not None else None,
                     backup_bucket_arn=backup_storage.bucket_arn if backup_storage is not None else None,
+                    max_hours_without_backup=sections.backup.max_hours_without_success,
                 ),
                 under_provider,
             )

@@ -203,7 +203,7 @@ def dashboard_body(
             [ours.metric(backup_age.METRIC)],
             period=3600,
         )
-        limit = {"label": "backup-missing alarm", "value": backup_age_hours_limit}
+        limit = {"label": "backup-age alarm", "value": backup_age_hours_limit}
         age["properties"]["annotations"] = {"horizontal": [limit]}
         widgets.append(age)
     if backup_project_name:

@@ -21,6 +21,7 @@ import prometheus_client
 import pulumi
 import pulumi_aws as aws
 
+from components.backup_age_alarms import backup_age_alarms
 from components.lambda_parts import (
     RUNTIME,
     LambdaSpec,
@@ -78,6 +79,8 @@ class DatabaseMetricsArgs:
     # backup in this bucket (ops/metrics/backup_age.py), for the dashboard.
     backup_bucket_name: pulumi.Input[str] | None = None
     backup_bucket_arn: pulumi.Input[str] | None = None
+    # backup.maxHoursWithoutSuccess: BackupAgeHours over this alarms (components/backup_age_alarms.py).
+    max_hours_without_backup: int = 26
 
 
 def code_archive() -> pulumi.AssetArchive:
@@ -203,6 +206,9 @@ class DatabaseMetrics(pulumi.ComponentResource):
             )
         if args.logs is not None:
             self._log_signal_alarms(name, args.topic_arn, args.logs, stack)
+        if args.backup_bucket_name is not None:
+            for alarm in backup_age_alarms(name, stack=stack, max_hours=args.max_hours_without_backup):
+                self._alarm(alarm.pop("resource_name"), args.topic_arn, **alarm)
         self._alarm(
             f"{name}-scraper-failing",
             args.topic_arn,

@@ -2,20 +2,24 @@
 scheduled function does (for a check by hand, or a scheduler of your own); with --project-ref also the
 log signals (function error rate, failed sign-ins) from the Management API's logs endpoint and the statement
 figures (slow statements, cache hit ratios, dead rows) from its read-only SQL endpoint; with --database-url the
-statement figures straight from the database instead."""
+statement figures straight from the database instead; with --backup-bucket the age of the newest complete backup
+(BackupAgeHours, which the backup-age alarms watch)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.commands.support import fail, usage_error
+from ops.commands.support import fail, s3_client, usage_error
 from ops.exit_codes import EXIT_OK
+from ops.metrics.backup_age import METRIC as BACKUP_AGE
+from ops.metrics.backup_age import publish_backup_age
 from ops.metrics.database_figures import DEFAULT_SLOW_MILLISECONDS, Query, publish_database_figures
 from ops.metrics.gauges import MetricsError
 from ops.metrics.log_signals import DEFAULT_MIN_SOURCES, publish_log_signals
@@ -59,6 +63,16 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_MIN_SOURCES,
         help="distinct clients given a 5xx before the error rate counts for the alarm (alerts.functionErrorsMinSources)",
     )
+    parser.add_argument(
+        "--backup-bucket",
+        help="also publish the age of the stack's newest complete backup in this bucket (the stack's backupBucket)",
+    )
+    parser.add_argument(
+        "--backup-endpoint-url",
+        default=os.environ.get("BACKUP_S3_ENDPOINT_URL"),
+        help="S3-compatible endpoint of that bucket (default: $BACKUP_S3_ENDPOINT_URL, else --endpoint-url)",
+    )
+    parser.add_argument("--backup-region", help="that bucket's region (default: --region)")
     parser.add_argument("--management-api-url", default="https://api.supabase.com")
     parser.add_argument("--stack", default=os.environ.get("PULUMI_STACK"), help="the Stack dimension")
     parser.add_argument("--namespace", default=NAMESPACE)
@@ -70,9 +84,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     key, token = os.environ.get("SUPABASE_SERVICE_ROLE_KEY"), os.environ.get(LOGS_TOKEN_VARIABLE)
-    if not args.stack or not (args.metrics_url or args.project_ref or args.database_url):
+    if not args.stack or not (args.metrics_url or args.project_ref or args.database_url or args.backup_bucket):
         return usage_error(
-            "give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref, --database-url or several"
+            "give --stack (or $PULUMI_STACK) and --metrics-url, --project-ref, --database-url, --backup-bucket "
+            "or several"
         )
     if (args.metrics_url and not key) or (args.project_ref and not token):
         return usage_error(f"--metrics-url needs $SUPABASE_SERVICE_ROLE_KEY, --project-ref ${LOGS_TOKEN_VARIABLE}")
@@ -116,6 +131,17 @@ def run(args: argparse.Namespace) -> int:
                 statements, args.stack, cloudwatch, namespace=args.namespace, slow_ms=args.slow_query_ms
             )
             values |= publish_workload_figures(statements, args.stack, cloudwatch, namespace=args.namespace)
+        if args.backup_bucket:
+            s3 = s3_client(args.backup_endpoint_url or args.endpoint_url, args.backup_region or args.region)
+            age = publish_backup_age(s3, args.backup_bucket, args.stack, cloudwatch, namespace=args.namespace)
+            if not age:
+                # Nothing is published (the silence alarm's case); the operator is told rather than shown 0.
+                print(
+                    f"{BACKUP_AGE}: no complete backup (a folder with its manifest) under "
+                    f"s3://{args.backup_bucket}/backups/{args.stack}/",
+                    file=sys.stderr,
+                )
+            values |= age
     except MetricsError as exc:
         return fail(str(exc))
     except (BotoCoreError, ClientError) as exc:

@@ -96,6 +96,14 @@ def test_every_alarm_of_the_stack_is_on_the_dashboard(prod_with_logs):
     assert len(alarms) >= 12, "CDN, backups, health, database gauges, log signals, slow statements, scraper"
 
 
+def test_the_backup_age_alarms_are_in_the_status_widget(prod_with_logs):
+    [status] = [w for w in body_of(prod_with_logs)["widgets"] if w["type"] == "alarm"]
+    for name in ("database-metrics-backup-age", "database-metrics-backup-age-silent"):
+        assert one(prod_with_logs, "aws:cloudwatch/metricAlarm:MetricAlarm", name).outputs["arn"] in set(
+            status["properties"]["alarms"]
+        ), name
+
+
 def test_each_function_has_calls_error_rate_and_p50_p95(prod_with_logs):
     titles = {w["properties"].get("title") for w in body_of(prod_with_logs)["widgets"]}
     for function in FUNCTIONS:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from components.database_metrics import HANDLER, NAMESPACE
 from ops.engineless.program import ProgramRun, run_program
 from ops.engineless.provider_host import Secret
+from ops.metrics.backup_age import publish_backup_age
 from tests.aws.aws_mocks import SUPABASE_REF, WholeProgramMocks
 from tests.aws.aws_program import SERVICE_ROLE_KEY, SUPABASE_URL
 from tests.aws.helpers import all_of, one, policy, statement
@@ -73,7 +76,8 @@ def test_alarms_at_the_guides_thresholds_notify_the_alerts_topic(deployed):
     failing = one(deployed, ALARM, "database-metrics-scraper-failing").inputs
     assert failing["namespace"] == "AWS/Lambda" and failing["metricName"] == "Errors"
     assert failing["alarmActions"] == [topic]
-    assert len([a for a in all_of(deployed, ALARM) if a.name.startswith("database-metrics-")]) == 5
+    # The four gauges, the scraper, and the backup age with its silence (the stacks keep backups).
+    assert len([a for a in all_of(deployed, ALARM) if a.name.startswith("database-metrics-")]) == 7
 
 
 # ------------------------------------------------------------------ the log signals (guide 000 section 7.2)
@@ -237,3 +241,89 @@ def test_the_logs_token_is_optional_and_refused_in_plain_text():
     with pytest.raises(ConfigError, match="supabaseLogsAccessToken: must be a secret") as refused:
         validate_config({"supabaseLogsAccessToken": LOGS_TOKEN}, stack_file="Pulumi.prod.yaml")
     assert LOGS_TOKEN not in str(refused.value)
+
+
+# ------------------------------------------------------------------ the backups themselves (BackupAgeHours)
+def test_backup_age_over_the_limit_alarms_on_the_alerts_topic(deployed):
+    """The scraper's BackupAgeHours against backup.maxHoursWithoutSuccess (26 by default), within the hour."""
+    topic = deployed.outputs["alertsTopicArn"]
+    age = one(deployed, ALARM, "database-metrics-backup-age").inputs
+    assert (age["namespace"], age["metricName"], age["dimensions"]) == (
+        NAMESPACE,
+        "BackupAgeHours",
+        {"Stack": deployed.stack},
+    )
+    assert (age["statistic"], age["comparisonOperator"], float(age["threshold"])) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        26.0,
+    )
+    assert int(age["period"]) * int(age["evaluationPeriods"]) == 3600
+    assert age["treatMissingData"] == "missing", "silence is the other alarm's; it must not clear this one"
+    assert age["alarmActions"] == age["okActions"] == [topic]
+
+
+def test_no_backup_at_all_alarms_only_after_a_whole_window_of_silence(deployed):
+    """No complete backup means no figure: breaching, but only when every hour of the window lacks one, so a new
+    stack has until its first scheduled backup is overdue."""
+    silent = one(deployed, ALARM, "database-metrics-backup-age-silent").inputs
+    assert (silent["metricName"], silent["dimensions"], silent["statistic"]) == (
+        "BackupAgeHours",
+        {"Stack": deployed.stack},
+        "SampleCount",
+    )
+    assert (silent["comparisonOperator"], float(silent["threshold"])) == ("LessThanThreshold", 1.0)
+    assert silent["treatMissingData"] == "breaching"
+    assert int(silent["period"]) == 3600
+    assert int(silent["evaluationPeriods"]) == int(silent["datapointsToAlarm"]) == 26
+    assert silent["alarmActions"] == silent["okActions"] == [deployed.outputs["alertsTopicArn"]]
+
+
+def test_max_hours_without_success_moves_both_backup_age_alarms():
+    run = run_program(
+        "prod",
+        {
+            "backup": {"enabled": True, "sourceRepository": "example-org/ai-platform", "maxHoursWithoutSuccess": 50},
+            "alerts": {"enabled": True, "emails": ["ops@example.com"]},
+        },
+        mocks=WholeProgramMocks(),
+    )
+    assert float(one(run, ALARM, "database-metrics-backup-age").inputs["threshold"]) == 50.0
+    silent = one(run, ALARM, "database-metrics-backup-age-silent").inputs
+    assert int(silent["evaluationPeriods"]) == int(silent["datapointsToAlarm"]) == 50
+    assert "50 hours" in one(run, ALARM, "database-metrics-backup-age").inputs["alarmDescription"]
+
+
+def test_the_backup_age_alarms_watch_exactly_what_a_scraper_run_publishes(deployed, monkeypatch):
+    """Put into CloudWatch (moto) as defined, CloudWatch finds both alarms from the scraper's own datapoint."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    with mock_aws():
+        s3, cloudwatch = boto3.client("s3"), boto3.client("cloudwatch")
+        s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        s3.put_object(Bucket="backups", Key=f"backups/{deployed.stack}/20261207T020000Z/manifest.json", Body=b"{}")
+        published = publish_backup_age(s3, "backups", deployed.stack, cloudwatch, namespace=NAMESPACE)
+        assert published["BackupAgeHours"] > 0
+        for name in ("database-metrics-backup-age", "database-metrics-backup-age-silent"):
+            alarm = one(deployed, ALARM, name).inputs
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                Namespace=alarm["namespace"],
+                MetricName=alarm["metricName"],
+                Dimensions=[{"Name": k, "Value": v} for k, v in alarm["dimensions"].items()],
+                Statistic=alarm["statistic"],
+                Period=int(alarm["period"]),
+                EvaluationPeriods=int(alarm["evaluationPeriods"]),
+                DatapointsToAlarm=int(alarm["datapointsToAlarm"]),
+                ComparisonOperator=alarm["comparisonOperator"],
+                Threshold=float(alarm["threshold"]),
+                TreatMissingData=alarm["treatMissingData"],
+            )
+        watching = cloudwatch.describe_alarms_for_metric(
+            MetricName="BackupAgeHours",
+            Namespace=NAMESPACE,
+            Dimensions=[{"Name": "Stack", "Value": deployed.stack}],
+        )["MetricAlarms"]
+    assert sorted(a["AlarmName"] for a in watching) == [
+        "database-metrics-backup-age",
+        "database-metrics-backup-age-silent",
+    ]
