@@ -49,6 +49,9 @@ URNS = {
     ("DatabaseMetrics", "aws:cloudwatch/metricAlarm:MetricAlarm::database-metrics-memory"),
     ("DatabaseMetrics", "aws:cloudwatch/metricAlarm:MetricAlarm::database-metrics-scraper-failing"),
     ("DatabaseMetrics", "aws:cloudwatch/metricAlarm:MetricAlarm::database-metrics-slow-statements"),
+    # Added with the backup-age alarms (new resources, not renamed ones).
+    ("DatabaseMetrics", "aws:cloudwatch/metricAlarm:MetricAlarm::database-metrics-backup-age"),
+    ("DatabaseMetrics", "aws:cloudwatch/metricAlarm:MetricAlarm::database-metrics-backup-age-silent"),
     ("DatabaseMetrics", "aws:iam/role:Role::database-metrics-role"),
     ("DatabaseMetrics", "aws:iam/role:Role::database-metrics-scheduler"),
     ("DatabaseMetrics", "aws:iam/rolePolicy:RolePolicy::database-metrics-policy"),
