@@ -281,7 +281,7 @@ class ProjectProvider(SupabaseProvider):
             "anonKey": anon,
             "serviceRoleKey": service,
             "databaseHost": project.get("database", {}).get("host", f"db.{ref}.supabase.co"),
-            "poolerConnectionString": _pooler_url(client.pooler_config(ref), password),
+            "poolerConnectionString": pooler_url(client.pooler_config(ref), password),
             "databasePassword": password,
             "status": project.get("status"),
             "adopted": adopted,
@@ -301,7 +301,7 @@ def pick_api_keys(keys: list[dict[str, Any]], ref: str) -> tuple[str, str]:
     return anon, service
 
 
-def _pooler_url(configs: list[dict[str, Any]], password: str) -> str:
+def pooler_url(configs: list[dict[str, Any]], password: str) -> str:
     """The session pooler: migrations need session semantics (locks, SET), and the direct host is IPv6-only."""
     primary = next((c for c in configs if c.get("database_type") == "PRIMARY"), configs[0] if configs else None)
     if primary is None:

@@ -40,7 +40,8 @@ class ProjectsApi:
         ]  # fmt: skip
         page = [
             {
-                "ref": p.ref, "name": p.name, "cloud_provider": "AWS", "region": p.region, "is_branch": False,
+                "ref": p.ref, "name": p.name, "cloud_provider": "AWS", "region": p.region,
+                "is_branch": p.ref in self.branches and not self.branches[p.ref].is_default,
                 "status": p.status, "inserted_at": p.created_at,
                 "databases": [{
                     "infra_compute_size": p.instance_size, "region": p.region, "cloud_provider": "AWS",

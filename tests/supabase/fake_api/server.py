@@ -30,6 +30,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from tests.supabase import spec
 from tests.supabase.fake_api import (
     billing,
+    branches,
     custom_hostname,
     database_query,
     function_secrets,
@@ -40,6 +41,7 @@ from tests.supabase.fake_api import (
     storage,
 )
 from tests.supabase.fake_api.billing import BillingApi
+from tests.supabase.fake_api.branches import Branch, BranchesApi
 from tests.supabase.fake_api.custom_hostname import CustomHostnameApi
 from tests.supabase.fake_api.database_query import DatabaseQueryApi
 from tests.supabase.fake_api.function_secrets import FunctionSecretsApi
@@ -62,7 +64,9 @@ from tests.supabase.fake_api.projects import ProjectsApi
 from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
 
-RESOURCES = (projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage)
+RESOURCES = (
+    projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage, branches,
+)  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
 
@@ -77,11 +81,13 @@ class FakeSupabase(
     LogsApi,
     DatabaseQueryApi,
     StorageApi,
+    BranchesApi,
 ):
     def __init__(self, *, token: str | None = None, organization: str = "acme-platform") -> None:
         self.token = token or "sbp_" + secrets.token_hex(20)
         self.organization = organization
         self.projects: dict[str, Project] = {}
+        self.branches: dict[str, Branch] = {}  # branch ref -> branch (tests/supabase/fake_api/branches.py)
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.slow_seconds = 3.0
