@@ -1,6 +1,7 @@
 """The stack's Supabase project and everything configured inside it, as one component.
 
-Children: the project (protected in prod), its auth settings, database settings, function secrets, one
+Children: the project (protected in prod) or, on a stack with supabaseBranch enabled (previews, dev), a branch of
+the parent project in its place; its auth settings, database settings, function secrets, one
 resource per edge function, one per Storage bucket, and the custom domain when configured. Outputs: what
 the frontend build needs (URL, anon key, ref, functions URL), and as secrets what the backend needs
 (service-role key, the pooler connection string the migrations connect through).
@@ -16,6 +17,7 @@ import pulumi
 from pydantic import SecretStr
 
 from components.dns import SupabaseDomainRecords, TxtRecord
+from components.supabase_branch import preview_branch, with_preview_url
 from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
 from providers.supabase.custom_domain import (
     CustomDomain,
@@ -36,6 +38,7 @@ from providers.supabase.function_secrets import FunctionSecrets, FunctionSecrets
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
+from stackconfig.branch import SupabaseBranchConfig
 from stackconfig.model import StackConfig
 from stackconfig.storage import BucketConfig
 from stackconfig.supabase import (
@@ -63,6 +66,7 @@ class SupabaseProjectArgs:
     functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
     buckets: Sequence[BucketConfig] = ()
     custom_domain: CustomDomainConfig = field(default_factory=CustomDomainConfig)
+    branch: SupabaseBranchConfig = field(default_factory=SupabaseBranchConfig)
     # Secrets, already Pulumi secrets or plain values that are made secret here.
     database_password: pulumi.Input[str] | None = None
     function_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -83,11 +87,12 @@ class SupabaseProjectArgs:
         auth_secrets = {name: optional_secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
         return cls(
             project=config.supabase,
-            auth=config.supabase_auth,
+            auth=with_preview_url(config.supabase_auth, config.supabase_branch.preview_url),
             database=config.supabase_database,
             functions=config.functions,
             buckets=config.storage_buckets,
             custom_domain=config.supabase_custom_domain,
+            branch=config.supabase_branch,
             database_password=optional_secret(config.database_password),
             function_secrets={
                 # Plain settings travel with the secrets: Supabase gives functions one environment, its secrets.
@@ -118,21 +123,26 @@ class SupabaseProject(pulumi.ComponentResource):
         api_url = config.management_api_url
         child = pulumi.ResourceOptions(parent=self)
 
-        # The project holds every user's data: protected in prod so that `pulumi destroy` refuses.
-        self.project = Project(
-            f"{name}-project",
-            ProjectArgs(
-                organization_slug=config.organization_slug,
-                name=config.project_name,
-                region=config.region,
-                instance_size=config.instance_size,
-                project_ref=config.project_ref,
-                database_password=args.database_password,
-                ready_timeout_seconds=config.ready_timeout_seconds,
-                management_api_url=api_url,
-                project_url_template=config.project_url_template,
-            ),
-            pulumi.ResourceOptions(parent=self, protect=config.protect),
+        # The project holds every user's data: protected in prod so that `pulumi destroy` refuses. A branch stack
+        # (previews, dev) gets a branch of the parent instead: its own ref, keys and database, deleted on destroy.
+        self.project = (
+            preview_branch(f"{name}-branch", config, args.branch, pulumi.ResourceOptions(parent=self))
+            if args.branch.enabled
+            else Project(
+                f"{name}-project",
+                ProjectArgs(
+                    organization_slug=config.organization_slug,
+                    name=config.project_name,
+                    region=config.region,
+                    instance_size=config.instance_size,
+                    project_ref=config.project_ref,
+                    database_password=args.database_password,
+                    ready_timeout_seconds=config.ready_timeout_seconds,
+                    management_api_url=api_url,
+                    project_url_template=config.project_url_template,
+                ),
+                pulumi.ResourceOptions(parent=self, protect=config.protect),
+            )
         )
         ref = self.project.ref
         self.ref = ref

@@ -48,7 +48,7 @@ _STRIPE_SECRET_INSIDE = re.compile(r"(?<![A-Za-z0-9])(sk|rk)_(live|test)_[A-Za-z
 _BARE = re.compile(r"^[A-Za-z0-9_.,:/@%+=-]*$")
 _FLAG = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _FLAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
-ENVIRONMENTS = ("local", "staging", "production")
+ENVIRONMENTS = ("local", "development", "preview", "staging", "production")
 
 
 class FrontendEnvError(ValueError):

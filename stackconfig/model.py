@@ -16,6 +16,7 @@ from stackconfig.aws import (
     check_aws_sections,
 )
 from stackconfig.base import SECTION_CONFIG
+from stackconfig.branch import SupabaseBranchConfig, live_key_names
 from stackconfig.budget import BudgetConfig, ProviderSpendConfig, budget_problems, provider_spend_problems
 from stackconfig.database import DatabaseConfig
 from stackconfig.platform import Environment, FeatureFlags
@@ -76,6 +77,8 @@ class StackConfig(BaseModel):
     functions: FunctionsConfig = Field(default_factory=dict)
     function_settings: FunctionSettingsConfig = Field(default_factory=dict)
     supabase_custom_domain: CustomDomainConfig = CustomDomainConfig()
+    # A branch of the parent project instead of a project of its own (previews, dev): stackconfig/branch.py.
+    supabase_branch: SupabaseBranchConfig = SupabaseBranchConfig()
     supabase_access_token: SecretStr | None = None
     database_password: SecretStr | None = None
     function_secrets: FunctionSecretsConfig = Field(default_factory=dict)
@@ -188,5 +191,37 @@ class StackConfig(BaseModel):
             raise ValueError(
                 f"supabaseCustomDomain.hostname: {domain} is not inside dns.zoneName ({zone}); the program creates "
                 "its records in that zone. Use a name inside it, or remove dns.zoneName and create them by hand"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _previews_stay_cheap_and_in_test_mode(self) -> StackConfig:
+        branch = self.supabase_branch
+        if not branch.enabled:
+            return self
+        if not self.supabase.enabled:
+            raise ValueError(
+                "supabaseBranch.enabled: a branch needs its parent; set supabase.organizationSlug and "
+                "supabase.projectName to the parent project's (staging's)"
+            )
+        if self.supabase_custom_domain.hostname or self.supabase.pitr_retention_days is not None:
+            raise ValueError(
+                "supabaseBranch.enabled: custom domains and PITR belong to the parent project; remove "
+                "supabaseCustomDomain.hostname and supabase.pitrRetentionDays from this stack"
+            )
+        if branch.persistent:
+            return self
+        # A preview runs a pull request's unreviewed code: no live keys, nothing outside the branch to clean up.
+        live = live_key_names(self.function_secrets)
+        if live:
+            raise ValueError(
+                f"functionSecrets: {', '.join(live)} hold live-mode keys; a preview takes test-mode keys only "
+                "(the `preview` environment's PREVIEW_SECRET_* values, docs/previews.md)"
+            )
+        if self.aws.enabled or self.stripe_webhook.enabled:
+            raise ValueError(
+                "supabaseBranch: a preview runs without AWS and without a Stripe endpoint (everything it creates "
+                "lives inside the branch, so deleting the branch removes it all); set aws.enabled and "
+                "stripeWebhook.enabled to false"
             )
         return self

@@ -19,4 +19,4 @@ class FeatureFlags(BaseModel):
     document_vault: bool = True
 
 
-Environment = Literal["local", "staging", "production"]
+Environment = Literal["local", "development", "preview", "staging", "production"]

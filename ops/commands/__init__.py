@@ -21,4 +21,5 @@ COMMAND_MODULES: list[str] = [
     "recover_stack",
     "webhooks_arrived",
     "google_cloud_check",
+    "preview",
 ]
