@@ -57,6 +57,7 @@ def up(
     template: Path = TEMPLATE,
     break_lock: bool = False,
     on_output: Callable[[str], None] | None = None,
+    on_event: Callable[[Any], None] | None = None,
 ) -> PreviewUp:
     stack_id = stack_name(pr)
     config = preview_config(pr, git_branch, template)
@@ -64,7 +65,7 @@ def up(
     if break_lock:
         engine.run(stack_id, "cancel", "--yes")  # a run the workflow cancelled may have left its lock
     try:
-        result = stack.up(on_output=on_output, color="never")
+        result = stack.up(on_output=on_output, on_event=on_event, color="never")
     except auto.CommandError as exc:
         raise PreviewError(f"`pulumi up` of {stack_id} failed: {engine_errors(str(exc))}") from None
     branch = config["ai-platform:supabaseBranch"]
@@ -143,10 +144,15 @@ def sweep(
 
 
 def engine_errors(text: str) -> str:
-    """The engine's own error lines (the provider's message among them), without its progress output."""
+    """The engine's diagnostics (the provider's or the program's message among them), without its progress."""
+    if "Diagnostics:" in text:
+        section = text.split("Diagnostics:", 1)[1]
+        for end in ("\nOutputs:", "\nResources:", "\nDuration:", "\n  stderr:"):
+            section = section.split(end, 1)[0]
+        lines = [line.rstrip() for line in section.splitlines() if line.strip()]
+        return "\n".join(dict.fromkeys(lines))[-3000:]
     lines = [line.strip() for line in text.splitlines() if "error:" in line or "refused" in line]
-    unique = list(dict.fromkeys(lines))
-    return "\n".join(unique[-6:]) or text.strip()[-1500:]
+    return "\n".join(dict.fromkeys(lines)) or text.strip()[-1500:]
 
 
 def _client(api_url: str | None) -> BranchingClient:
