@@ -165,7 +165,8 @@ def test_second_push_applies_one_migration_and_deploys_one_function(preview_env)
     # A new runner: the work dir is gone, the salt comes back from the state.
     done, steps = up(preview_env, preview_env.fresh_runner("second-push"))
 
-    assert steps.changed() == {"platform-db-migrations": "update", f"supabase-fn-{CHANGED_FUNCTION}": "update"}, steps.ops
+    expected = {"platform-db-migrations": "update", f"supabase-fn-{CHANGED_FUNCTION}": "update"}
+    assert steps.changed() == expected, steps.ops
     assert fake.count("v1-deploy-a-function") == deploys + 1
     assert b"// pushed to the pull request" in b"".join(preview_env.branch().functions[CHANGED_FUNCTION].files.values())
     assert _applied_versions(preview_env) - versions_before == {"29991231235959"}
