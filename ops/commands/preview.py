@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "up":
             from ops.preview.comment import comment
 
-            done = lifecycle.up(
+            brought_up = lifecycle.up(
                 engine, args.pr, git_branch=args.git_branch, secrets={"functionSecrets": preview_secrets(os.environ)},
                 template=args.template, break_lock=args.break_lock, on_output=lambda line: print(line, end=""),
             )  # fmt: skip
-            text = comment(done, args.pr)
+            text = comment(brought_up, args.pr)
             if args.comment_file:
                 args.comment_file.write_text(text)
             print(text)
@@ -78,8 +78,13 @@ def run(args: argparse.Namespace) -> int:
                 print(line)
         else:
             open_prs = {int(number) for number in args.open_prs.split()}
-            for line in lifecycle.sweep(engine, open_prs, template=args.template, dry_run=args.dry_run):
+            swept, failed = lifecycle.sweep(engine, open_prs, template=args.template, dry_run=args.dry_run)
+            for line in swept:
                 print(line)
+            for line in failed:
+                print(f"error: {line}", file=sys.stderr)
+            if failed:
+                return EXIT_FAILED
     except (PreviewError, SupabaseError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

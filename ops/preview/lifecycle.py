@@ -61,6 +61,7 @@ def up(
 ) -> PreviewUp:
     stack_id = stack_name(pr)
     config = preview_config(pr, git_branch, template)
+    _forget_a_swept_branch(engine, stack_id, break_lock=break_lock)
     stack = engine.open(stack_id, config, secrets or {})
     if break_lock:
         engine.run(stack_id, "cancel", "--yes")  # a run the workflow cancelled may have left its lock
@@ -122,10 +123,12 @@ def sweep(
     template: Path = TEMPLATE,
     dry_run: bool = False,
     now: datetime | None = None,
-) -> list[str]:
-    """The nightly job: previews whose pull request is closed, and previews past maxAgeHours, are taken down."""
+) -> tuple[list[str], list[str]]:
+    """The nightly job: previews whose pull request is closed, and previews past maxAgeHours, are taken down.
+    Returns what was done and what failed (the others are still taken down)."""
     max_age = int(template_section("supabaseBranch", template).get("maxAgeHours", 72))
     done: list[str] = []
+    failed: list[str] = []
     for preview in open_previews(template, now):
         if preview.pr is None:
             done.append(f"left {preview.name} ({preview.ref}): not a pull request's preview")
@@ -139,8 +142,24 @@ def sweep(
         if dry_run:
             done.append(f"would take down {preview.name}: {reason}")
             continue
-        done += [f"{line} ({reason})" for line in down(engine, preview.pr, template=template, break_lock=True)]
-    return done
+        # No --break-lock: a push may be bringing this very preview up right now (its lock says so).
+        try:
+            done += [f"{line} ({reason})" for line in down(engine, preview.pr, template=template)]
+        except (PreviewError, SupabaseError) as exc:
+            failed.append(f"{preview.name}: {exc}")
+    return done, failed
+
+
+def _forget_a_swept_branch(engine: PreviewEngine, stack_id: str, *, break_lock: bool) -> None:
+    """A stack whose branch is gone (swept for its age, deleted by hand) starts afresh: its state would point every
+    resource at a project that no longer exists."""
+    branch = branch_in_state(engine.export(stack_id))
+    if branch is None:
+        return
+    try:
+        _client(branch.get("managementApiUrl")).get_branch(branch["ref"])
+    except SupabaseNotFound:
+        engine.remove(stack_id, break_lock=break_lock)
 
 
 def engine_errors(text: str) -> str:
