@@ -12,7 +12,7 @@ from stackconfig.loader import declared_keys
 from stackconfig.paths import PROJECT_ROOT
 
 
-@pytest.mark.parametrize("stack", ["local", "staging", "prod"])
+@pytest.mark.parametrize("stack", ["local", "staging", "prod", "dev", "preview"])
 def test_every_stack_file_sets_only_declared_keys_of_this_project(stack):
     document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
     ours = {key.split(":", 1)[1] for key in document["config"] if key.startswith("ai-platform:")}
@@ -81,7 +81,7 @@ def test_unknown_nested_key_lists_what_is_allowed_there():
             "database.lockTimeoutSeconds: Input should be less than or equal to 600",
         ),
         ({"database": {"lockTimeoutSeconds": "soon"}}, "database.lockTimeoutSeconds: Input should be a valid integer"),
-        ({"environment": "dev"}, "environment: Input should be 'local', 'staging' or 'production'"),
+        ({"environment": "dev"}, "environment: Input should be 'local', 'development', 'preview', 'staging' or 'production'"),
         ({"appVersion": "v1"}, "appVersion: String should match pattern"),
         (
             {"database": {"acceptChangedVersions": ["2025"]}},

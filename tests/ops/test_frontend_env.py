@@ -113,7 +113,7 @@ def test_refuses_any_secret_and_writes_nothing(tmp_path, capsys, change):
     [
         (sample_outputs(supabaseUrl=None), "'supabaseUrl' is missing"),
         (sample_outputs(supabaseUrl="http://localhost.evil.example"), "'supabaseUrl' is not an https:// URL"),
-        (sample_outputs(environment="prod"), "not one of local, staging, production"),
+        (sample_outputs(environment="prod"), "not one of local, development, preview, staging, production"),
         (sample_outputs(featureFlags={"aiChat": "yes"}), "not a boolean"),
         (sample_outputs(featureFlags={"x\nVITE_SUPABASE_URL=https://evil.example": True}), "is not camelCase"),
         (sample_outputs(featureFlags={"a=b": True}), "is not camelCase"),
