@@ -94,3 +94,13 @@ def test_two_previews_racing_past_the_count_leave_the_younger_refused(host, fake
     assert "maxConcurrent is 1" in str(error) and "pr-1" in str(error)
     names = sorted(b.name for b in fake_supabase.branches_of(parent.ref) if not b.is_default)
     assert names == ["pr-1"], names
+
+
+def test_a_state_naming_the_parent_as_the_branch_never_deletes_the_parent(host, fake_supabase):
+    parent = fake_supabase.add_project(PARENT)
+    provider = BranchProvider()
+    created = host.create(provider, checked(host, provider, branch_props(fake_supabase, "pr-1")))
+    damaged = {**created.outs, "parentRef": parent.ref}
+    error = provider_error(lambda: host.delete(provider, parent.ref, damaged))
+    assert "is the parent project itself" in str(error)
+    assert parent.status == "ACTIVE_HEALTHY" and fake_supabase.count("v1-delete-a-branch") == 0
