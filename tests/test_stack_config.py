@@ -81,7 +81,10 @@ def test_unknown_nested_key_lists_what_is_allowed_there():
             "database.lockTimeoutSeconds: Input should be less than or equal to 600",
         ),
         ({"database": {"lockTimeoutSeconds": "soon"}}, "database.lockTimeoutSeconds: Input should be a valid integer"),
-        ({"environment": "dev"}, "environment: Input should be 'local', 'development', 'preview', 'staging' or 'production'"),
+        (
+            {"environment": "dev"},
+            "environment: Input should be 'local', 'development', 'preview', 'staging' or 'production'",
+        ),
         ({"appVersion": "v1"}, "appVersion: String should match pattern"),
         (
             {"database": {"acceptChangedVersions": ["2025"]}},
