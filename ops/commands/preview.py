@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
             brought_up = lifecycle.up(
                 engine, args.pr, git_branch=args.git_branch, secrets={"functionSecrets": preview_secrets(os.environ)},
-                template=args.template, break_lock=args.break_lock, on_output=lambda line: print(line, end=""),
+                template=args.template, break_lock=args.break_lock, on_output=print,
             )  # fmt: skip
             text = comment(brought_up, args.pr)
             if args.comment_file:
