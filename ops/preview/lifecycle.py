@@ -61,7 +61,7 @@ def up(
 ) -> PreviewUp:
     stack_id = stack_name(pr)
     config = preview_config(pr, git_branch, template)
-    _forget_a_swept_branch(engine, stack_id, break_lock=break_lock)
+    _forget_a_swept_branch(engine, stack_id, template, break_lock=break_lock)
     stack = engine.open(stack_id, config, secrets or {})
     if break_lock:
         engine.run(stack_id, "cancel", "--yes")  # a run the workflow cancelled may have left its lock
@@ -81,7 +81,8 @@ def down(engine: PreviewEngine, pr: int, *, template: Path = TEMPLATE, break_loc
     state = engine.export(stack_id)
     branch = branch_in_state(state)
     if branch is not None:
-        client = _client(branch.get("managementApiUrl"))
+        # The API URL of main's template, not the state's: a pull request wrote that state, and the token goes there.
+        client = _client(template_section("supabase", template).get("managementApiUrl"))
         _delete(client, branch["ref"], branch.get("parentRef"), done, stack_id)
     else:
         client, parent = _parent(template)
@@ -150,14 +151,14 @@ def sweep(
     return done, failed
 
 
-def _forget_a_swept_branch(engine: PreviewEngine, stack_id: str, *, break_lock: bool) -> None:
+def _forget_a_swept_branch(engine: PreviewEngine, stack_id: str, template: Path, *, break_lock: bool) -> None:
     """A stack whose branch is gone (swept for its age, deleted by hand) starts afresh: its state would point every
     resource at a project that no longer exists."""
     branch = branch_in_state(engine.export(stack_id))
     if branch is None:
         return
     try:
-        _client(branch.get("managementApiUrl")).get_branch(branch["ref"])
+        _client(template_section("supabase", template).get("managementApiUrl")).get_branch(branch["ref"])
     except SupabaseNotFound:
         engine.remove(stack_id, break_lock=break_lock)
 

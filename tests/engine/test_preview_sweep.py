@@ -7,7 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import yaml
@@ -87,3 +89,31 @@ def test_list_prints_each_open_preview(parent_with_branches):
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t")[0] for line in result.stdout.splitlines()]
     assert rows == ["spike", "pr-2", "pr-3", "pr-1"], result.stdout  # oldest first
+
+
+@dataclass(frozen=True)
+class StateOf(PreviewEngine):
+    """An engine whose stack state is given (as a pull request's run could have written it)."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def export(self, stack: str) -> dict[str, Any] | None:
+        return self.state
+
+    def remove(self, stack: str, *, break_lock: bool) -> None:
+        return None
+
+
+def test_teardown_sends_the_token_only_to_the_api_mains_template_names(pulumi_cli, parent_with_branches, tmp_path):
+    fake, template = parent_with_branches
+    elsewhere = FakeSupabase(token=TEST_TOKEN).start()  # where a pull request's state would send the token
+    try:
+        [branch] = [b for b in fake.branches.values() if b.name == "pr-1"]
+        outputs = {"ref": branch.project_ref, "parentRef": branch.parent_project_ref, "managementApiUrl": elsewhere.url}
+        state = {"deployment": {"resources": [{"type": "pulumi-python:dynamic/supabase:Branch", "outputs": outputs}]}}
+        engine = StateOf(cli=pulumi_cli, backend_url="file:///unused", work_root=tmp_path, state=state)
+        done = lifecycle.down(engine, 1, template=template)
+    finally:
+        elsewhere.stop()
+    assert done[0] == f"deleted branch pr-1 ({branch.project_ref})"
+    assert "pr-1" not in names(fake) and elsewhere.calls == []
