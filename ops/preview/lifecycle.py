@@ -61,7 +61,7 @@ def up(
 ) -> PreviewUp:
     stack_id = stack_name(pr)
     config = preview_config(pr, git_branch, template)
-    _forget_a_swept_branch(engine, stack_id, template, break_lock=break_lock)
+    forget_a_deleted_branch(engine, stack_id, template, break_lock=break_lock)
     stack = engine.open(stack_id, config, secrets or {})
     if break_lock:
         engine.run(stack_id, "cancel", "--yes")  # a run the workflow cancelled may have left its lock
@@ -151,7 +151,7 @@ def sweep(
     return done, failed
 
 
-def _forget_a_swept_branch(engine: PreviewEngine, stack_id: str, template: Path, *, break_lock: bool) -> None:
+def forget_a_deleted_branch(engine: PreviewEngine, stack_id: str, template: Path, *, break_lock: bool) -> None:
     """A stack whose branch is gone (swept for its age, deleted by hand) starts afresh: its state would point every
     resource at a project that no longer exists."""
     branch = branch_in_state(engine.export(stack_id))

@@ -96,12 +96,13 @@ class StateOf(PreviewEngine):
     """An engine whose stack state is given (as a pull request's run could have written it)."""
 
     state: dict[str, Any] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
 
     def export(self, stack: str) -> dict[str, Any] | None:
         return self.state
 
     def remove(self, stack: str, *, break_lock: bool) -> None:
-        return None
+        self.removed.append(stack)
 
 
 def test_teardown_sends_the_token_only_to_the_api_mains_template_names(pulumi_cli, parent_with_branches, tmp_path):
@@ -117,3 +118,20 @@ def test_teardown_sends_the_token_only_to_the_api_mains_template_names(pulumi_cl
         elsewhere.stop()
     assert done[0] == f"deleted branch pr-1 ({branch.project_ref})"
     assert "pr-1" not in names(fake) and elsewhere.calls == []
+
+
+def test_a_swept_previews_stack_is_dropped_before_its_next_up(pulumi_cli, parent_with_branches, tmp_path):
+    """Its state would point every resource at a branch that no longer exists; a live branch keeps its stack."""
+    fake, template = parent_with_branches
+    [live] = [b for b in fake.branches.values() if b.name == "pr-3"]
+
+    def state(ref: str) -> dict[str, Any]:
+        outputs = {"ref": ref, "parentRef": live.parent_project_ref}
+        return {"deployment": {"resources": [{"type": "pulumi-python:dynamic/supabase:Branch", "outputs": outputs}]}}
+
+    swept = StateOf(cli=pulumi_cli, backend_url="file:///unused", work_root=tmp_path, state=state("a" * 20))
+    lifecycle.forget_a_deleted_branch(swept, "pr-9", template, break_lock=False)
+    assert swept.removed == ["pr-9"]
+    kept = StateOf(cli=pulumi_cli, backend_url="file:///unused", work_root=tmp_path, state=state(live.project_ref))
+    lifecycle.forget_a_deleted_branch(kept, "pr-3", template, break_lock=False)
+    assert kept.removed == []
