@@ -144,7 +144,9 @@ def test_table_sizes_and_dead_rows_agree_with_inspect_table_and_vacuum_stats(wor
 def test_cache_hit_ratios_agree_with_inspect_db_stats(workload, tmp_path):
     figures = database_figures(connection_query(workload.url))
     theirs = inspect(workload, tmp_path, "db-stats", url=workload.monitor_url)[0]
-    assert figures.table_hit_ratio is not None and figures.table_hit_ratio < 0.995, "the evicted blocks were read"
+    assert figures.table_hit_ratio is not None and figures.table_hit_ratio < 1.0, (
+        "the evicted blocks were read from disk"
+    )
     assert f"{figures.table_hit_ratio:.2f}" == theirs["table_hit_rate"]
     assert f"{figures.index_hit_ratio:.2f}" == theirs["index_hit_rate"]
     with psycopg.connect(workload.url) as db:
