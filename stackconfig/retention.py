@@ -24,7 +24,14 @@ class RetentionConfig(BaseModel):
     performance_metrics_days: int = Field(default=30, ge=7, le=36500)
     # The analytics rollups, dropped a yearly partition at a time once wholly older.
     analytics_data_days: int | None = Field(default=1095, ge=1, le=36500)
+    # Documents unopened this long move to the archive bucket (guide 002: six months). At least 90 days: Glacier
+    # Instant Retrieval bills 90 days of every object it holds, so a shorter wait would cost more than it saves.
+    archive_after_days: int | None = Field(default=180, ge=90, le=36500)
 
     def policies(self) -> dict[str, int | None]:
         """table name -> days kept (None: until the owner deletes), as private.retention_policies holds them."""
-        return {name.removesuffix("_days"): days for name, days in self.model_dump().items()}
+        return {
+            name.removesuffix("_days"): days
+            for name, days in self.model_dump().items()
+            if name != "archive_after_days"  # not a table's retention: the archival job reads it (ops archive)
+        }

@@ -80,8 +80,9 @@ class SweepReport:
 DOCUMENT_RULES = {
     "unconfirmed_upload": "d.status = 'uploaded' and d.created_at < now() - %(upload_grace)s",
     "failed_document": "d.status = 'failed' and d.updated_at < now() - %(failed_grace)s",
+    # An archived document's file is in the archive bucket, not Storage (ops/lifecycle/archive.py).
     "missing_object": (
-        "d.status <> 'uploaded' and d.created_at < now() - %(grace)s and not exists ("
+        "d.status <> 'uploaded' and d.storage_tier = 'standard' and d.created_at < now() - %(grace)s and not exists ("
         "select 1 from storage.objects o where o.bucket_id = 'documents' and o.name = d.file_path)"
     ),
 }
