@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from botocore.exceptions import BotoCoreError, ClientError
+from psycopg.types.json import Jsonb
 
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.storage_api import StorageApi, download_to, upload_file
