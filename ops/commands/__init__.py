@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "account",
     "retention",
     "export",
+    "archive",
     "functions",
     "report",
     "recover_stack",

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from ops.commands.lifecycle_support import add_database_argument, failed
+from ops.commands.lifecycle_support import add_database_argument, archive_from_env, failed
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.lifecycle.account import Erasure, delete_account, pending_requests
 from ops.lifecycle.errors import LifecycleError
@@ -20,7 +20,8 @@ from ops.lifecycle.storage_api import StorageApi
 ENVIRONMENT = (
     "Storage through $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY; subscriptions through "
     "$STRIPE_SECRET_KEY and $RAZORPAY_KEY_ID / $RAZORPAY_KEY_SECRET (needed only when the account has "
-    "a live subscription there)."
+    "a live subscription there); the archive bucket's copies through $ARCHIVE_BUCKET and AWS credentials "
+    "(needed only when the account has archived documents)."
 )
 
 
@@ -76,14 +77,20 @@ def run_process(args: argparse.Namespace) -> int:
 
 def _erase_each(args: argparse.Namespace, user_ids: list[uuid.UUID], requested_by: str) -> int:
     try:
-        storage, payments = StorageApi.from_env(), PaymentProviders.from_env()
+        storage, payments, archive = StorageApi.from_env(), PaymentProviders.from_env(), archive_from_env()
     except LifecycleError as exc:
         return failed("account", str(exc))
     failures = 0
     for user_id in user_ids:
         try:
             erasure = delete_account(
-                args.database_url, storage, payments, user_id, requested_by=requested_by, batch_size=args.batch_size
+                args.database_url,
+                storage,
+                payments,
+                user_id,
+                requested_by=requested_by,
+                batch_size=args.batch_size,
+                archive=archive,
             )
         except (LifecycleError, psycopg.Error) as exc:
             failures += 1

@@ -9,6 +9,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.commands.support import fail
+from ops.lifecycle.archive import ArchiveBucket
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.metrics import publish_counts
 from ops.metrics.scrape import NAMESPACE
@@ -46,6 +47,18 @@ def publish(args: argparse.Namespace, counts: dict[str, int], names: dict[str, s
             f"CloudWatch refused the counts ({type(exc).__name__}); check the region and "
             "credentials (the run itself is done)"
         ) from None
+
+
+def archive_from_env(bucket: str | None = None) -> ArchiveBucket | None:
+    """The archive bucket (stack output archiveBucket) from --archive-bucket or $ARCHIVE_BUCKET; None when neither
+    is set. Credentials and region are boto3's own ($AWS_REGION; the workflow's role)."""
+    name = bucket or os.environ.get("ARCHIVE_BUCKET")
+    if not name:
+        return None
+    client = boto3.client(
+        "s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"), region_name=os.environ.get("AWS_REGION")
+    )
+    return ArchiveBucket(client, name)
 
 
 def failed(command: str, message: str) -> int:

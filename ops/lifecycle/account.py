@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import errors
 
+from ops.lifecycle.archive import ArchivalReport, ArchiveBucket, discard_entries
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.payments import Cancellation, PaymentProviders
 from ops.lifecycle.queue import DEFAULT_BATCH_SIZE, drain
@@ -43,6 +44,7 @@ def delete_account(
     *,
     requested_by: str = "operator",
     batch_size: int = DEFAULT_BATCH_SIZE,
+    archive: ArchiveBucket | None = None,
 ) -> Erasure:
     with psycopg.connect(database_url, autocommit=True) as conn:
         began = conn.execute("select private.begin_account_deletion(%s, %s)", (user_id, requested_by)).fetchone()
@@ -58,6 +60,7 @@ def delete_account(
                     "canonical and were not sent to Storage: see private.storage_deletions.problem "
                     "(docs/data.md); the erasure waits for them"
                 )
+            _discard_archived(conn, archive, user_id)
             try:
                 with conn.transaction():
                     row = one_row(conn.execute("select private.erase_account(%s)", (user_id,)), "the erasure")
@@ -76,6 +79,21 @@ def delete_account(
         f"objects keep arriving in the folder of account {user_id}; rerun the deletion "
         "(sign-in is blocked, so they stop once the upload URLs already signed expire)"
     )
+
+
+def _discard_archived(conn: psycopg.Connection, archive: ArchiveBucket | None, user_id: uuid.UUID) -> None:
+    """The account's files in the archive bucket go before its rows (the database refuses the rows otherwise)."""
+    held = one_row(
+        conn.execute("select count(*) from private.document_archive where user_id = %s", (user_id,)), "archived files"
+    )[0]
+    if not held:
+        return
+    if archive is None:
+        raise LifecycleError(
+            f"account {user_id} has {held} files in the archive bucket: set ARCHIVE_BUCKET (stack output "
+            "archiveBucket) and AWS credentials so they are removed first; the erasure waits for them"
+        )
+    discard_entries(conn, archive, ArchivalReport(), user_id=user_id)
 
 
 def _cancel_subscriptions(conn: psycopg.Connection, payments: PaymentProviders, user_id: uuid.UUID) -> None:

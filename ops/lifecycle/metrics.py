@@ -15,6 +15,13 @@ SWEEP_METRICS = {
     "objects_blocked": "StorageObjectsHeldBack",
 }
 
+ARCHIVAL_METRICS = {
+    "archived": "DocumentsArchived",
+    "archived_bytes": "DocumentBytesArchived",
+    "restored": "DocumentsRestored",
+    "discarded": "ArchivedCopiesDiscarded",
+}
+
 
 def publish_counts(
     cloudwatch: Any, stack: str, counts: dict[str, int], names: dict[str, str], namespace: str = NAMESPACE

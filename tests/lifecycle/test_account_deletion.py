@@ -12,16 +12,20 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import boto3
 import psycopg
 import pytest
+from moto import mock_aws
 
 from ops.lifecycle.account import delete_account
+from ops.lifecycle.archive import ArchiveBucket
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.payments import PaymentProviders
 from ops.lifecycle.storage_api import StorageApi
 from tests.harness.stripe_mock import MISSING, running_stripe_mock, stripe_mock_binary
 from tests.lifecycle.account_world import AccountWorld, build_account_world, tables_that_hold_people
 from tests.lifecycle.catalog import rows_naming, tables_naming
+from tests.lifecycle.objects import add_document
 from tests.lifecycle.razorpay_standin import KEY_ID, KEY_SECRET, RazorpayStandIn, razorpay_standin
 from tests.lifecycle.storage_standin import SERVICE_KEY, StorageStandIn
 
@@ -71,15 +75,18 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
     storage_api: StorageApi,
     payments: PaymentProviders,
     razorpay: RazorpayStandIn,
+    archive: ArchiveBucket,
 ):
+    archived = _archive_a_document(lifecycle_db, archive, people.person)
     with psycopg.connect(lifecycle_db) as conn:
         before = tables_naming(conn, people.person, people.email)
         bystander_before = rows_naming(conn, people.bystander)
         uncovered = tables_that_hold_people(conn) - set(before)
     assert not uncovered, f"give the person rows in {sorted(uncovered)} (tests/lifecycle/account_world.py)"
 
-    erasure = delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person))
+    erasure = delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person), archive=archive)
 
+    assert archive.size(archived) is None, "the archive bucket's copy went too"
     with psycopg.connect(lifecycle_db) as conn:
         assert tables_naming(conn, people.person, people.email) == {}
         assert _without_changes_the_erasure_makes(
@@ -112,6 +119,53 @@ def test_nothing_in_any_table_or_bucket_names_the_person_after_the_erasure(
     assert dissolved == 0
     assert reviews == 0 and rating is None, "the person's review went with their booking, and from the rating"
     assert sorted(name for bucket, name in storage.removed) == sorted({name for _, name in storage.removed})
+
+
+@pytest.fixture
+def archive(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveBucket]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="archive")
+        yield ArchiveBucket(client, "archive")
+
+
+def _archive_a_document(database_url: str, archive: ArchiveBucket, person: str) -> str:
+    """One of the person's documents as the archival job leaves it: in the archive bucket, not in Storage."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        doc, path = add_document(conn, person, "old/deed.pdf", with_object=False)
+        conn.execute(
+            "insert into private.document_archive (document_id, user_id, file_path, size_bytes, state) "
+            "values (%s, %s, %s, 1000, 'archived')",
+            (doc, person, path),
+        )
+        conn.execute("update public.documents set storage_tier = 'archived' where id = %s", (doc,))
+    archive.client.put_object(Bucket=archive.name, Key=path, Body=b"x" * 1000, StorageClass="GLACIER_IR")
+    return path
+
+
+def test_an_account_with_archived_files_is_not_erased_without_the_archive_bucket(
+    lifecycle_db: str,
+    people: AccountWorld,
+    storage: StorageStandIn,
+    storage_api: StorageApi,
+    payments: PaymentProviders,
+    archive: ArchiveBucket,
+):
+    path = _archive_a_document(lifecycle_db, archive, people.person)
+    with pytest.raises(LifecycleError, match="ARCHIVE_BUCKET"):
+        delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person))
+    with psycopg.connect(lifecycle_db) as conn:
+        assert conn.execute("select count(*) from public.profiles where id = %s", (people.person,)).fetchone()[0] == 1
+        # Nor can the rows go any other way while the archive holds the files: they would be left there.
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+            conn.execute("delete from public.profiles where id = %s", (people.person,))
+    assert archive.size(path) == 1000
+
+    erasure = delete_account(lifecycle_db, storage_api, payments, uuid.UUID(people.person), archive=archive)
+
+    assert erasure.erasure_id is not None and archive.size(path) is None
 
 
 def _without_changes_the_erasure_makes(rows: dict[str, list[str]], people: AccountWorld) -> dict[str, list[str]]:

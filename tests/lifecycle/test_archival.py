@@ -13,12 +13,13 @@ import pytest
 from moto import mock_aws
 from psycopg import errors
 
+from ops.cli import main
 from ops.lifecycle.archive import ArchiveBucket, run_archival
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.storage_api import StorageApi
 from ops.lifecycle.sweep import sweep
 from tests.lifecycle.objects import add_document, new_user, object_names, storage_used
-from tests.lifecycle.storage_standin import StorageStandIn
+from tests.lifecycle.storage_standin import SERVICE_KEY, StorageStandIn
 from tests.schema.sessions import acting_as, as_role
 
 DAY_HOURS = 24
@@ -222,3 +223,35 @@ def test_users_cannot_write_where_a_file_is_or_when_it_was_opened_nor_open_anoth
         # What the stranger tried changed nothing: the recent document has no open recorded.
         opens = conn.execute("select count(*) from private.document_opens where document_id = %s", (vault.recent[0],))
         assert opens.fetchone()[0] == 0
+
+
+def test_ops_archive_run_reads_the_stacks_period_and_puts_its_counts_in_cloudwatch(
+    lifecycle_db: str,
+    vault: Vault,
+    storage: StorageStandIn,
+    archive: ArchiveBucket,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    monkeypatch.setenv("SUPABASE_URL", storage.url)
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    command = ["archive", "run", "--database-url", lifecycle_db, "--archive-bucket", archive.name]
+    code = main([*command, "--stack", "staging", "--publish-metrics", "--region", "eu-central-1"])
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-central-1")
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="AiPlatform/Supabase",
+        MetricName="DocumentsArchived",
+        Dimensions=[{"Name": "Stack", "Value": "staging"}],
+        StartTime="2000-01-01",
+        EndTime="2100-01-01",
+        Period=86400,
+        Statistics=["Sum"],
+    )
+    assert code == 0, capsys.readouterr()
+    assert "archived 1 documents" in capsys.readouterr().out, "staging keeps Pulumi.yaml's 180 days"
+    assert sum(point["Sum"] for point in stats["Datapoints"]) == 1
+    assert _archived_keys(archive) == {vault.stale[1]: "GLACIER_IR"}
+
+    assert main([*command, "--after-days", "30"]) == 2, "shorter than Glacier IR's 90-day minimum"
+    assert main([*command[:4]]) == 1 and "--after-days, or --stack" in capsys.readouterr().err
