@@ -20,6 +20,7 @@ from components.ci_identity import CiIdentity, CiIdentityArgs
 from components.cost_budget import CostBudget, CostBudgetArgs
 from components.dashboard import DashboardArgs, DashboardDistribution, OperationsDashboard
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
+from components.document_archive import DocumentArchive, DocumentArchiveArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
 from components.frontend import Frontend, FrontendArgs
 from components.provider_spend import ProviderSpend, ProviderSpendArgs
@@ -95,6 +96,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             "backupReplicaBucket",
             "backupReplicaRegion",
             "webAclArn",
+            "archiveBucket",
         )
     )
     if not sections.aws.enabled:
@@ -251,6 +253,14 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
         )
         outputs["backupBucket"] = backup_storage.bucket_name
 
+    # The cold tier for documents unopened for retention.archiveAfterDays (null: nothing is archived, no bucket).
+    archive = None
+    if config.retention.archive_after_days is not None:
+        archive = DocumentArchive(
+            "document-archive", DocumentArchiveArgs(protect=sections.backup.protect), under_provider
+        )
+        outputs["archiveBucket"] = archive.bucket_name
+
     if sections.alerts.enabled:
         alerts = sections.alerts
         alarms = Alarms(
@@ -380,6 +390,8 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 deploy_policy_arns=ci.deploy_policy_arns,
                 preview_policy_arns=ci.preview_policy_arns,
                 backup_bucket_arn=backup_storage.bucket_arn if backup_storage is not None else None,
+                lifecycle_environment=f"data-lifecycle-{stack}",
+                archive_bucket_arn=archive.bucket_arn if archive is not None else None,
             ),
             under_provider,
         )

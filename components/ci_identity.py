@@ -1,5 +1,6 @@
-"""How GitHub Actions reaches the account without stored keys: the GitHub OIDC provider and two roles, one
-that deploys from the deploy branch and one read-only role for pull-request previews."""
+"""How GitHub Actions reaches the account without stored keys: the GitHub OIDC provider and its roles: one that
+deploys from the deploy branch, one read-only role for pull-request previews, and one for the daily data lifecycle
+job (.github/workflows/data-lifecycle.yml) that may do only what that job does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from components.aws_policy import policy_document
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
+LIFECYCLE_METRICS_NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py NAMESPACE, where the job's counts go
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +30,10 @@ class CiIdentityArgs:
     preview_policy_arns: Sequence[str] = ("arn:aws:iam::aws:policy/ReadOnlyAccess",)
     # Data a preview must never read even though ReadOnlyAccess would let it: the database dumps.
     backup_bucket_arn: pulumi.Input[str] | None = None
+    # The data lifecycle job's environment (GitHub signs `environment:<name>`); None: no lifecycle role.
+    lifecycle_environment: str | None = None
+    # The document archive the lifecycle job moves files to and from (components/document_archive.py).
+    archive_bucket_arn: pulumi.Input[str] | None = None
 
 
 def deploy_subjects(repository: str, branch: str, environment: str | None) -> list[str]:
@@ -43,6 +49,7 @@ class CiIdentity(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
+    lifecycle_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:ci_identity:CiIdentity", name, None, opts)
@@ -103,13 +110,64 @@ class CiIdentity(pulumi.ComponentResource):
 
         self.deploy_role_arn = deploy.arn
         self.preview_role_arn = preview.arn
+        self.lifecycle_role_arn = None
+        if args.lifecycle_environment:
+            self.lifecycle_role_arn = self._lifecycle_role(name, provider_arn, args)
         self.register_outputs(
             {
                 "oidcProviderArn": self.oidc_provider_arn,
                 "deployRoleArn": self.deploy_role_arn,
                 "previewRoleArn": self.preview_role_arn,
+                "lifecycleRoleArn": self.lifecycle_role_arn,
             }
         )
+
+    def _lifecycle_role(
+        self, name: str, provider_arn: pulumi.Input[str], args: CiIdentityArgs
+    ) -> pulumi.Output[str]:
+        """Only what `ops storage sweep --publish-metrics` and `ops archive run` need: its metrics, in its own
+        namespace, and the archive bucket's objects. No managed policy: the job reaches Supabase with its own
+        secrets, never the rest of the account."""
+        role = self._role(
+            f"{name}-lifecycle",
+            provider_arn,
+            description=f"The data lifecycle job of {pulumi.get_stack()} (environment {args.lifecycle_environment})",
+            subjects=[f"repo:{args.github_repository}:environment:{args.lifecycle_environment}"],
+            policy_arns=(),
+            max_session_seconds=7200,
+        )
+        statements: list[dict[str, object]] = [
+            {
+                "Sid": "PutLifecycleMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",  # PutMetricData has no resource type; the namespace condition narrows it
+                "Condition": {"StringEquals": {"cloudwatch:namespace": LIFECYCLE_METRICS_NAMESPACE}},
+            }
+        ]
+        if args.archive_bucket_arn is not None:
+            statements += [
+                {
+                    # ListBucket so a missing key answers 404 (a resumed pass asks whether its copy is there).
+                    "Sid": "ListArchive",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": args.archive_bucket_arn,
+                },
+                {
+                    "Sid": "MoveArchivedFiles",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                    "Resource": pulumi.Output.concat(args.archive_bucket_arn, "/*"),
+                },
+            ]
+        aws.iam.RolePolicy(
+            f"{name}-lifecycle-policy",
+            role=role.name,
+            policy=policy_document(statements),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn
 
     def _role(
         self,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ops.engineless.program import ProgramRun
-from tests.aws.helpers import as_list, one
+from tests.aws.helpers import all_of, as_list, one, policy, statement
 from tests.aws.workflow_roles import RoleUse, load_workflow, role_uses, untrusted
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
@@ -21,6 +21,8 @@ ROLE_SECRETS = {
     "AWS_PREVIEW_ROLE_ARN_STAGING": ("staging", "ci-identity-preview"),
     "AWS_DEPLOY_ROLE_ARN_PROD": ("prod", "ci-identity-deploy"),
     "AWS_PREVIEW_ROLE_ARN_PROD": ("prod", "ci-identity-preview"),
+    "AWS_LIFECYCLE_ROLE_ARN_STAGING": ("staging", "ci-identity-lifecycle"),
+    "AWS_LIFECYCLE_ROLE_ARN_PROD": ("prod", "ci-identity-lifecycle"),
 }
 
 
@@ -41,7 +43,13 @@ def all_role_uses() -> list[RoleUse]:
 
 def test_every_job_that_assumes_a_role_presents_a_subject_the_role_trusts(trust):
     uses = all_role_uses()
-    assert {use.workflow for use in uses} == {"deploy.yml", "preview.yml", "drift.yml", "backup-drill.yml"}
+    assert {use.workflow for use in uses} == {
+        "deploy.yml",
+        "preview.yml",
+        "drift.yml",
+        "backup-drill.yml",
+        "data-lifecycle.yml",
+    }
     assert untrusted(uses, trust) == []
 
 
@@ -91,3 +99,40 @@ def test_the_check_refuses_a_job_without_an_oidc_token_or_with_an_unknown_role(t
     problems = untrusted(list(role_uses(changed, REPOSITORY)), trust)
     assert any("no `id-token: write`" in p for p in problems)
     assert any("AWS_DRIFT_ROLE_ARN_PROD'] is a role the program registers" in p for p in problems)
+
+
+def test_the_lifecycle_role_trusts_only_its_stacks_lifecycle_environment(trust):
+    assert trust["AWS_LIFECYCLE_ROLE_ARN_STAGING"] == {f"repo:{REPOSITORY}:environment:data-lifecycle-staging"}
+    assert trust["AWS_LIFECYCLE_ROLE_ARN_PROD"] == {f"repo:{REPOSITORY}:environment:data-lifecycle-prod"}
+    [staging_job] = [
+        u for u in all_role_uses() if u.workflow == "data-lifecycle.yml" and u.matrix["stack"] == "staging"
+    ]
+    swapped = {**trust, "AWS_LIFECYCLE_ROLE_ARN_STAGING": trust["AWS_LIFECYCLE_ROLE_ARN_PROD"]}
+    assert untrusted([staging_job], swapped), "staging's job is refused prod's role"
+
+
+def test_the_lifecycle_role_may_put_its_metrics_and_move_archived_files_and_nothing_else(deployed: ProgramRun):
+    assert not [
+        a
+        for a in all_of(deployed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.name.startswith("ci-identity-lifecycle")
+    ], "no managed policy"
+    document = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "ci-identity-lifecycle-policy"))
+    archive_arn = one(deployed, "aws:s3/bucket:Bucket", "document-archive-bucket").outputs["arn"]
+    allowed = {
+        (sid["Sid"], action, str(resource))
+        for sid in document["Statement"]
+        for action in as_list(sid["Action"])
+        for resource in as_list(sid["Resource"])
+    }
+    assert allowed == {
+        ("PutLifecycleMetrics", "cloudwatch:PutMetricData", "*"),
+        ("ListArchive", "s3:ListBucket", archive_arn),
+        ("MoveArchivedFiles", "s3:GetObject", f"{archive_arn}/*"),
+        ("MoveArchivedFiles", "s3:PutObject", f"{archive_arn}/*"),
+        ("MoveArchivedFiles", "s3:DeleteObject", f"{archive_arn}/*"),
+        ("MoveArchivedFiles", "s3:AbortMultipartUpload", f"{archive_arn}/*"),
+    }
+    assert statement(document, "PutLifecycleMetrics")["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "AiPlatform/Supabase"}
+    }

@@ -1,4 +1,5 @@
-"""The daily lifecycle workflow runs commands the CLI accepts, for both stacks, with what each needs."""
+"""The lifecycle workflow runs commands the CLI accepts, for both stacks, with what each needs, as the CI identity's
+lifecycle role (tests/aws/test_ci_trust.py checks that role trusts the job's token)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,61 @@ import shlex
 from ops.cli import build_parser
 from tests.ops.test_workflows import load
 
+DAILY = "env.DAILY == 'true'"
 
-def test_the_daily_workflow_sweeps_then_finishes_requested_erasures_and_exports_for_each_stack():
-    workflow = load("data-lifecycle.yml")
-    assert workflow["on"]["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"], "daily"
-    job = workflow["jobs"]["lifecycle"]
-    assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["staging", "prod"]
+
+def _commands(job: dict) -> list[tuple[dict, object]]:
     steps = [step for step in job["steps"] if str(step.get("run", "")).startswith(".venv/bin/python -m ops")]
-    parsed = [build_parser().parse_args(shlex.split(step["run"])[3:]) for step in steps]
-    assert [(p.command, getattr(p, f"{p.command}_command")) for p in parsed] == [
+    return [
+        (step, build_parser().parse_args(shlex.split(step["run"].replace("${{ matrix.stack }}", "staging"))[3:]))
+        for step in steps
+    ]
+
+
+def test_the_daily_run_sweeps_erases_exports_and_archives_each_stack_and_publishes_its_counts():
+    workflow = load("data-lifecycle.yml")
+    crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    assert crons[0].split()[2:] == ["*", "*", "*"], "daily"
+    job = workflow["jobs"]["lifecycle"]
+    assert job["env"]["DAILY"] == "${{ github.event_name != 'schedule' || github.event.schedule == '17 4 * * *' }}"
+    assert crons[0] == "17 4 * * *"
+    assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["staging", "prod"]
+    daily = [(step, p) for step, p in _commands(job) if step.get("if") == DAILY]
+    assert [(p.command, getattr(p, f"{p.command}_command")) for _, p in daily] == [
         ("storage", "sweep"),
         ("account", "process-requests"),
         ("export", "process-requests"),
+        ("archive", "run"),
     ]
-    # No AWS role is registered for this job (tests/aws/test_ci_trust.py): the counts stay in the database.
-    assert not parsed[0].publish_metrics and not parsed[0].dry_run
-    assert not any("configure-aws-credentials" in str(step.get("uses", "")) for step in job["steps"])
-    for step in steps:
+    sweep, archival = daily[0][1], daily[3][1]
+    assert sweep.publish_metrics and sweep.stack == "staging" and not sweep.dry_run
+    assert archival.publish_metrics and archival.stack == "staging" and not archival.restore_only
+    for step, _ in daily:
         assert {"DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= set(step["env"])
-    assert {"STRIPE_SECRET_KEY", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET"} <= set(steps[1]["env"])
+    assert {"STRIPE_SECRET_KEY", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "ARCHIVE_BUCKET"} <= set(daily[1][0]["env"])
+    assert "ARCHIVE_BUCKET" in daily[3][0]["env"]
+
+
+def test_every_quarter_hour_only_the_opened_archived_documents_come_back():
+    workflow = load("data-lifecycle.yml")
+    assert workflow["on"]["schedule"][1]["cron"] == "*/15 * * * *"
+    frequent = [(step, p) for step, p in _commands(workflow["jobs"]["lifecycle"]) if step.get("if") != DAILY]
+    assert len(frequent) == 1
+    step, restore = frequent[0]
+    assert step["if"] == "env.DAILY != 'true'"
+    assert (restore.command, restore.archive_command, restore.restore_only) == ("archive", "run", True)
+    assert "ARCHIVE_BUCKET" in step["env"]
+
+
+def test_the_job_assumes_the_lifecycle_role_of_its_stack_with_an_oidc_token():
+    workflow = load("data-lifecycle.yml")
+    job = workflow["jobs"]["lifecycle"]
+    assert workflow["permissions"]["id-token"] == "write"
+    [configure] = [s for s in job["steps"] if "configure-aws-credentials" in str(s.get("uses", ""))]
+    assert configure["with"]["role-to-assume"] == "${{ secrets[matrix.role] }}"
+    assert {e["stack"]: e["role"] for e in job["strategy"]["matrix"]["include"]} == {
+        "staging": "AWS_LIFECYCLE_ROLE_ARN_STAGING",
+        "prod": "AWS_LIFECYCLE_ROLE_ARN_PROD",
+    }
+    commands = [i for i, s in enumerate(job["steps"]) if str(s.get("run", "")).startswith(".venv/bin/python -m ops")]
+    assert job["steps"].index(configure) < min(commands), "credentials before the first command that needs them"
