@@ -20,8 +20,8 @@ from components.ci_identity import CiIdentity, CiIdentityArgs
 from components.cost_budget import CostBudget, CostBudgetArgs
 from components.dashboard import DashboardArgs, DashboardDistribution, OperationsDashboard
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
-from components.document_archive import DocumentArchive, DocumentArchiveArgs
 from components.dns import AliasTarget, DomainRecords, DomainRecordsArgs, SupabaseDomainRecords
+from components.document_archive import DocumentArchive, DocumentArchiveArgs
 from components.frontend import Frontend, FrontendArgs
 from components.provider_spend import ProviderSpend, ProviderSpendArgs
 from components.storage_cdn import StorageCdn, StorageCdnArgs

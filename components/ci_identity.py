@@ -122,9 +122,7 @@ class CiIdentity(pulumi.ComponentResource):
             }
         )
 
-    def _lifecycle_role(
-        self, name: str, provider_arn: pulumi.Input[str], args: CiIdentityArgs
-    ) -> pulumi.Output[str]:
+    def _lifecycle_role(self, name: str, provider_arn: pulumi.Input[str], args: CiIdentityArgs) -> pulumi.Output[str]:
         """Only what `ops storage sweep --publish-metrics` and `ops archive run` need: its metrics, in its own
         namespace, and the archive bucket's objects. No managed policy: the job reaches Supabase with its own
         secrets, never the rest of the account."""
