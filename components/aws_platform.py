@@ -16,7 +16,7 @@ from components.backup_job import BackupJob, BackupJobArgs, StorageS3Access
 from components.backup_replica import BackupReplica, BackupReplicaArgs
 from components.backup_storage import BackupStorage, BackupStorageArgs
 from components.certificate import SiteCertificate, SiteCertificateArgs
-from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.ci_identity import CiIdentity, CiIdentityArgs, PrunedBackupBucket
 from components.cost_budget import CostBudget, CostBudgetArgs
 from components.dashboard import DashboardArgs, DashboardDistribution, OperationsDashboard
 from components.database_metrics import DatabaseMetrics, DatabaseMetricsArgs, LogSignalsArgs
@@ -201,6 +201,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
 
     backup_job = None
     backup_storage = None
+    pruned: list[PrunedBackupBucket] = []  # the backup buckets whose Storage copies the lifecycle job prunes
     if sections.backup.enabled:
         backup = sections.backup
         if supabase.database_url is None or backup.source_repository is None:
@@ -215,6 +216,11 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
             protect=backup.protect,
         )
         backup_storage = BackupStorage("backups", storage_args, under_provider)
+        pruned.append(
+            PrunedBackupBucket(
+                bucket_arn=backup_storage.bucket_arn, key_arn=backup_storage.key_arn, stack_prefix=backup_storage.prefix
+            )
+        )
         if backup.replica_region is not None:
             # A second copy outside the stack's region, read by the restore commands when the region is gone.
             replica = BackupReplica(
@@ -231,6 +237,11 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 under_provider,
             )
             outputs.update(backupReplicaBucket=replica.bucket_name, backupReplicaRegion=replica.region)
+            pruned.append(
+                PrunedBackupBucket(
+                    bucket_arn=replica.bucket_arn, key_arn=replica.key_arn, stack_prefix=backup_storage.prefix
+                )
+            )
         backup_job = BackupJob(
             "backup-job",
             BackupJobArgs(
@@ -392,6 +403,7 @@ def build_aws_platform(config: StackConfig, supabase: SupabaseInputs) -> AwsPlat
                 backup_bucket_arn=backup_storage.bucket_arn if backup_storage is not None else None,
                 lifecycle_environment=f"data-lifecycle-{stack}",
                 archive_bucket_arn=archive.bucket_arn if archive is not None else None,
+                pruned_backup_buckets=pruned,
             ),
             under_provider,
         )

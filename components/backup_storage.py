@@ -49,6 +49,11 @@ def runs_prefix(stack: str) -> str:
     return f"{stack_prefix(stack)}2"
 
 
+def storage_copies_prefix(stack: str) -> str:
+    """The Storage copies every run shares (ops/backup/layout.py storage_prefix)."""
+    return f"{stack_prefix(stack)}storage/"
+
+
 @dataclass(frozen=True, kw_only=True)
 class BackupStorageArgs:
     retention_days: int = 30
@@ -79,6 +84,16 @@ def dump_lifecycle_rules(args: BackupStorageArgs) -> list[aws.s3.BucketLifecycle
                     storage_class=args.noncurrent_storage_class,
                 )
             ],
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=args.noncurrent_expiration_days
+            ),
+        ),
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-pruned-storage-copies",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=storage_copies_prefix(args.stack)),
+            # A copy is never overwritten, so its only old version is the one `ops backup-prune` leaves when no kept
+            # backup names it any more (a deleted file, an erased account): gone as long after as an old dump.
             noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                 noncurrent_days=args.noncurrent_expiration_days
             ),

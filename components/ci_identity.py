@@ -19,6 +19,15 @@ LIFECYCLE_METRICS_NAMESPACE = "AiPlatform/Supabase"  # ops/metrics/scrape.py NAM
 
 
 @dataclass(frozen=True, kw_only=True)
+class PrunedBackupBucket:
+    """A backup bucket (or its replica) whose Storage copies the lifecycle job prunes (`ops backup-prune`)."""
+
+    bucket_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]  # the bucket's KMS key: the indexes are read through it
+    stack_prefix: str  # backups/<stack>/
+
+
+@dataclass(frozen=True, kw_only=True)
 class CiIdentityArgs:
     github_repository: str  # owner/name
     deploy_branch: str = "main"
@@ -34,6 +43,8 @@ class CiIdentityArgs:
     lifecycle_environment: str | None = None
     # The document archive the lifecycle job moves files to and from (components/document_archive.py).
     archive_bucket_arn: pulumi.Input[str] | None = None
+    # The backup bucket and its replica, whose copies no kept backup names the lifecycle job removes.
+    pruned_backup_buckets: Sequence[PrunedBackupBucket] = ()
 
 
 def deploy_subjects(repository: str, branch: str, environment: str | None) -> list[str]:
@@ -123,9 +134,10 @@ class CiIdentity(pulumi.ComponentResource):
         )
 
     def _lifecycle_role(self, name: str, provider_arn: pulumi.Input[str], args: CiIdentityArgs) -> pulumi.Output[str]:
-        """Only what `ops storage sweep --publish-metrics` and `ops archive run` need: its metrics, in its own
-        namespace, and the archive bucket's objects. No managed policy: the job reaches Supabase with its own
-        secrets, never the rest of the account."""
+        """Only what `ops storage sweep --publish-metrics`, `ops archive run` and `ops backup-prune` need: its
+        metrics, in its own namespace; the archive bucket's objects; in the backup buckets, the storage indexes
+        (read) and the Storage copies (delete), never a dump. No managed policy: the job reaches Supabase with
+        its own secrets, never the rest of the account."""
         role = self._role(
             f"{name}-lifecycle",
             provider_arn,
@@ -159,6 +171,8 @@ class CiIdentity(pulumi.ComponentResource):
                     "Resource": pulumi.Output.concat(args.archive_bucket_arn, "/*"),
                 },
             ]
+        for index, backups in enumerate(args.pruned_backup_buckets):
+            statements += _prune_statements(index, backups)
         aws.iam.RolePolicy(
             f"{name}-lifecycle-policy",
             role=role.name,
@@ -205,3 +219,37 @@ class CiIdentity(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         return role
+
+
+def _prune_statements(index: int, backups: PrunedBackupBucket) -> list[dict[str, object]]:
+    objects = pulumi.Output.concat(backups.bucket_arn, "/", backups.stack_prefix)
+    return [
+        {
+            "Sid": f"ListBackups{index}",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": backups.bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": f"{backups.stack_prefix}*"}},
+        },
+        {
+            # The indexes name the copies; the dumps beside them stay out of reach.
+            "Sid": f"ReadStorageIndexes{index}",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": pulumi.Output.concat(objects, "*/storage-index.json"),
+        },
+        {
+            # A delete adds a delete marker (the bucket is versioned); the copy's bytes leave by lifecycle.
+            "Sid": f"PruneStorageCopies{index}",
+            "Effect": "Allow",
+            "Action": "s3:DeleteObject",
+            "Resource": pulumi.Output.concat(objects, "storage/*"),
+        },
+        {
+            "Sid": f"DecryptIndexes{index}",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": backups.key_arn,
+            "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+        },
+    ]

@@ -5,6 +5,7 @@ COMMAND_MODULES: list[str] = [
     "migrate",
     "local",
     "backup",
+    "backup_prune",
     "restore",
     "verify_backup",
     "frontend_env",

@@ -51,6 +51,10 @@ def test_lifecycle_keeps_dumps_for_the_stacks_retention_then_cools_and_expires_o
     assert transition["storageClass"] == "GLACIER_IR" and int(transition["noncurrentDays"]) == 7
     expected_noncurrent = {"staging": 30, "prod": 90}[deployed.stack]
     assert int(dumps["noncurrentVersionExpiration"]["noncurrentDays"]) == expected_noncurrent
+    pruned = rules["expire-pruned-storage-copies"]
+    assert pruned["filter"]["prefix"] == f"backups/{deployed.stack}/storage/"
+    assert int(pruned["noncurrentVersionExpiration"]["noncurrentDays"]) == expected_noncurrent
+    assert "expiration" not in pruned or not pruned["expiration"], "a copy a kept backup names is never expired"
     cleanup = rules["clean-up"]
     assert int(cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"]) == 1
     assert cleanup["filter"]["prefix"] == ""

@@ -111,28 +111,48 @@ def test_the_lifecycle_role_trusts_only_its_stacks_lifecycle_environment(trust):
     assert untrusted([staging_job], swapped), "staging's job is refused prod's role"
 
 
-def test_the_lifecycle_role_may_put_its_metrics_and_move_archived_files_and_nothing_else(deployed: ProgramRun):
+def test_the_lifecycle_role_may_put_its_metrics_move_archived_files_and_prune_copies_and_nothing_else(
+    deployed: ProgramRun,
+):
     assert not [
         a
         for a in all_of(deployed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
         if a.name.startswith("ci-identity-lifecycle")
     ], "no managed policy"
     document = policy(one(deployed, "aws:iam/rolePolicy:RolePolicy", "ci-identity-lifecycle-policy"))
-    archive_arn = one(deployed, "aws:s3/bucket:Bucket", "document-archive-bucket").outputs["arn"]
+    archive = one(deployed, "aws:s3/bucket:Bucket", "document-archive-bucket").outputs["arn"]
     allowed = {
         (sid["Sid"], action, str(resource))
         for sid in document["Statement"]
         for action in as_list(sid["Action"])
         for resource in as_list(sid["Resource"])
     }
-    assert allowed == {
+    expected = {
         ("PutLifecycleMetrics", "cloudwatch:PutMetricData", "*"),
-        ("ListArchive", "s3:ListBucket", archive_arn),
-        ("MoveArchivedFiles", "s3:GetObject", f"{archive_arn}/*"),
-        ("MoveArchivedFiles", "s3:PutObject", f"{archive_arn}/*"),
-        ("MoveArchivedFiles", "s3:DeleteObject", f"{archive_arn}/*"),
-        ("MoveArchivedFiles", "s3:AbortMultipartUpload", f"{archive_arn}/*"),
+        ("ListArchive", "s3:ListBucket", archive),
+        ("MoveArchivedFiles", "s3:GetObject", f"{archive}/*"),
+        ("MoveArchivedFiles", "s3:PutObject", f"{archive}/*"),
+        ("MoveArchivedFiles", "s3:DeleteObject", f"{archive}/*"),
+        ("MoveArchivedFiles", "s3:AbortMultipartUpload", f"{archive}/*"),
     }
+    backups = [
+        (
+            one(deployed, "aws:s3/bucket:Bucket", bucket).outputs["arn"],
+            one(deployed, "aws:kms/key:Key", key).outputs["arn"],
+        )
+        for bucket, key in (("backups-bucket", "backups-key"), ("backup-replica-bucket", "backup-replica-key"))
+    ]
+    prefix = f"backups/{deployed.stack}/"
+    for index, (bucket, key) in enumerate(backups):
+        expected |= {
+            (f"ListBackups{index}", "s3:ListBucket", bucket),
+            (f"ReadStorageIndexes{index}", "s3:GetObject", f"{bucket}/{prefix}*/storage-index.json"),
+            (f"PruneStorageCopies{index}", "s3:DeleteObject", f"{bucket}/{prefix}storage/*"),
+            (f"DecryptIndexes{index}", "kms:Decrypt", key),
+        }
+        listing = statement(document, f"ListBackups{index}")["Condition"]
+        assert listing == {"StringLike": {"s3:prefix": f"{prefix}*"}}
+    assert allowed == expected, "never a dump: only the indexes are read and only the copies deleted"
     assert statement(document, "PutLifecycleMetrics")["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": "AiPlatform/Supabase"}
     }

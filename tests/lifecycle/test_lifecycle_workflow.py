@@ -19,7 +19,7 @@ def _commands(job: dict) -> list[tuple[dict, object]]:
     ]
 
 
-def test_the_daily_run_sweeps_erases_exports_and_archives_each_stack_and_publishes_its_counts():
+def test_the_daily_run_sweeps_erases_exports_archives_and_prunes_each_stack_and_publishes_its_counts():
     workflow = load("data-lifecycle.yml")
     crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
     assert crons[0].split()[2:] == ["*", "*", "*"], "daily"
@@ -27,17 +27,24 @@ def test_the_daily_run_sweeps_erases_exports_and_archives_each_stack_and_publish
     assert job["env"]["DAILY"] == "${{ github.event_name != 'schedule' || github.event.schedule == '17 4 * * *' }}"
     assert crons[0] == "17 4 * * *"
     assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["staging", "prod"]
-    daily = [(step, p) for step, p in _commands(job) if step.get("if") == DAILY]
-    assert [(p.command, getattr(p, f"{p.command}_command")) for _, p in daily] == [
+    daily = [(step, p) for step, p in _commands(job) if str(step.get("if")).startswith(DAILY)]
+    assert [(p.command, getattr(p, f"{p.command}_command", None)) for _, p in daily] == [
         ("storage", "sweep"),
         ("account", "process-requests"),
         ("export", "process-requests"),
         ("archive", "run"),
+        ("backup-prune", None),
+        ("backup-prune", None),
     ]
+    primary, replica = daily[4][1], daily[5][1]
+    assert primary.stack == replica.stack == "staging" and not primary.dry_run and not replica.dry_run
+    assert (replica.bucket, replica.region) == ("$BACKUP_REPLICA_BUCKET", "$BACKUP_REPLICA_REGION")
+    assert daily[5][0]["if"] == f"{DAILY} && env.BACKUP_REPLICA_BUCKET != ''", "only where there is a replica"
+    assert {"BACKUP_BUCKET", "BACKUP_REPLICA_BUCKET", "BACKUP_REPLICA_REGION"} <= set(job["env"])
     sweep, archival = daily[0][1], daily[3][1]
     assert sweep.publish_metrics and sweep.stack == "staging" and not sweep.dry_run
     assert archival.publish_metrics and archival.stack == "staging" and not archival.restore_only
-    for step, _ in daily:
+    for step, _ in daily[:4]:
         assert {"DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= set(step["env"])
     assert {"STRIPE_SECRET_KEY", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "ARCHIVE_BUCKET"} <= set(daily[1][0]["env"])
     assert "ARCHIVE_BUCKET" in daily[3][0]["env"]
@@ -46,7 +53,9 @@ def test_the_daily_run_sweeps_erases_exports_and_archives_each_stack_and_publish
 def test_every_quarter_hour_only_the_opened_archived_documents_come_back():
     workflow = load("data-lifecycle.yml")
     assert workflow["on"]["schedule"][1]["cron"] == "*/15 * * * *"
-    frequent = [(step, p) for step, p in _commands(workflow["jobs"]["lifecycle"]) if step.get("if") != DAILY]
+    frequent = [
+        (step, p) for step, p in _commands(workflow["jobs"]["lifecycle"]) if not str(step.get("if")).startswith(DAILY)
+    ]
     assert len(frequent) == 1
     step, restore = frequent[0]
     assert step["if"] == "env.DAILY != 'true'"
