@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
 import uuid
 from typing import Any
 
+import boto3
 import psycopg
+from pydantic import ValidationError
 
 from ops.commands.lifecycle_support import add_database_argument, archive_from_env, failed
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.lifecycle.account import Erasure, delete_account, pending_requests
+from ops.lifecycle.backup_remnants import record_remnants
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.payments import PaymentProviders
 from ops.lifecycle.queue import DEFAULT_BATCH_SIZE
 from ops.lifecycle.rows import one_row
 from ops.lifecycle.storage_api import StorageApi
+from stackconfig.aws import BackupConfig
+from stackconfig.errors import ConfigError
+from stackconfig.stack_section import stack_section
 
 ENVIRONMENT = (
     "Storage through $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY; subscriptions through "
@@ -45,6 +52,12 @@ def register(subparsers: Any) -> None:
     )
     for parser in (delete, process):
         add_database_argument(parser)
+        parser.add_argument(
+            "--stack",
+            default=os.environ.get("PULUMI_STACK"),
+            help="the stack (default: $PULUMI_STACK): its backup section says when the backups' copies of the "
+            "account go, recorded in the erasure; with $BACKUP_BUCKET they are counted too",
+        )
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="objects per Storage call")
     delete.set_defaults(run=run_delete)
     process.set_defaults(run=run_process)
@@ -98,7 +111,28 @@ def _erase_each(args: argparse.Namespace, user_ids: list[uuid.UUID], requested_b
             failed("account", f"{user_id}: {message}; rerun to finish it")
             continue
         print(_summary(user_id, erasure))
+        if erasure.erasure_id is not None:
+            print(f"{user_id}: {_backups_line(args, erasure.erasure_id, user_id)}")
     return 1 if failures else EXIT_OK
+
+
+def _backups_line(args: argparse.Namespace, erasure_id: str, user_id: uuid.UUID) -> str:
+    """What the backups still hold of the account and the day it is gone, recorded in the erasure."""
+    if not args.stack:
+        return "backups: give --stack (or $PULUMI_STACK) to record when the backups' copies of the account go"
+    try:
+        backup = BackupConfig.model_validate(stack_section(args.stack, "backup"))
+    except (ConfigError, ValidationError) as exc:
+        return f"backups: the {args.stack} stack's backup section is not valid ({exc}); nothing recorded"
+    if not backup.enabled:
+        return f"backups: the {args.stack} stack keeps none"
+    bucket = os.environ.get("BACKUP_BUCKET")
+    s3 = boto3.client("s3", region_name=os.environ.get("AWS_REGION")) if bucket else None
+    try:
+        remnants = record_remnants(args.database_url, erasure_id, user_id, args.stack, backup, s3=s3, bucket=bucket)
+    except LifecycleError as exc:
+        return f"backups: {exc}; the erasure itself is done"
+    return remnants.line()
 
 
 def _summary(user_id: uuid.UUID, erasure: Erasure) -> str:

@@ -41,7 +41,8 @@ def test_the_daily_run_sweeps_erases_exports_archives_and_prunes_each_stack_and_
     assert (replica.bucket, replica.region) == ("$BACKUP_REPLICA_BUCKET", "$BACKUP_REPLICA_REGION")
     assert daily[5][0]["if"] == f"{DAILY} && env.BACKUP_REPLICA_BUCKET != ''", "only where there is a replica"
     assert {"BACKUP_BUCKET", "BACKUP_REPLICA_BUCKET", "BACKUP_REPLICA_REGION"} <= set(job["env"])
-    sweep, archival = daily[0][1], daily[3][1]
+    sweep, erasures, archival = daily[0][1], daily[1][1], daily[3][1]
+    assert erasures.stack == "staging", "each erasure records when the backups' copies of the account go"
     assert sweep.publish_metrics and sweep.stack == "staging" and not sweep.dry_run
     assert archival.publish_metrics and archival.stack == "staging" and not archival.restore_only
     for step, _ in daily[:4]:
