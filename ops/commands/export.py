@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from ops.commands.lifecycle_support import add_database_argument, failed
+from ops.commands.lifecycle_support import add_database_argument, archive_from_env, failed
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.export import DEFAULT_CAP_BYTES, process_export_requests
@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
         "process-requests",
         help="build every requested export",
         description="Builds each requested export (rows as JSON, files from Storage) and stores it in the "
-        "person's folder of the exports bucket; $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY.",
+        "person's folder of the exports bucket; $SUPABASE_URL and $SUPABASE_SERVICE_ROLE_KEY, and "
+        "$ARCHIVE_BUCKET with AWS credentials for archived documents.",
     )
     add_database_argument(parser)
     parser.add_argument("--cap-bytes", type=int, default=DEFAULT_CAP_BYTES, help="largest archive (5 GiB)")
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         print("export process-requests: give --database-url or set DATABASE_URL")
         return EXIT_USAGE
     try:
-        results = process_export_requests(args.database_url, StorageApi.from_env(), cap_bytes=args.cap_bytes)
+        results = process_export_requests(
+            args.database_url, StorageApi.from_env(), cap_bytes=args.cap_bytes, archive_bucket=archive_from_env()
+        )
     except LifecycleError as exc:
         return failed("export process-requests", f"{exc}; the request stays and the next run tries again")
     except psycopg.Error as exc:

@@ -5,7 +5,8 @@ Layout of the archive (docs/data.md, "Getting it"):
     README.txt                     this layout
     account.json                   the sign-in account: id, e-mail, phone, created_at, last_sign_in_at
     rows/<table>.json              every row of <table> that references the person, as the database holds it
-    files/<bucket>/<object name>   every object of the person's folder in every bucket (earlier exports aside)
+    files/<bucket>/<object name>   every object of the person's folder in every bucket (earlier exports aside),
+                                   archived documents (in the archive bucket) among them
 
 The tables are found from the catalog (a foreign key to profiles or auth.users), so a table added later is
 exported too. Files are streamed from Storage into the zip and the zip from disk to Storage: memory stays one
@@ -25,6 +26,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ops.lifecycle.archive import DOCUMENTS_BUCKET, ArchiveBucket
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.storage_api import StorageApi, StorageWriteRefused, download_to, upload_file
 from ops.object_keys import object_key_problem
@@ -61,14 +63,27 @@ def person_tables(conn: psycopg.Connection) -> dict[str, list[str]]:
 
 
 def process_export_requests(
-    database_url: str, storage: StorageApi, *, cap_bytes: int = DEFAULT_CAP_BYTES, workdir: Path | None = None
+    database_url: str,
+    storage: StorageApi,
+    *,
+    cap_bytes: int = DEFAULT_CAP_BYTES,
+    workdir: Path | None = None,
+    archive_bucket: ArchiveBucket | None = None,
 ) -> list[ExportResult]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         pending = conn.execute(
             "select id, user_id from private.data_exports where status = 'requested' order by requested_at"
         ).fetchall()
     return [
-        build_export(database_url, storage, str(export_id), user_id, cap_bytes=cap_bytes, workdir=workdir)
+        build_export(
+            database_url,
+            storage,
+            str(export_id),
+            user_id,
+            cap_bytes=cap_bytes,
+            workdir=workdir,
+            archive_bucket=archive_bucket,
+        )
         for export_id, user_id in pending
     ]
 
@@ -81,6 +96,7 @@ def build_export(
     *,
     cap_bytes: int = DEFAULT_CAP_BYTES,
     workdir: Path | None = None,
+    archive_bucket: ArchiveBucket | None = None,
 ) -> ExportResult:
     with (
         psycopg.connect(database_url, autocommit=True) as conn,
@@ -88,7 +104,7 @@ def build_export(
     ):
         archive = Path(folder) / "export.zip"
         try:
-            _write_archive(conn, storage, user_id, archive, cap_bytes)
+            _write_archive(conn, storage, user_id, archive, cap_bytes, archive_bucket)
             size = archive.stat().st_size
             if size > cap_bytes:
                 raise ExportRefused(f"the archive is {size} bytes, over the export cap of {cap_bytes} bytes")
@@ -117,17 +133,38 @@ def build_export(
 
 
 def _write_archive(
-    conn: psycopg.Connection, storage: StorageApi, user_id: uuid.UUID, archive: Path, cap_bytes: int
+    conn: psycopg.Connection,
+    storage: StorageApi,
+    user_id: uuid.UUID,
+    zip_path: Path,
+    cap_bytes: int,
+    archive: ArchiveBucket | None,
 ) -> None:
     files = conn.execute(
         "select bucket_id, name, private.object_size(metadata) from storage.objects "
         "where name like private.like_prefix(%s) and bucket_id <> %s order by bucket_id, name",
         (f"{user_id}/", EXPORT_BUCKET),
     ).fetchall()
-    total = sum(int(size) for _, _, size in files)
+    # Files in the archive bucket are the person's too (ops/lifecycle/archive.py); one mid-restore may be in both.
+    in_storage = {(bucket, name) for bucket, name, _ in files}
+    archived = [
+        (path, size)
+        for path, size in conn.execute(
+            "select file_path, size_bytes from private.document_archive where user_id = %s "
+            "and state in ('archived', 'restoring') order by file_path",
+            (user_id,),
+        )
+        if (DOCUMENTS_BUCKET, path) not in in_storage
+    ]
+    if archived and archive is None:
+        raise LifecycleError(
+            f"{len(archived)} of the person's files are in the archive bucket: set ARCHIVE_BUCKET (stack output "
+            "archiveBucket) and AWS credentials"
+        )
+    total = sum(int(size) for _, _, size in files) + sum(int(size) for _, size in archived)
     if total > cap_bytes:
         raise ExportRefused(f"the files alone are {total} bytes, over the export cap of {cap_bytes} bytes")
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         zf.writestr("README.txt", "Layout of the archive" + LAYOUT + "\n")
         account = conn.execute(
             "select jsonb_build_object('id', id, 'email', email, 'phone', phone, 'created_at', "
@@ -151,3 +188,7 @@ def _write_archive(
                 continue  # never fetched: Storage would resolve such a key to another object
             with zf.open(f"files/{bucket}/{name}", "w", force_zip64=True) as entry:
                 download_to(storage, bucket, name, entry)
+        for path, _ in archived:
+            assert archive is not None
+            with zf.open(f"files/{DOCUMENTS_BUCKET}/{path}", "w", force_zip64=True) as entry:
+                archive.get_into(path, entry)

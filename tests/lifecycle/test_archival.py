@@ -4,6 +4,8 @@ in exactly one authoritative place; users can neither write where a file is nor 
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +18,7 @@ from psycopg import errors
 from ops.cli import main
 from ops.lifecycle.archive import ArchiveBucket, run_archival
 from ops.lifecycle.errors import LifecycleError
+from ops.lifecycle.export import process_export_requests
 from ops.lifecycle.storage_api import StorageApi
 from ops.lifecycle.sweep import sweep
 from tests.lifecycle.objects import add_document, new_user, object_names, storage_used
@@ -255,3 +258,25 @@ def test_ops_archive_run_reads_the_stacks_period_and_puts_its_counts_in_cloudwat
 
     assert main([*command, "--after-days", "30"]) == 2, "shorter than Glacier IR's 90-day minimum"
     assert main([*command[:4]]) == 1 and "--after-days, or --stack" in capsys.readouterr().err
+
+
+def test_an_export_holds_the_archived_documents_from_the_archive_bucket(
+    lifecycle_db: str, vault: Vault, storage: StorageStandIn, storage_api: StorageApi, archive: ArchiveBucket
+):
+    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    storage.blobs.pop(("documents", vault.stale[1]))  # Storage no longer holds it: only the archive can answer
+    with psycopg.connect(lifecycle_db, autocommit=True) as conn:
+        export_id = conn.execute(
+            "insert into private.data_exports (user_id) values (%s) returning id", (vault.user,)
+        ).fetchone()[0]
+    with pytest.raises(LifecycleError, match="ARCHIVE_BUCKET"):
+        process_export_requests(lifecycle_db, storage_api)
+
+    [result] = process_export_requests(lifecycle_db, storage_api, archive_bucket=archive)
+
+    assert result.status == "ready", result
+    made = zipfile.ZipFile(io.BytesIO(storage.blobs[("exports", f"{vault.user}/exports/{export_id}.zip")]))
+    assert made.read(f"files/documents/{vault.stale[1]}") == b"a/passport.pdf" * 100
+    assert {n for n in made.namelist() if n.startswith("files/documents/")} == {
+        f"files/documents/{path}" for path in (vault.stale[1], vault.opened[1], vault.recent[1])
+    }
