@@ -20,6 +20,8 @@ import * as vaults from "./vaults.ts";
 
 export const NAME = "family-vault";
 export const DEFAULT_URL_TTL_SECONDS = 60;
+/** How often the lifecycle workflow's restore pass runs (.github/workflows/data-lifecycle.yml). */
+export const RESTORE_RETRY_SECONDS = 900;
 
 export function createHandler(env: Env = Deno.env.toObject()): EdgeFunction {
   const db = createDatabase(env);
@@ -74,8 +76,10 @@ async function perform(
       return ok({ unshared: true });
     case "list_documents":
       return ok({ documents: await asCaller((tx) => vaults.listDocuments(tx, body.vault_id)) });
-    case "download_url":
-      return ok(await downloadUrl(ctx, db, body.document_id));
+    case "download_url": {
+      const download = await downloadUrl(ctx, db, body.document_id);
+      return ok(download, "restoring" in download ? 202 : 200);
+    }
   }
 }
 
@@ -89,6 +93,16 @@ async function downloadUrl(ctx: UserRequestContext, db: Database, documentId: st
   const bucket = envString(env, "DOCUMENTS_BUCKET") ?? "documents";
   requireEnv(env, "SUPABASE_SERVICE_ROLE_KEY");
   const document = await db.asCaller(ctx.user, (tx) => vaults.readableDocument(tx, documentId));
+  if (document.storage_tier === "archived") {
+    // In the archive bucket: the open asked for it back, and the restore pass (every 15 minutes) brings it.
+    return {
+      document_id: document.id,
+      file_name: document.file_name,
+      storage_tier: "archived",
+      restoring: true,
+      retry_after_seconds: RESTORE_RETRY_SECONDS,
+    };
+  }
   try {
     // The stored path is the owner's data: only a canonical key inside the document owner's folder is signed.
     const path = canonicalObjectKey(document.file_path, document.user_id);

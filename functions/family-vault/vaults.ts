@@ -205,7 +205,9 @@ export async function readableDocument(tx: Tx, documentId: string): Promise<Row>
       `document_id: document ${documentId} is neither yours nor shared into a vault you belong to`,
     );
   }
-  return document;
+  // Opening it is what keeps it out of the archive, and brings it back from there (public.open_document).
+  const [opened] = await tx`select storage_tier, restore_requested from public.open_document(${documentId})`;
+  return { ...document, storage_tier: opened.storage_tier };
 }
 
 /** A policy or trigger refusal (SQLSTATE 42501) becomes a 403 with `message`; 53400 (a limit) a 409. */

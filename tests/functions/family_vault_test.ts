@@ -106,6 +106,36 @@ Deno.test("an invited member reads a shared document through a signed URL until 
   assert.deepEqual(none.body.documents, []);
 });
 
+Deno.test("download_url records the open and answers 202 for an archived file, which the open asks back", async () => {
+  await using s = await setup();
+  const [owner, member] = [await s.user(), await s.user()];
+  const vaultId = await s.vaultWith(owner, member);
+  const documentId = await s.document(owner, "an old deed");
+  await s.call(owner, { action: "share", vault_id: vaultId, document_id: documentId });
+  assert.equal((await s.call(member, { action: "download_url", document_id: documentId })).status, 200);
+  const [opened] = await s.world.sql`
+    select count(*)::int as n from private.document_opens where document_id = ${documentId}`;
+  assert.equal(opened.n, 1, "the open is recorded where users cannot write");
+
+  const [doc] = await s.world.sql`
+    select user_id, file_path, file_size from public.documents where id = ${documentId}`;
+  await s.world.sql`
+    insert into private.document_archive (document_id, user_id, file_path, size_bytes, state)
+    values (${documentId}, ${doc.user_id}, ${doc.file_path}, ${doc.file_size}, 'archived')`;
+  await s.world.sql`update public.documents set storage_tier = 'archived' where id = ${documentId}`;
+  const signedBefore = s.storage.signed.length;
+  const archived = await s.call(member, { action: "download_url", document_id: documentId });
+  assert.equal(archived.status, 202, JSON.stringify(archived.body));
+  assert.equal(archived.body.storage_tier, "archived");
+  assert.equal(archived.body.restoring, true);
+  assert.equal(archived.body.retry_after_seconds, 900);
+  assert.equal(s.storage.signed.length, signedBefore, "Storage is not asked to sign a file it does not hold");
+  const [entry] = await s.world.sql`
+    select restore_requested_at is not null as asked from private.document_archive where document_id = ${documentId}`;
+  assert.equal(entry.asked, true, "the restore pass brings it back");
+  await s.world.sql`delete from private.document_archive where document_id = ${documentId}`;
+});
+
 Deno.test("a removed member loses the vault and its documents at once", async () => {
   await using s = await setup();
   const [owner, member] = [await s.user(), await s.user()];
