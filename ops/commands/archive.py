@@ -17,7 +17,7 @@ from ops.commands.lifecycle_support import (
     publish,
 )
 from ops.exit_codes import EXIT_OK, EXIT_USAGE
-from ops.lifecycle.archive import DEFAULT_BATCH_SIZE, run_archival
+from ops.lifecycle.archive import DEFAULT_BATCH_SIZE, DEFAULT_MIN_BYTES, run_archival
 from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.metrics import ARCHIVAL_METRICS
 from ops.lifecycle.storage_api import StorageApi
@@ -49,6 +49,12 @@ def register(subparsers: Any) -> None:
         "--restore-only", action="store_true", help="only bring back what was opened (the frequent pass)"
     )
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="documents claimed at a time")
+    parser.add_argument(
+        "--min-bytes",
+        type=int,
+        default=DEFAULT_MIN_BYTES,
+        help="leave smaller files in Storage (Glacier IR bills at least 128 KiB per object; 131072)",
+    )
     add_metrics_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -88,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             after_days=days,
             batch_size=args.batch_size,
             restore_only=args.restore_only,
+            min_bytes=args.min_bytes,
         )
         for line in report.lines():
             print(line)

@@ -33,6 +33,9 @@ DOCUMENTS_BUCKET = "documents"
 STORAGE_CLASS = "GLACIER_IR"
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_AFTER_DAYS = 180
+# Glacier Instant Retrieval bills every object as at least 128 KiB: a smaller file costs more there than in Storage
+# (docs/data.md, "Archival"), so it stays where it is.
+DEFAULT_MIN_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -114,13 +117,16 @@ def run_archival(
     after_days: int = DEFAULT_AFTER_DAYS,
     batch_size: int = DEFAULT_BATCH_SIZE,
     restore_only: bool = False,
+    min_bytes: int = DEFAULT_MIN_BYTES,
 ) -> ArchivalReport:
     report = ArchivalReport()
     with psycopg.connect(database_url, autocommit=True) as conn:
         discard_entries(conn, archive, report)
         restore_requested(conn, storage, archive, report)
         if not restore_only:
-            archive_unopened(conn, storage, archive, report, after_days=after_days, batch_size=batch_size)
+            archive_unopened(
+                conn, storage, archive, report, after_days=after_days, batch_size=batch_size, min_bytes=min_bytes
+            )
             _record(conn, report)
     return report
 
@@ -192,6 +198,7 @@ def archive_unopened(
     *,
     after_days: int,
     batch_size: int,
+    min_bytes: int = DEFAULT_MIN_BYTES,
 ) -> None:
     while True:
         with conn.transaction():
@@ -206,11 +213,12 @@ def archive_unopened(
                   and coalesce(p.opened_at, d.created_at) < now() - make_interval(days => %(days)s)
                   and not exists (select 1 from private.document_archive a where a.document_id = d.id)
                   and private.object_key_problem(d.file_path, d.user_id) is null
+                  and private.object_size(o.metadata) >= %(min_bytes)s
                 order by coalesce(p.opened_at, d.created_at)
                 limit %(limit)s
                 on conflict (document_id) do nothing
                 """,
-                {"days": after_days, "limit": batch_size},
+                {"days": after_days, "limit": batch_size, "min_bytes": min_bytes},
             ).rowcount
         moved = _copy_claimed(conn, storage, archive, report)
         _remove_storage_leftovers(conn, storage, report)

@@ -81,7 +81,7 @@ def test_a_document_unopened_for_the_period_moves_to_glacier_ir_and_still_counts
     with psycopg.connect(lifecycle_db) as conn:
         used = storage_used(conn, vault.user)
 
-    report = run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    report = run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
 
     path = vault.stale[1]
     assert _archived_keys(archive) == {path: "GLACIER_IR"}
@@ -101,7 +101,7 @@ def test_archiving_frees_no_room_for_more_uploads(
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         used = storage_used(conn, vault.user)
         conn.execute("update public.profiles set storage_limit = %s where id = %s", (used, vault.user))
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     with psycopg.connect(lifecycle_db, autocommit=True) as conn, pytest.raises(errors.ConfigurationLimitExceeded):
         conn.execute(
             "insert into storage.objects (bucket_id, name, metadata) values ('documents', %s, %s)",
@@ -112,7 +112,7 @@ def test_archiving_frees_no_room_for_more_uploads(
 def test_opening_an_archived_document_brings_it_back_even_for_a_user_at_the_limit(
     lifecycle_db: str, vault: Vault, storage: StorageStandIn, storage_api: StorageApi, archive: ArchiveBucket
 ):
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         used = storage_used(conn, vault.user)
         conn.execute("update public.profiles set storage_limit = %s where id = %s", (used, vault.user))
@@ -121,7 +121,7 @@ def test_opening_an_archived_document_brings_it_back_even_for_a_user_at_the_limi
     assert opened == ("archived", True), "the app shows where the file is and that it is on its way back"
     storage.blobs.pop(("documents", vault.stale[1]))
 
-    report = run_archival(lifecycle_db, storage_api, archive, after_days=180, restore_only=True)
+    report = run_archival(lifecycle_db, storage_api, archive, after_days=180, restore_only=True, min_bytes=0)
 
     assert report.restored == 1 and _archived_keys(archive) == {}
     assert storage.blobs[("documents", vault.stale[1])] == b"a/passport.pdf" * 100
@@ -130,7 +130,7 @@ def test_opening_an_archived_document_brings_it_back_even_for_a_user_at_the_limi
         assert storage_used(conn, vault.user) == used
         assert conn.execute("select count(*) from private.document_archive").fetchone()[0] == 0
     # Opened just now: the next full pass leaves it in Storage.
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     assert _archived_keys(archive) == {}
 
 
@@ -139,7 +139,7 @@ def test_a_pass_killed_after_the_copy_is_finished_by_the_next_with_one_authorita
 ):
     storage.fail_after = 0  # Storage refuses the removal: the pass stops after the archive took the file
     with pytest.raises(LifecycleError):
-        run_archival(lifecycle_db, storage_api, archive, after_days=180)
+        run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     with psycopg.connect(lifecycle_db) as conn:
         state = conn.execute("select state from private.document_archive").fetchall()
         assert state == [("archived",)], "the archive's copy is the file; Storage's is a leftover"
@@ -147,7 +147,7 @@ def test_a_pass_killed_after_the_copy_is_finished_by_the_next_with_one_authorita
         assert _tier(conn, vault.stale[0]) == "archived"
 
     storage.fail_after = None
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
 
     assert _archived_keys(archive) == {vault.stale[1]: "GLACIER_IR"}
     with psycopg.connect(lifecycle_db) as conn:
@@ -166,14 +166,14 @@ def test_a_pass_killed_during_the_copy_leaves_storage_authoritative_and_the_next
     with monkeypatch.context() as patched:
         patched.setattr(ArchiveBucket, "put", refused)
         with pytest.raises(LifecycleError):
-            run_archival(lifecycle_db, storage_api, archive, after_days=180)
+            run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     with psycopg.connect(lifecycle_db) as conn:
         assert conn.execute("select state from private.document_archive").fetchall() == [("archiving",)]
         assert vault.stale[1] in object_names(conn, "documents") and _tier(conn, vault.stale[0]) == "standard"
         assert storage_used(conn, vault.user) == used
     assert _archived_keys(archive) == {}
 
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
 
     assert _archived_keys(archive) == {vault.stale[1]: "GLACIER_IR"}
     with psycopg.connect(lifecycle_db) as conn:
@@ -184,13 +184,13 @@ def test_a_pass_killed_during_the_copy_leaves_storage_authoritative_and_the_next
 def test_deleting_an_archived_document_removes_its_archived_copy_and_the_quota_drops(
     lifecycle_db: str, vault: Vault, storage_api: StorageApi, archive: ArchiveBucket
 ):
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         before = storage_used(conn, vault.user)
         conn.execute("delete from public.documents where id = %s", (vault.stale[0],))
         assert storage_used(conn, vault.user) == before - len("a/passport.pdf") * 100
 
-    report = run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    report = run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
 
     assert report.discarded == 1 and _archived_keys(archive) == {}
     with psycopg.connect(lifecycle_db) as conn:
@@ -200,7 +200,7 @@ def test_deleting_an_archived_document_removes_its_archived_copy_and_the_quota_d
 def test_the_sweep_keeps_an_archived_document_whose_file_is_not_in_storage(
     lifecycle_db: str, vault: Vault, storage_api: StorageApi, archive: ArchiveBucket
 ):
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     report = sweep(lifecycle_db, storage_api)
     assert report.documents["missing_object"] == 0
     with psycopg.connect(lifecycle_db) as conn:
@@ -240,7 +240,7 @@ def test_ops_archive_run_reads_the_stacks_period_and_puts_its_counts_in_cloudwat
     monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     command = ["archive", "run", "--database-url", lifecycle_db, "--archive-bucket", archive.name]
-    code = main([*command, "--stack", "staging", "--publish-metrics", "--region", "eu-central-1"])
+    code = main([*command, "--stack", "staging", "--publish-metrics", "--region", "eu-central-1", "--min-bytes", "0"])
     cloudwatch = boto3.client("cloudwatch", region_name="eu-central-1")
     stats = cloudwatch.get_metric_statistics(
         Namespace="AiPlatform/Supabase",
@@ -263,7 +263,7 @@ def test_ops_archive_run_reads_the_stacks_period_and_puts_its_counts_in_cloudwat
 def test_an_export_holds_the_archived_documents_from_the_archive_bucket(
     lifecycle_db: str, vault: Vault, storage: StorageStandIn, storage_api: StorageApi, archive: ArchiveBucket
 ):
-    run_archival(lifecycle_db, storage_api, archive, after_days=180)
+    run_archival(lifecycle_db, storage_api, archive, after_days=180, min_bytes=0)
     storage.blobs.pop(("documents", vault.stale[1]))  # Storage no longer holds it: only the archive can answer
     with psycopg.connect(lifecycle_db, autocommit=True) as conn:
         export_id = conn.execute(
@@ -280,3 +280,12 @@ def test_an_export_holds_the_archived_documents_from_the_archive_bucket(
     assert {n for n in made.namelist() if n.startswith("files/documents/")} == {
         f"files/documents/{path}" for path in (vault.stale[1], vault.opened[1], vault.recent[1])
     }
+
+
+def test_a_file_smaller_than_glacier_irs_billed_minimum_stays_in_storage(
+    lifecycle_db: str, vault: Vault, storage_api: StorageApi, archive: ArchiveBucket
+):
+    report = run_archival(lifecycle_db, storage_api, archive, after_days=180)  # 128 KiB by default
+    assert report.archived == 0 and _archived_keys(archive) == {}
+    with psycopg.connect(lifecycle_db) as conn:
+        assert _tier(conn, vault.stale[0]) == "standard"
