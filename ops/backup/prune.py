@@ -49,7 +49,7 @@ class PruneReport:
 def named_copies(s3: Any, bucket: str, stack: str) -> tuple[int, set[str]]:
     """(how many indexes, every copy they name) from every storage index the stack's backups hold."""
     prefix = f"{BACKUP_ROOT}/{check_stack_name(stack)}/"
-    indexes, named = 0, set()
+    indexes, named = 0, set[str]()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             parts = item["Key"][len(prefix) :].split("/")
