@@ -191,11 +191,13 @@ create trigger profiles_refuse_archived_files
   for each row execute function private.refuse_profile_with_archived_files();
 
 -- ---------------------------------------------------------------- opening
--- The app calls this when it shows a document (PostgREST: POST /rest/v1/rpc/open_document). It records the open
--- for a document the caller may read (their own, or one shared with a vault they belong to: the documents table's
--- read policy), and answers where the file is. An archived file is asked back: the next restore pass (every 15
--- minutes) puts it in Storage, and the document's storage_tier says 'standard' again.
-create or replace function public.open_document(p_document_id uuid)
+-- The app calls public.open_document when it shows a document (PostgREST: POST /rest/v1/rpc/open_document), and
+-- family-vault's download_url calls it as the member. It records the open for a document the caller may read (their
+-- own, or one shared with a vault they belong to: the documents table's read policy), and answers where the file is.
+-- An archived file is asked back: the next restore pass (every 15 minutes) puts it in Storage, and the document's
+-- storage_tier says 'standard' again. The work is a security definer function in private (an exposed schema holds
+-- none: the advisor's lint 0028/0029); the public one runs as the caller and only calls it.
+create or replace function private.open_document(p_document_id uuid)
 returns table (storage_tier text, restore_requested boolean)
 language plpgsql
 security definer
@@ -219,6 +221,17 @@ begin
   end if;
   return query select v_tier, v_tier = 'archived';
 end
+$$;
+revoke all on function private.open_document(uuid) from public, anon;
+grant execute on function private.open_document(uuid) to authenticated, service_role;
+
+create or replace function public.open_document(p_document_id uuid)
+returns table (storage_tier text, restore_requested boolean)
+language sql
+security invoker
+set search_path = ''
+as $$
+  select o.storage_tier, o.restore_requested from private.open_document(p_document_id) o
 $$;
 revoke all on function public.open_document(uuid) from public, anon;
 grant execute on function public.open_document(uuid) to authenticated, service_role;
