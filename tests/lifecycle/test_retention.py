@@ -161,6 +161,14 @@ def test_a_retention_too_short_for_its_purpose_is_refused_naming_the_key():
         validate_config({"retention": {"auditLogDays": 3}}, stack_file="Pulumi.prod.yaml")
 
 
+def test_an_archive_wait_under_glacier_irs_90_billed_days_is_refused_and_is_no_tables_policy():
+    with pytest.raises(ConfigError, match=r"retention\.archiveAfterDays"):
+        validate_config({"retention": {"archiveAfterDays": 30}}, stack_file="Pulumi.prod.yaml")
+    retention = RetentionConfig.model_validate({"archiveAfterDays": 365})
+    assert retention.archive_after_days == 365
+    assert "archive_after" not in retention.policies(), "the archival job reads it, not the retention job"
+
+
 def test_ops_retention_run_makes_one_pass_and_prints_what_it_removed(
     lifecycle_db: str, capsys: pytest.CaptureFixture[str]
 ):
