@@ -48,6 +48,7 @@ def test_the_daily_run_sweeps_erases_exports_archives_and_prunes_each_stack_and_
     for step, _ in daily[:4]:
         assert {"DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"} <= set(step["env"])
     assert {"STRIPE_SECRET_KEY", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "ARCHIVE_BUCKET"} <= set(daily[1][0]["env"])
+    assert "ARCHIVE_BUCKET" in daily[2][0]["env"], "an export reads archived documents from the archive"
     assert "ARCHIVE_BUCKET" in daily[3][0]["env"]
 
 
