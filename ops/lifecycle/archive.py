@@ -13,7 +13,6 @@ spooled through a temporary file, so memory stays one chunk whatever their size.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from ops.lifecycle.errors import LifecycleError
 from ops.lifecycle.storage_api import StorageApi, download_to, upload_file
 from ops.object_keys import object_key_problem
 
-log = logging.getLogger(__name__)
 DOCUMENTS_BUCKET = "documents"
 STORAGE_CLASS = "GLACIER_IR"
 DEFAULT_BATCH_SIZE = 100
