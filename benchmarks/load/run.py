@@ -5,9 +5,10 @@
 
 Locally it serves the functions with `ops functions serve`'s module (AI stand-ins answering in 300-1500 ms,
 embeddings in 50-200 ms) against the local stack's database, or with --scratch against a throwaway embedded
-PostgreSQL with every migration; seeds one business-tier user per virtual user; starts the bare baseline handler;
-runs k6 and prints per function p50/p95/p99, throughput and error rate (p95 also as a ratio to the baseline's),
-then the database's peak connections and CPU and the functions' peak memory. Exit 1 when any request failed.
+PostgreSQL with every migration; seeds one business-tier user per virtual user; starts the bare handlers
+(baseline.ts: each function's own database work without gateway, frame, rate limit or providers); runs k6 and
+prints per function p50/p95/p99, throughput and error rate, and its p95 as a ratio to its bare twin's p95 in the
+same run, then the database's peak connections and CPU and the functions' peak memory. Exit 1 when any request failed.
 
 Against --target (staging) it signs the test user in (SUPABASE_URL, SUPABASE_ANON_KEY, LOAD_EMAIL, LOAD_PASSWORD)
 and prints the function figures only: the database's figures are on the project's dashboard.
@@ -70,6 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--think-seconds", type=float, default=1.0)
     parser.add_argument("--ai-latency-ms", default="300-1500", help="the AI stand-in's answer time, MIN-MAX")
     parser.add_argument("--embedding-latency-ms", default="50-200")
+    parser.add_argument(
+        "--bare-share", type=float, default=0.25, help="the share of each function's calls repeated on its bare twin"
+    )
     return parser.parse_args(argv)
 
 
@@ -95,7 +99,7 @@ def baseline_server(database_url: str, log: Path) -> Iterator[str]:
         "--no-prompt",
         "--allow-net",
         "--allow-env",
-        "--allow-read=benchmarks/load",
+        "--allow-read=benchmarks,functions,tests/functions",
         "benchmarks/load/baseline.ts",
     ]
     env = {**os.environ, "SUPABASE_DB_URL": database_url, "NO_COLOR": "1"}
@@ -133,6 +137,7 @@ def stage_env(args: argparse.Namespace) -> dict[str, str]:
         "HOLD": args.hold,
         "RAMP_DOWN": args.ramp_down,
         "THINK_SECONDS": str(args.think_seconds),
+        "BARE_SHARE": str(args.bare_share),
     }
 
 

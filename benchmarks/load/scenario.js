@@ -7,7 +7,9 @@
 //   USERS_FILE       JSON [{token, conversation_id?}], one signed-in user per VU (tokens reused for the whole run);
 //   or SUPABASE_URL, SUPABASE_ANON_KEY, LOAD_EMAIL, LOAD_PASSWORD: one test user signed in once by setup()
 //   STRIPE_WEBHOOK_SECRET  signs the webhook deliveries (skipped when unset)
-//   BASELINE_URL     a bare handler doing the directory's query (baseline.ts; skipped when unset)
+//   BASELINE_URL     the bare handlers (baseline.ts): after a share BARE_SHARE (0.25) of each function's calls, the
+//                    same input goes to that function's bare twin, so each function has its baseline under the same
+//                    load (skipped when unset, as against staging)
 //   PEAK_VUS (100), RAMP_UP (2m), HOLD (5m), RAMP_DOWN (2m), THINK_SECONDS (1)
 //   SUMMARY_FILE     where handleSummary writes k6's JSON summary (the runner reads it)
 import http from "k6/http";
@@ -29,16 +31,20 @@ export const FUNCTIONS = [
   "family-vault",
   "professional-marketplace",
   "subscription-manager",
-  "baseline",
 ];
-// Per function: its latency and its failed calls (any status other than the one expected).
+const BARE_SHARE = Number(__ENV.BARE_SHARE || 0.25);
+// Per function: its latency and its failed calls (any status other than the one expected), and its bare twin's.
 const latency = {};
 const failures = {};
+const bareLatency = {};
+const bareFailures = {};
 for (const name of FUNCTIONS) {
   // k6's metric names take no hyphens: fn_ai_chat_message (the runner turns them back into function names).
   const metric = name.replaceAll("-", "_");
   latency[name] = new Trend(`fn_${metric}`, true);
   failures[name] = new Counter(`fn_errors_${metric}`);
+  bareLatency[name] = new Trend(`bare_${metric}`, true);
+  bareFailures[name] = new Counter(`bare_errors_${metric}`);
 }
 
 export const options = {
@@ -57,7 +63,7 @@ export const options = {
   summaryTrendStats: ["avg", "min", "med", "p(95)", "p(99)", "max", "count"],
 };
 
-// The weights of one user's next action (sum 100): reads dominate, AI and uploads are the slow, costly part.
+// The weights of one user's next action (in percent): reads dominate, AI and uploads are the slow, costly part.
 const MIX = [
   [24, chat],
   [18, search],
@@ -66,8 +72,8 @@ const MIX = [
   [10, upload],
   [6, ticket],
   [8, webhook],
-  [4, baseline],
 ];
+const MIX_TOTAL = MIX.reduce((sum, [weight]) => sum + weight, 0);
 
 export function setup() {
   const users = USERS ?? [{ token: signIn() }];
@@ -80,7 +86,7 @@ export function setup() {
 
 export default function (users) {
   const user = users[(exec.vu.idInTest - 1) % users.length];
-  let roll = Math.random() * 100;
+  let roll = Math.random() * MIX_TOTAL;
   for (const [weight, action] of MIX) {
     roll -= weight;
     if (roll < 0) {
@@ -106,62 +112,66 @@ function call(name, method, body, token, expected, extraHeaders = {}) {
   return response;
 }
 
-// The bare handler doing the directory's query (baseline.ts), when the runner started one.
-function baseline() {
-  if (!__ENV.BASELINE_URL) return;
-  const response = http.get(`${__ENV.BASELINE_URL}/?profession=lawyer`, { tags: { function: "baseline" } });
-  latency.baseline.add(response.timings.duration);
-  if (!check(response, { "baseline 200": (r) => r.status === 200 })) failures.baseline.add(1);
+// The function's bare twin (baseline.ts) with the same input, for a share of the calls, when the runner started
+// the bare handlers.
+function bare(name, user, body) {
+  if (!__ENV.BASELINE_URL || Math.random() >= BARE_SHARE) return;
+  const payload = JSON.stringify({ ...body, user_id: user.user_id });
+  const response = http.post(`${__ENV.BASELINE_URL}/${name}`, payload, {
+    headers: { "content-type": "application/json" },
+    tags: { function: `bare-${name}` },
+    timeout: "60s",
+  });
+  bareLatency[name].add(response.timings.duration);
+  if (!check(response, { [`bare ${name} 200`]: (r) => r.status === 200 })) {
+    bareFailures[name].add(1);
+    if (__ENV.LOG_ERRORS) console.error(`bare ${name} ${response.status}: ${String(response.body).slice(0, 300)}`);
+  }
 }
 
 function chat(user) {
   if (!user.conversation_id) return;
-  call(
-    "ai-chat-message",
-    "POST",
-    {
-      conversation_id: user.conversation_id,
-      content: "What does my home insurance say about water damage?",
-      model_provider: "openai",
-    },
-    user.token,
-    200,
-  );
+  const body = {
+    conversation_id: user.conversation_id,
+    content: "What does my home insurance say about water damage?",
+    model_provider: "openai",
+  };
+  call("ai-chat-message", "POST", body, user.token, 200);
+  bare("ai-chat-message", user, body);
 }
 
 function search(user) {
   const queries = ["insurance water damage", "passport renewal", "tax return 2025", "lease agreement deposit"];
-  call("search-engine", "POST", { query: queries[Math.floor(Math.random() * queries.length)] }, user.token, 200);
+  const body = { query: queries[Math.floor(Math.random() * queries.length)] };
+  call("search-engine", "POST", body, user.token, 200);
+  bare("search-engine", user, body);
 }
 
 function marketplace(user) {
   const professions = ["lawyer", "accountant", "doctor", "financial_advisor"];
   const profession = professions[Math.floor(Math.random() * professions.length)];
   call("professional-marketplace", "GET", `?profession=${profession}&limit=20`, user.token, 200);
+  bare("professional-marketplace", user, { profession, limit: 20 });
 }
 
 function vault(user) {
-  if (Math.random() < 0.5 || !user.vault_id) {
-    call("family-vault", "POST", { action: "list_vaults" }, user.token, 200);
-  } else {
-    call("family-vault", "POST", { action: "list_documents", vault_id: user.vault_id }, user.token, 200);
-  }
+  const body = Math.random() < 0.5 || !user.vault_id
+    ? { action: "list_vaults" }
+    : { action: "list_documents", vault_id: user.vault_id };
+  call("family-vault", "POST", body, user.token, 200);
+  bare("family-vault", user, body);
 }
 
 // A small PNG (the documents bucket takes images and PDFs): register, PUT to the signed URL, confirm.
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 function upload(user) {
-  const registered = call(
-    "document-upload",
-    "POST",
-    {
-      file_name: `receipt-${exec.vu.idInTest}-${exec.vu.iterationInScenario}.png`,
-      mime_type: "image/png",
-      file_size: 68,
-    },
-    user.token,
-    201,
-  );
+  const body = {
+    file_name: `receipt-${exec.vu.idInTest}-${exec.vu.iterationInScenario}.png`,
+    mime_type: "image/png",
+    file_size: 68,
+  };
+  const registered = call("document-upload", "POST", body, user.token, 201);
+  bare("document-upload", user, body);
   if (registered.status !== 201) return;
   const { document, upload } = registered.json();
   const put = http.put(upload.signed_url, encoding.b64decode(PNG), {
@@ -176,22 +186,18 @@ function upload(user) {
 }
 
 function ticket(user) {
-  call(
-    "create-support-ticket",
-    "POST",
-    {
-      title: "Cannot open a shared document",
-      description: "The download link says it expired.",
-      priority: "medium",
-      category: "incident",
-    },
-    user.token,
-    201,
-  );
+  const body = {
+    title: "Cannot open a shared document",
+    description: "The download link says it expired.",
+    priority: "medium",
+    category: "incident",
+  };
+  call("create-support-ticket", "POST", body, user.token, 201);
+  bare("create-support-ticket", user, body);
 }
 
 // A Stripe delivery of an event type the platform records and ignores: the signature check, the once-only record.
-function webhook() {
+function webhook(user) {
   const secret = __ENV.STRIPE_WEBHOOK_SECRET;
   if (!secret) return;
   const body = JSON.stringify({
@@ -204,6 +210,8 @@ function webhook() {
   const timestamp = Math.floor(Date.now() / 1000);
   const signature = crypto.hmac("sha256", secret, `${timestamp}.${body}`, "hex");
   call("subscription-manager", "POST", body, null, 200, { "stripe-signature": `t=${timestamp},v1=${signature}` });
+  const event = JSON.parse(body);
+  bare("subscription-manager", user, { ...event, id: `${event.id}_bare` });
 }
 
 function signIn() {

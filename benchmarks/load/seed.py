@@ -16,7 +16,7 @@ DOCUMENT_MIME_TYPES = ["application/pdf", "image/jpeg", "image/png", "image/webp
 
 
 def seed(database_url: str, users: int, jwt_secret: str, listings: int = 200) -> list[dict[str, str]]:
-    """`users` users with a token (valid for six hours, longer than any run) and a conversation each."""
+    """`users` users with a token (valid for six hours, longer than any run), their id and a conversation each."""
     seeded: list[dict[str, str]] = []
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
@@ -33,7 +33,11 @@ def seed(database_url: str, users: int, jwt_secret: str, listings: int = 200) ->
             ).fetchone()
             assert conversation is not None
             seeded.append(
-                {"token": mint_token(user_id, email, jwt_secret, 6 * 3600), "conversation_id": str(conversation[0])}
+                {
+                    "token": mint_token(user_id, email, jwt_secret, 6 * 3600),
+                    "conversation_id": str(conversation[0]),
+                    "user_id": user_id,  # for the bare handlers (baseline.ts), which check no token
+                }
             )
         for index in range(listings):
             user_id = str(uuid.uuid4())

@@ -47,7 +47,12 @@ async function openTicket(req: Request, ctx: UserRequestContext, db: Database): 
   return jsonResponse({ ticket, notification: { email } }, 201, rateLimitHeaders(limit));
 }
 
-async function insertTicket(db: Database, ctx: UserRequestContext, input: TicketRequest): Promise<NewTicket> {
+/** The ticket, written as the caller (exported for the load test's bare handler, which runs the same insert). */
+export async function insertTicket(
+  db: Database,
+  ctx: Pick<UserRequestContext, "user">,
+  input: TicketRequest,
+): Promise<NewTicket> {
   // Only the fields sent: the table's defaults (priority medium, category incident) apply to the others.
   const fields = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   const [ticket] = await db.asCaller(ctx.user, (tx) =>

@@ -1,6 +1,6 @@
 """The load scenario (benchmarks/load/scenario.js) cannot rot: a few seconds at a few users through `ops
-functions serve` on a migrated database, every function of the mix called, none failing. Not timed: the figures
-are `make load`'s. Skips when k6 is not installed (`make install` builds it with Go)."""
+functions serve` on a migrated database, every function of the mix called, and its bare twin (baseline.ts), none
+failing. Not timed: the figures are `make load`'s. Skips when k6 is not installed (`make install` builds it with Go)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ MIX = {
     "family-vault",
     "professional-marketplace",
     "subscription-manager",
-    "baseline",
 }
 
 
@@ -50,6 +49,8 @@ def test_a_short_run_calls_every_function_of_the_mix_without_an_error(migrated_d
             "5-30",
             "--embedding-latency-ms",
             "1-5",
+            "--bare-share",
+            "1",
         ]
     )
     summary, usage = run_served(migrated_database_url, args, k6, tmp_path)
@@ -57,4 +58,10 @@ def test_a_short_run_calls_every_function_of_the_mix_without_an_error(migrated_d
     assert set(figures) == MIX, f"functions the run never called: {MIX - set(figures)}"
     failed = {name: figure.errors for name, figure in figures.items() if figure.errors}
     assert failed == {}, f"requests failed: {failed} (LOG_ERRORS=1 shows them)"
+    # Every function has its baseline from the same run: its bare twin called, without a failure.
+    without_twin = {name for name, figure in figures.items() if figure.bare is None}
+    assert without_twin == set(), f"functions without a bare twin's figures: {without_twin}"
+    bare_failed = {name: figure.bare.errors for name, figure in figures.items() if figure.bare and figure.bare.errors}
+    assert bare_failed == {}, f"bare handlers failed: {bare_failed} (LOG_ERRORS=1 shows them)"
+    assert all(figure.p95_ratio is not None and figure.p95_ratio > 0 for figure in figures.values())
     assert usage.peak_connections > 0 and usage.peak_functions_rss_mb > 0
