@@ -1,4 +1,5 @@
--- search_documents_page plans every call with its arguments (a custom plan), on every PostgreSQL version.
+-- search_documents_page plans every call with its arguments (a custom plan), on every PostgreSQL version, and tests
+-- the documents' read policy on the caller's documents only.
 --
 -- Found by the search benchmark at 100,000 chunks (benchmarks/search_scale.py): the SQL function answered in
 -- 20 ms for its first five calls on a connection and in 1.5-2.6 s from the sixth on. PostgreSQL caches a
@@ -6,13 +7,19 @@
 -- a generic plan cannot see the LIMIT's value (an expression of p_limit and p_offset), assumes a tenth of the
 -- table, and sorts every chunk by distance instead of reading the nearest from the HNSW index. The functions'
 -- pooled connections live for many calls, so every search after the fifth on a connection paid a full sort:
--- seconds at 100,000 chunks, many more at a million. (PostgreSQL before 18 plans a SQL function's statements
--- without its arguments' values every time, which is the generic plan on every call.)
+-- seconds at 100,000 chunks, many more at a million.
 --
--- Hence PL/pgSQL, whose statements go through the plan cache on every version, with plan_cache_mode =
--- force_custom_plan for this function only: planning takes about a millisecond, a sort of every chunk takes
--- seconds. The body is the same query as 20261201200100_document_pipeline.sql's; #variable_conflict use_column
+-- Hence PL/pgSQL, whose statements go through the plan cache on every version (not only 18's SQL functions), with
+-- plan_cache_mode = force_custom_plan for this function only: planning takes about a millisecond, a sort of every
+-- chunk takes seconds. The body is 20261201200100_document_pipeline.sql's query with the candidates below;
+-- #variable_conflict use_column
 -- keeps its column names (id, score, ...) meaning columns, not the function's output parameters.
+--
+-- Found by `make load`: with a few thousand documents of other users, a search took 1.3 s (5 s as PL/pgSQL, whose
+-- custom plan put the read policy first). The policy (owner, or private.is_document_shared_with_me, about a
+-- millisecond a call) was tested on every document of every user, because the full-text match (@@) is not
+-- leakproof and may not run before it. The candidates now come from the caller's own documents (by user_id)
+-- and those shared into their vaults, looked up by id; the policy still applies to each row read. 15-60 ms then.
 --
 -- pgvector defines its hnsw.* settings when its library loads; using the type loads it (see the earlier migration).
 select '[1]'::extensions.vector;
@@ -62,9 +69,21 @@ begin
   with params as (
     select websearch_to_tsquery('english', coalesce(p_query, '')) as query
   ),
+  -- The documents the caller may read, found through indexes (their own by user_id, and those shared into
+  -- their vaults) rather than by testing the read policy on every document of every user: the policy's
+  -- private.is_document_shared_with_me costs about a millisecond per call, and full text (@@, not leakproof)
+  -- cannot go before it. The policy still applies to each row read; this only keeps it from reading the rest.
+  visible as (
+    select o.id from public.documents o where o.user_id = (select auth.uid())
+    union
+    select s.document_id from public.family_vault_documents s
+    join public.family_members m on m.vault_id = s.vault_id
+    where m.user_id = (select auth.uid())
+  ),
   candidates as (
     select d.id
-    from public.documents d
+    from visible v
+    join public.documents d on d.id = v.id
     where (p_mime_types is null or d.mime_type = any (p_mime_types))
       and (p_tags is null or d.tags @> p_tags)
       and (p_created_from is null or d.created_at >= p_created_from)
@@ -102,7 +121,10 @@ begin
           + coalesce(1.0 / (p_rrf_k + s.rank_ix), 0.0) * p_semantic_weight)::double precision as score
   from full_text ft
   full outer join semantic s on s.id = ft.id
-  join public.documents d on d.id = coalesce(ft.id, s.id)
+  -- Each hit's row through the candidates (a join on ids the planner can look up one by one), never a scan of
+  -- every document under the read policy.
+  join candidates c on c.id = coalesce(ft.id, s.id)
+  join public.documents d on d.id = c.id
   order by score desc, d.id
   limit least(greatest(coalesce(p_limit, 10), 1), 101) offset least(greatest(coalesce(p_offset, 0), 0), 1000);
 end

@@ -1,7 +1,9 @@
-"""search_documents_page reads the nearest chunks from the HNSW index on every call of a connection, not only on the
-first five: PostgreSQL's generic plan, which it switches to after five calls, cannot see the LIMIT's value and sorts
-every chunk instead (migration 20261207175019; found by benchmarks/search_scale.py). The plans are read with
-auto_explain, which logs the function's own statement with each call's plan."""
+"""What search_documents_page costs as the rows grow (migration 20261207175019):
+- it reads the nearest chunks from the HNSW index on every call of a connection, not only on the first five:
+  PostgreSQL's generic plan, which it switches to after five calls, cannot see the LIMIT's value and sorts every chunk
+  instead (found by benchmarks/search_scale.py); the plans are read with auto_explain, which logs the function's own
+  statement with each call's plan;
+- it tests the read policy on the caller's documents only, not on every user's (found by `make load`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ops.localdb.server import BOOTSTRAP_SUPERUSER
 
 CHUNKS = 3000
 CALLS = 8
+OTHER_USERS = 30
 
 
 def test_every_search_of_a_connection_reads_the_nearest_chunks_from_the_index(
@@ -71,3 +74,37 @@ def seed_chunks(conn: psycopg.Connection) -> str:
     )
     conn.execute("analyze public.document_embeddings")
     return user
+
+
+def test_a_search_tests_the_read_policy_on_the_callers_documents_only(pg_cluster: LocalDatabase, schema_url: str):
+    """The read policy's private.is_document_shared_with_me costs about a millisecond a call: a search that tested it
+    on every other user's document took seconds with a few thousand of them (found by `make load`)."""
+    dbname = psycopg.conninfo.conninfo_to_dict(schema_url)["dbname"]
+    with psycopg.connect(pg_cluster.url(user=BOOTSTRAP_SUPERUSER, dbname=str(dbname))) as conn:
+        conn.execute("begin")
+        try:
+            users = [str(uuid.uuid4()) for _ in range(OTHER_USERS + 1)]
+            for n, user in enumerate(users):
+                conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"policy-{n}@example.test"))
+                conn.execute(
+                    "insert into public.documents (user_id, title, file_name, file_path, status) "
+                    "select %s, 'insurance water damage ' || n, 'r.pdf', %s || '/' || n || '.pdf', 'completed' "
+                    "from generate_series(1, 20) n",
+                    (user, user),
+                )
+            conn.execute("analyze public.documents")
+            conn.execute("set local track_functions = 'all'")
+            conn.execute(
+                "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
+                (f'{{"sub": "{users[0]}", "role": "authenticated"}}',),
+            )
+            hits = conn.execute(
+                "select user_id from public.search_documents_page('insurance water damage', null, null, 10)"
+            ).fetchall()
+            calls = conn.execute(
+                "select pg_stat_get_xact_function_calls('private.is_document_shared_with_me(uuid)'::regprocedure)"
+            ).fetchone()
+        finally:
+            conn.rollback()
+    assert hits and {row[0] for row in hits} == {uuid.UUID(users[0])}, "the search must find the caller's own only"
+    assert calls is not None and (calls[0] or 0) <= 20, f"the read policy was tested {calls[0]} times for 20 documents"
