@@ -12,8 +12,7 @@
 -- Hence PL/pgSQL, whose statements go through the plan cache on every version (not only 18's SQL functions), with
 -- plan_cache_mode = force_custom_plan for this function only: planning takes about a millisecond, a sort of every
 -- chunk takes seconds. The body is 20261201200100_document_pipeline.sql's query with the candidates below;
--- #variable_conflict use_column
--- keeps its column names (id, score, ...) meaning columns, not the function's output parameters.
+-- #variable_conflict use_column keeps its column names (id, score, ...) meaning columns, not output parameters.
 --
 -- Found by `make load`: with a few thousand documents of other users, a search took 1.3 s (5 s as PL/pgSQL, whose
 -- custom plan put the read policy first). The policy (owner, or private.is_document_shared_with_me, about a
