@@ -225,23 +225,23 @@ def timed(conn: psycopg.Connection, statements: list[tuple[str, tuple]]) -> floa
 
 
 def latency(conn: psycopg.Connection, user: str, queries: list[str], rounds: int) -> dict[str, list[float]]:
+    """Per round, the search function as the signed-in user and the bare nearest-chunks query, in alternating order."""
     claims = f'{{"sub": "{user}", "role": "authenticated"}}'
     as_user = (
         "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
         (claims,),
     )
-    function = [
-        as_user,
-        (
-            "select * from public.search_documents_page(%s, %s::extensions.vector, %s, %s)",
-            ("", "", MODEL, PAGE_LIMIT),
-        ),
-    ]
     figures: dict[str, list[float]] = {"function": [], "bare": []}
     for n in range(rounds):
         query = queries[n % len(queries)]
         word = WORDS[n % len(WORDS)]
-        search = [as_user, (function[1][0], (word, query, MODEL, PAGE_LIMIT))]
+        search = [
+            as_user,
+            (
+                "select * from public.search_documents_page(%s, %s::extensions.vector, %s, %s)",
+                (word, query, MODEL, PAGE_LIMIT),
+            ),
+        ]
         bare = [
             ("set local hnsw.ef_search = 100", ()),  # the function's own setting
             (
@@ -255,6 +255,49 @@ def latency(conn: psycopg.Connection, user: str, queries: list[str], rounds: int
         for name, statements in pair if n % 2 else reversed(pair):
             figures[name].append(timed(conn, statements))
     return figures
+
+
+def one(conn: psycopg.Connection, sql: str, params: tuple = ()) -> tuple:
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise SystemExit(f"no row from: {sql}")
+    return row
+
+
+def build_index(conn: psycopg.Connection, definition: str, name: str, args: argparse.Namespace) -> None:
+    """The schema's index again, from its own definition, with the build's settings; prints its time and size."""
+    # pgvector says when the graph outgrew maintenance_work_mem (a NOTICE to the client, not the log).
+    notices: list[str] = []
+    conn.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
+    conn.execute(f"set maintenance_work_mem = '{args.maintenance_work_mem}'")
+    conn.execute(f"set max_parallel_maintenance_workers = {int(args.parallel_workers)}")
+    started = time.monotonic()
+    conn.execute(definition)
+    seconds = time.monotonic() - started
+    size = one(conn, "select pg_size_pretty(pg_relation_size(%s::regclass))", (name,))[0]
+    table = one(conn, "select pg_size_pretty(pg_total_relation_size('public.document_embeddings'))")[0]
+    print(
+        f"HNSW build ({definition.split(' USING ')[1]}; maintenance_work_mem {args.maintenance_work_mem}, "
+        f"{args.parallel_workers} parallel workers): {seconds:.0f} s ({args.chunks / seconds:,.0f} rows/s), "
+        f"index {size}, table {table}"
+    )
+    for notice in notices:
+        print(f"  server: {notice}")
+
+
+def recall(conn: psycopg.Connection, literals: list[str], exact: ExactNeighbours, args: argparse.Namespace) -> None:
+    """recall@10 per hnsw.ef_search value, after checking numpy's exact neighbours against PostgreSQL's own."""
+    rows = chunk_rows(conn)
+    for n in range(min(args.exact_checks, len(literals))):
+        found = [rows[row] for row in nearest(conn, literals[n], None)]
+        agree = len(set(found) & set(exact.rows[n].tolist()))
+        print(f"  exact check {n}: PostgreSQL's exact scan and numpy agree on {agree}/10")
+    for ef_search in (int(value) for value in args.ef_search.split(",")):
+        hits = [
+            len({rows[row] for row in nearest(conn, literal, ef_search)} & set(exact.rows[n].tolist()))
+            for n, literal in enumerate(literals)
+        ]
+        print(f"recall@10 at hnsw.ef_search {ef_search}: {sum(hits) / (10 * len(hits)):.3f} over {len(hits)}")
 
 
 def main() -> None:
@@ -275,52 +318,23 @@ def main() -> None:
         url = cluster.create_database("bench_search")
         dbmigrate.apply(url, MIGRATIONS)
         with psycopg.connect(url, autocommit=True) as conn:
-            index = conn.execute(
-                "select indexname, indexdef from pg_indexes where indexname = 'idx_document_embeddings_hnsw'"
-            ).fetchone()
-            conn.execute(f"drop index public.{index[0]}")
+            name, definition = one(
+                conn, "select indexname, indexdef from pg_indexes where indexname = 'idx_document_embeddings_hnsw'"
+            )
+            conn.execute(f"drop index public.{name}")
             user, documents = seed_user_and_documents(conn, args.chunks)
             queries = VectorSource(seed=99).take(args.queries)
             exact = ExactNeighbours(queries)
             load_seconds = load(conn, documents, args.chunks, exact)
             conn.execute("analyze public.document_embeddings")
             print(f"load: {args.chunks:,} rows in {load_seconds:.0f} s ({args.chunks / load_seconds:,.0f} rows/s)")
-
-            # pgvector says when the graph outgrew maintenance_work_mem (a NOTICE to the client, not the log).
-            notices: list[str] = []
-            conn.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
-            conn.execute(f"set maintenance_work_mem = '{args.maintenance_work_mem}'")
-            conn.execute(f"set max_parallel_maintenance_workers = {args.parallel_workers}")
-            started = time.monotonic()
-            conn.execute(index[1])
-            build_seconds = time.monotonic() - started
-            size = conn.execute("select pg_size_pretty(pg_relation_size(%s::regclass))", (index[0],)).fetchone()[0]
-            table = conn.execute("select pg_size_pretty(pg_total_relation_size('public.document_embeddings'))")
-            print(
-                f"HNSW build ({index[1].split(' USING ')[1]}; maintenance_work_mem {args.maintenance_work_mem}, "
-                f"{args.parallel_workers} parallel workers): {build_seconds:.0f} s "
-                f"({args.chunks / build_seconds:,.0f} rows/s), index {size}, table {table.fetchone()[0]}"
-            )
-            for notice in notices:
-                print(f"  server: {notice}")
-
-            rows = chunk_rows(conn)
+            build_index(conn, definition, name, args)
             literals = [vector_literal(query) for query in queries]
-            for n in range(min(args.exact_checks, len(literals))):
-                found = [rows[row] for row in nearest(conn, literals[n], None)]
-                agree = len(set(found) & set(exact.rows[n].tolist()))
-                print(f"  exact check {n}: PostgreSQL's exact scan and numpy agree on {agree}/10")
-            for ef_search in (int(value) for value in args.ef_search.split(",")):
-                hits = [
-                    len({rows[row] for row in nearest(conn, literal, ef_search)} & set(exact.rows[n].tolist()))
-                    for n, literal in enumerate(literals)
-                ]
-                print(f"recall@10 at hnsw.ef_search {ef_search}: {sum(hits) / (10 * len(hits)):.3f} over {len(hits)}")
-
+            recall(conn, literals, exact, args)
             figures = latency(conn, user, literals, args.rounds)
             bare_p95 = percentile(figures["bare"], 0.95)
-            for name, label in (("bare", "bare nearest-chunks SQL (baseline)"), ("function", "search_documents_page")):
-                values = figures[name]
+            for kind, label in (("bare", "bare nearest-chunks SQL (baseline)"), ("function", "search_documents_page")):
+                values = figures[kind]
                 p95 = percentile(values, 0.95)
                 print(
                     f"{label:<36} p50 {statistics.median(values):7.1f} ms  p95 {p95:7.1f} ms  "
