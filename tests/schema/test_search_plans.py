@@ -1,4 +1,4 @@
-"""What search_documents_page costs as the rows grow (migration 20261207175019):
+"""What search_documents_page costs as the rows grow (migration 20261207190234):
 - it reads the nearest chunks from the HNSW index on every call of a connection, not only on the first five:
   PostgreSQL's generic plan, which it switches to after five calls, cannot see the LIMIT's value and sorts every chunk
   instead (found by benchmarks/search_scale.py); the plans are read with auto_explain, which logs the function's own
