@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from components.dns import SupabaseDomainRecords, TxtRecord
 from components.supabase_branch import preview_branch, with_preview_url
+from components.supabase_services import ServiceSettingsArgs, service_settings
 from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
 from providers.supabase.custom_domain import (
     CustomDomain,
@@ -67,6 +68,7 @@ class SupabaseProjectArgs:
     buckets: Sequence[BucketConfig] = ()
     custom_domain: CustomDomainConfig = field(default_factory=CustomDomainConfig)
     branch: SupabaseBranchConfig = field(default_factory=SupabaseBranchConfig)
+    services: ServiceSettingsArgs = field(default_factory=ServiceSettingsArgs)  # [api], [storage], [db.pooler]
     # Secrets, already Pulumi secrets or plain values that are made secret here.
     database_password: pulumi.Input[str] | None = None
     function_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -93,6 +95,12 @@ class SupabaseProjectArgs:
             buckets=config.storage_buckets,
             custom_domain=config.supabase_custom_domain,
             branch=config.supabase_branch,
+            services=ServiceSettingsArgs(
+                api=config.supabase_api,
+                storage=config.supabase_storage_settings,
+                pooler=config.supabase_pooler,
+                largest_bucket_bytes=max((bucket.file_size_limit for bucket in config.storage_buckets), default=0),
+            ),
             database_password=optional_secret(config.database_password),
             function_secrets={
                 # Plain settings travel with the secrets: Supabase gives functions one environment, its secrets.
@@ -177,6 +185,9 @@ class SupabaseProject(pulumi.ComponentResource):
             ),
             child,
         )
+
+        # The Data API, Storage service and pooler settings (components/supabase_services.py).
+        self.service_settings = service_settings(name, ref, api_url, args.services, child)
 
         # Point-in-time recovery, when the stack asks for it (prod): the PITR add-on.
         if config.pitr_retention_days is not None:

@@ -33,6 +33,7 @@ from stackconfig.supabase import (
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
 )
+from stackconfig.supabase_services import SupabaseApiConfig, SupabasePoolerConfig, SupabaseStorageSettingsConfig
 from stackconfig.waf import WafConfig, waf_problems
 
 # https://supabase.com/docs/guides/functions/limits: outgoing connections to these ports are not allowed.
@@ -79,6 +80,10 @@ class StackConfig(BaseModel):
     supabase_custom_domain: CustomDomainConfig = CustomDomainConfig()
     # A branch of the parent project instead of a project of its own (previews, dev): stackconfig/branch.py.
     supabase_branch: SupabaseBranchConfig = SupabaseBranchConfig()
+    # The Data API, Storage service and pooler settings (stackconfig/supabase_services.py).
+    supabase_api: SupabaseApiConfig = SupabaseApiConfig()
+    supabase_storage_settings: SupabaseStorageSettingsConfig = SupabaseStorageSettingsConfig()
+    supabase_pooler: SupabasePoolerConfig = SupabasePoolerConfig()
     supabase_access_token: SecretStr | None = None
     database_password: SecretStr | None = None
     function_secrets: FunctionSecretsConfig = Field(default_factory=dict)
@@ -164,6 +169,14 @@ class StackConfig(BaseModel):
                 "SMTP_PORT: Supabase's edge runtime refuses outgoing connections to ports 25 and 587 (guide 000 uses "
                 "587); use 465 (implicit TLS) or your provider's alternative port, e.g. 2465 or 2587"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _storage_limit_covers_the_buckets(self) -> StackConfig:
+        largest = max((bucket.file_size_limit for bucket in self.storage_buckets), default=0)
+        problem = self.supabase_storage_settings.limit_problem(largest)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @model_validator(mode="after")

@@ -226,6 +226,32 @@ class ManagementClient:
             idempotent=True,  # replaces the whole list: sending it twice leaves the same state
         )
 
+    # ------------------------------------------------------------------ service settings
+    # Each PATCH sets the fields it carries to the values it carries: sending it twice leaves the same state.
+    def get_postgrest_config(self, ref: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/projects/{ref}/postgrest", "read Data API settings", f"project {ref}")
+
+    def update_postgrest_config(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self._call(
+            "PATCH", f"/v1/projects/{ref}/postgrest", "update Data API settings", f"project {ref}",
+            json=changes, idempotent=True,
+        )  # fmt: skip
+
+    def get_storage_config(self, ref: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/projects/{ref}/config/storage", "read Storage settings", f"project {ref}")
+
+    def update_storage_config(self, ref: str, body: dict[str, Any]) -> None:
+        self._call(
+            "PATCH", f"/v1/projects/{ref}/config/storage", "update Storage settings", f"project {ref}",
+            json=body, idempotent=True,
+        )  # fmt: skip
+
+    def update_pooler_config(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self._call(
+            "PATCH", f"/v1/projects/{ref}/config/database/pooler", "update pooler settings", f"project {ref}",
+            json=changes, idempotent=True,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ function secrets
     def list_secrets(self, ref: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/v1/projects/{ref}/secrets", "list function secrets", f"project {ref}")

@@ -44,6 +44,12 @@ def _default_auth_config() -> dict[str, Any]:
     return config
 
 
+def _service_default(name: str) -> dict[str, Any]:
+    from tests.supabase.fake_api import service_settings  # imports this module
+
+    return getattr(service_settings, name)()
+
+
 @dataclass
 class Function:
     slug: str
@@ -90,6 +96,10 @@ class Project:
     ssl_enforced: bool = False
     allowed_cidrs: list[str] = field(default_factory=lambda: ["0.0.0.0/0"])
     allowed_cidrs_v6: list[str] = field(default_factory=lambda: ["::/0"])
+    # The Data API, Storage service and pooler settings (tests/supabase/fake_api/service_settings.py).
+    postgrest: dict[str, Any] = field(default_factory=lambda: _service_default("default_postgrest"))
+    storage_config: dict[str, Any] = field(default_factory=lambda: _service_default("default_storage_config"))
+    pooler: dict[str, Any] = field(default_factory=lambda: _service_default("default_pooler"))
     secrets: dict[str, str] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -133,6 +143,7 @@ class Call:
     path: str
     operation: str
     status: int
+    body: Any = None  # a JSON request's body, parsed (what tests compare the shape of requests by)
 
 
 class Reply(Exception):

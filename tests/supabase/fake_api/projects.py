@@ -114,12 +114,13 @@ class ProjectsApi:
             f"postgres.{project.ref}",
             "postgres",
         )
-        mode = "session" if self.database_endpoint else "transaction"
+        mode = "session" if self.database_endpoint else project.pooler["pool_mode"]
         url = f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/{database}"
         return 200, [{
             "identifier": project.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
             "db_user": user, "db_host": host, "db_port": port, "db_name": database,
-            "connection_string": url, "connectionString": url, "default_pool_size": 15, "max_client_conn": 200,
+            "connection_string": url, "connectionString": url,
+            "default_pool_size": project.pooler["default_pool_size"], "max_client_conn": project.pooler["max_client_conn"],
             "pool_mode": mode,
         }]  # fmt: skip
 

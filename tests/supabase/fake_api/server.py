@@ -37,6 +37,7 @@ from tests.supabase.fake_api import (
     functions,
     logs,
     projects,
+    service_settings,
     settings,
     storage,
 )
@@ -61,11 +62,13 @@ from tests.supabase.fake_api.model import (
     _pattern,
 )
 from tests.supabase.fake_api.projects import ProjectsApi
+from tests.supabase.fake_api.service_settings import ServiceSettingsApi
 from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
 
 RESOURCES = (
-    projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage, branches,
+    projects, billing, settings, service_settings, function_secrets, functions, custom_hostname, logs, database_query,
+    storage, branches,
 )  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
@@ -75,6 +78,7 @@ class FakeSupabase(
     ProjectsApi,
     BillingApi,
     SettingsApi,
+    ServiceSettingsApi,
     FunctionSecretsApi,
     FunctionsApi,
     CustomHostnameApi,
@@ -180,7 +184,7 @@ class FakeSupabase(
             headers = {"X-RateLimit-Reset": str(self.rate_limit_reset_seconds)} if status == 429 else {}
             return self._write(handler, status, answer, headers)
         status, answer, headers = self._dispatch(handler, method, parts.path, query, body, route, params)
-        self._record(method, parts.path, operation, status)
+        self._record(method, parts.path, operation, status, _json_or_none(body, handler.headers.get("Content-Type")))
         if fault == Fault.DROP:
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
@@ -191,9 +195,13 @@ class FakeSupabase(
             self._write(handler, status, answer, headers)
         return None
 
-    def _record(self, method: str, path: str, operation: str, status: int) -> None:
+    def _record(self, method: str, path: str, operation: str, status: int, body: Any = None) -> None:
         with self._lock:
-            self.calls.append(Call(method, path, operation, status))
+            self.calls.append(Call(method, path, operation, status, body))
+
+    def bodies(self, operation: str) -> list[Any]:
+        """The parsed JSON bodies of every call to an operation, in order."""
+        return [call.body for call in self.calls if call.operation == operation]
 
     def _next_fault(self, operation: str) -> str | None:
         with self._lock:
@@ -238,6 +246,8 @@ class FakeSupabase(
         headers = self._rate_limit_headers(f"{method} {path}")
         if headers.get("X-RateLimit-Remaining") == "-1":
             return 429, {"message": "Rate limit exceeded"}, {**headers, "X-RateLimit-Remaining": "0"}
+        if is_storage == "unspecified":
+            return self._dispatch_unspecified(handler, function, params, headers)
         if is_storage:
             return self._dispatch_storage(handler, method, path, body, function, params, headers)
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
@@ -257,6 +267,19 @@ class FakeSupabase(
         except Reply as reply:
             status, answer, headers = reply.status, reply.body, {**headers, **reply.headers}
         self._validate_response(request, operation, status, answer)
+        return status, answer, headers
+
+    def _dispatch_unspecified(
+        self, handler: BaseHTTPRequestHandler, function: Any, params: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A read the spec does not describe (service_settings.UNSPECIFIED_ROUTES): authenticated, not validated."""
+        if handler.headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, {"message": "Unauthorized"}, headers
+        try:
+            with self._lock:
+                status, answer = function(params)
+        except Reply as reply:
+            return reply.status, reply.body, {**headers, **reply.headers}
         return status, answer, headers
 
     def _validate_response(self, request: MockRequest, operation: str, status: int, answer: Any) -> None:
@@ -299,6 +322,8 @@ class FakeSupabase(
                 )
             for method, template, name, handler in getattr(resource, "STORAGE_ROUTES", ()):
                 routes.append((method, _pattern(template), name, template, getattr(self, handler), True))
+            for method, template, name, handler in getattr(resource, "UNSPECIFIED_ROUTES", ()):
+                routes.append((method, _pattern(template), name, template, getattr(self, handler), "unspecified"))
         # Literal segments first, so /functions/deploy is not taken for /functions/{function_slug}.
         routes.sort(key=lambda route: route[3].count("{"))
         return routes
@@ -308,6 +333,13 @@ class FakeSupabase(
         if project is None or project.status == "REMOVED":
             raise Reply(404, {"message": "Project not found"})
         return project
+
+
+def _json_or_none(body: bytes, content_type: str | None) -> Any:
+    try:
+        return _json(body, content_type or "application/json")
+    except ValueError:
+        return None
 
 
 @functools.cache
