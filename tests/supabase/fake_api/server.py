@@ -35,6 +35,7 @@ from tests.supabase.fake_api import (
     database_query,
     function_secrets,
     functions,
+    functions_bulk,
     logs,
     projects,
     service_settings,
@@ -47,6 +48,7 @@ from tests.supabase.fake_api.custom_hostname import CustomHostnameApi
 from tests.supabase.fake_api.database_query import DatabaseQueryApi
 from tests.supabase.fake_api.function_secrets import FunctionSecretsApi
 from tests.supabase.fake_api.functions import FunctionsApi
+from tests.supabase.fake_api.functions_bulk import FunctionsBulkApi
 from tests.supabase.fake_api.logs import LogsApi
 from tests.supabase.fake_api.model import (
     HOST_URL,
@@ -67,8 +69,8 @@ from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
 
 RESOURCES = (
-    projects, billing, settings, service_settings, function_secrets, functions, custom_hostname, logs, database_query,
-    storage, branches,
+    projects, billing, settings, service_settings, function_secrets, functions, functions_bulk, custom_hostname, logs,
+    database_query, storage, branches,
 )  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
@@ -81,6 +83,7 @@ class FakeSupabase(
     ServiceSettingsApi,
     FunctionSecretsApi,
     FunctionsApi,
+    FunctionsBulkApi,
     CustomHostnameApi,
     LogsApi,
     DatabaseQueryApi,
