@@ -11,7 +11,7 @@ import pytest
 from providers.supabase.api_settings import ApiSettingsProvider
 from providers.supabase.pooler_settings import PoolerSettingsProvider
 from providers.supabase.storage_settings import StorageSettingsProvider
-from tests.supabase.helpers import checked, ready_project
+from tests.supabase.helpers import assert_no_secret, checked, engine_visible_text, ready_project
 
 
 def _project_value(project: Any, group: str, key: str) -> Any:
@@ -87,6 +87,8 @@ def test_settings_group_lifecycle_and_drift(host, fake_supabase, group, provider
 
     host.delete(provider, created.id, changed)  # the settings stay: the API has no reset
     assert _project_value(project, group, key) == value
+    # The Data API's read carries the project's JWT secret: only configured fields may reach the state.
+    assert_no_secret(engine_visible_text(created, drifted, host=host), ["super-secret-jwt-token-" + ref])
 
 
 @pytest.mark.parametrize(
