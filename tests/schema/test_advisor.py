@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stackconfig.loader import declared_keys
+from stackconfig.supabase_services import SupabaseApiConfig
 from tests.schema.sessions import as_role, new_user
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -186,9 +188,13 @@ def test_no_public_bucket_can_be_listed(db, bucket):
         assert db.execute("select count(*) from storage.objects where bucket_id = %s", (bucket,)).fetchone()[0] == 1
 
 
+# The one place the program sets PostgREST's exposed schemas (from supabaseApi.schemas), and its provider.
+DB_SCHEMA_WRITERS = {"supabase_services.py", "api_settings.py"}
+
+
 def test_the_project_exposes_only_supabases_default_schemas():
     """The tests above take EXPOSED_SCHEMAS as the Data API's (the Management API's PostgREST setting db_schema);
-    a program or stack that set it would expose more, and those schemas would need the checks too."""
+    a program or stack that set it elsewhere would expose more, and those schemas would need the checks too."""
     sources = [
         *PROJECT_ROOT.glob("Pulumi*.yaml"),
         *(PROJECT_ROOT / "components").rglob("*.py"),
@@ -196,6 +202,17 @@ def test_the_project_exposes_only_supabases_default_schemas():
         *(PROJECT_ROOT / "stackconfig").rglob("*.py"),
     ]
     for path in sources:
+        if path.name in DB_SCHEMA_WRITERS:
+            continue
         text = path.read_text()
         for key in ("db_schema", "dbSchema", "db_extra_search_path"):
             assert key not in text, f"{key} in {path.name}: add its schemas to EXPOSED_SCHEMAS in {__file__}"
+
+
+@pytest.mark.parametrize("stack", ["local", "staging", "prod"])
+def test_every_committed_stack_exposes_only_the_schemas_checked_here(stack):
+    """supabaseApi.schemas is what components/supabase_services.py sends as db_schema: a stack file (or Pulumi.yaml's
+    default) exposing another schema needs it in EXPOSED_SCHEMAS, and the checks above run on it."""
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    raw = (document.get("config") or {}).get("ai-platform:supabaseApi", declared_keys()["supabaseApi"]["default"])
+    assert set(SupabaseApiConfig.model_validate(raw).schemas) <= set(EXPOSED_SCHEMAS)
