@@ -35,6 +35,7 @@ from tests.supabase.fake_api import (
     function_secrets,
     functions,
     logs,
+    project_config_v2,
     projects,
     settings,
     storage,
@@ -58,11 +59,15 @@ from tests.supabase.fake_api.model import (
     _new_ref,
     _pattern,
 )
+from tests.supabase.fake_api.project_config_v2 import ProjectConfigV2Api
 from tests.supabase.fake_api.projects import ProjectsApi
 from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
 
-RESOURCES = (projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage)
+RESOURCES = (
+    projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage,
+    project_config_v2,
+)  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
 
@@ -77,6 +82,7 @@ class FakeSupabase(
     LogsApi,
     DatabaseQueryApi,
     StorageApi,
+    ProjectConfigV2Api,
 ):
     def __init__(self, *, token: str | None = None, organization: str = "acme-platform") -> None:
         self.token = token or "sbp_" + secrets.token_hex(20)
@@ -232,10 +238,14 @@ class FakeSupabase(
         headers = self._rate_limit_headers(f"{method} {path}")
         if headers.get("X-RateLimit-Remaining") == "-1":
             return 429, {"message": "Rate limit exceeded"}, {**headers, "X-RateLimit-Remaining": "0"}
-        if is_storage:
+        if is_storage is True:
             return self._dispatch_storage(handler, method, path, body, function, params, headers)
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"message": "Unauthorized"}, headers
+        if is_storage == "composed":
+            with self._lock:
+                status, answer = function(params)
+            return status, answer, headers
         request = MockRequest(
             HOST_URL, method.lower(), path, path_pattern=template, args=_multi(query),
             view_args=params, headers=dict(handler.headers), data=body, content_type=content_type,
@@ -293,6 +303,9 @@ class FakeSupabase(
                 )
             for method, template, name, handler in getattr(resource, "STORAGE_ROUTES", ()):
                 routes.append((method, _pattern(template), name, template, getattr(self, handler), True))
+            # Reads the spec does not describe, answered from views it does (project_config_v2.py).
+            for method, template, name, handler in getattr(resource, "COMPOSED_ROUTES", ()):
+                routes.append((method, _pattern(template), name, template, getattr(self, handler), "composed"))
         # Literal segments first, so /functions/deploy is not taken for /functions/{function_slug}.
         routes.sort(key=lambda route: route[3].count("{"))
         return routes
