@@ -36,6 +36,7 @@ from providers.supabase.function_secrets import FunctionSecrets, FunctionSecrets
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
+from stackconfig import supabase_auth_groups
 from stackconfig.model import StackConfig
 from stackconfig.storage import BucketConfig
 from stackconfig.supabase import (
@@ -69,6 +70,11 @@ class SupabaseProjectArgs:
     auth_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # smtp_pass, google_secret, ...
     # Function secrets another resource sets (the Stripe webhook's signing secret): not missing from config.
     provisioned_secrets: Sequence[str] = ()
+    # config.toml's [auth.*] groups (supabase.configToml, supabaseConfig), as Auth API fields; with a file they
+    # replace `auth`'s fields (stackconfig/supabase_auth_groups.py).
+    auth_groups: Mapping[str, Any] = field(default_factory=dict)
+    auth_groups_replace: bool = False
+    auth_group_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by Auth API field
 
     @classmethod
     def from_config(cls, config: StackConfig) -> SupabaseProjectArgs:
@@ -81,6 +87,8 @@ class SupabaseProjectArgs:
             return None if value is None else secret(value)
 
         auth_secrets = {name: optional_secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
+        groups = supabase_auth_groups.auth_groups(config)
+        group_secrets = supabase_auth_groups.secret_values(config, groups)
         return cls(
             project=config.supabase,
             auth=config.supabase_auth,
@@ -97,6 +105,9 @@ class SupabaseProjectArgs:
             },
             auth_secrets={name: value for name, value in auth_secrets.items() if value is not None},
             provisioned_secrets=("STRIPE_WEBHOOK_SECRET",) if config.stripe_webhook.enabled else (),
+            auth_groups=groups.settings,
+            auth_groups_replace=config.supabase.config_toml is not None,
+            auth_group_secrets={api: secret(value) for api, value in group_secrets.items()},
         )
 
 
@@ -147,8 +158,10 @@ class SupabaseProject(pulumi.ComponentResource):
             f"{name}-auth",
             AuthSettingsArgs(
                 project_ref=ref,
-                settings=auth_settings(args.auth),
-                secret_settings=_secret_map({AUTH_SECRET_FIELDS[k]: v for k, v in args.auth_secrets.items()}),
+                settings={**({} if args.auth_groups_replace else auth_settings(args.auth)), **args.auth_groups},
+                secret_settings=_secret_map(
+                    {**{AUTH_SECRET_FIELDS[k]: v for k, v in args.auth_secrets.items()}, **args.auth_group_secrets}
+                ),
                 management_api_url=api_url,
             ),
             child,

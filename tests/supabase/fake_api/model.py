@@ -18,7 +18,8 @@ from tests.supabase.fake_logs import LogTables
 
 HOST_URL = "https://api.supabase.com"  # what the spec's paths are matched against
 RATE_LIMIT = 120
-SECRET_AUTH_FIELD = re.compile(r"(_secret|^smtp_pass)$")
+# The Auth config's secret fields, which GET answers as HMACs (the CLI compares them so: its secret keys).
+SECRET_AUTH_FIELD = re.compile(r"(_secret|_secrets|^smtp_pass|_auth_token|_access_key|^sms_textlocal_api_key)$")
 STORAGE_BUCKET_FIELDS = {"id", "name", "public", "file_size_limit", "allowed_mime_types"}
 
 
