@@ -70,3 +70,8 @@ def check(config: StackConfig) -> list[str]:
     except ValueError as error:
         problems.append(str(error))
     return problems
+
+
+def site_url(config: StackConfig) -> str | None:
+    """Auth's site URL, wherever the stack sets it (the CORS origins default to it)."""
+    return auth_groups(config).settings.get("site_url") or config.supabase_auth.site_url

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackconfig.config_toml.errors import ConfigTomlError
-from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, text
+from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, switched_off, text
 
 SERVICE = "auth"
 TABLE = "auth.external"
@@ -38,5 +38,5 @@ def read(table: Any, ctx: Context) -> ApiFields:
         fields = convert_table(f"{TABLE}.{name}", provider, keys, ctx)
         # The CLI writes a declared provider's email_optional with the rest of it, false unless set.
         fields.settings.setdefault(f"external_{name}_email_optional", False)
-        out.merge(fields)
+        out.merge(switched_off(fields, f"external_{name}_enabled"))
     return out

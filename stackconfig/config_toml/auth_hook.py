@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackconfig.config_toml.errors import ConfigTomlError
-from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, text
+from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, switched_off, text
 
 SERVICE = "auth"
 TABLE = "auth.hook"
@@ -30,10 +30,10 @@ def read(table: Any, ctx: Context) -> ApiFields:
             "secrets": Secret(f"hook_{name}_secrets"),
         }
         fields = convert_table(f"{TABLE}.{name}", hook, keys, ctx)
+        out.merge(switched_off(fields, f"hook_{name}_enabled"))
         uri = fields.settings.get(f"hook_{name}_uri")
         if uri is not None and not uri.startswith(URI_SCHEMES):
             raise ConfigTomlError(
                 f"{TABLE}.{name}.uri", "must be pg-functions://postgres/<schema>/<function> or an https:// URL"
             )
-        out.merge(fields)
     return out

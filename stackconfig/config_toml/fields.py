@@ -178,3 +178,11 @@ def convert_table(
         else:
             out.settings[spec.api] = spec.convert(where, ctx.resolve(where, table[key]), ctx)
     return out
+
+
+def switched_off(fields: ApiFields, switch: str) -> ApiFields:
+    """A hook or provider with enabled = false: only the switch is sent, as the CLI does (its URL, client id
+    and secret are left as they are, and its secret need not be set)."""
+    if fields.settings.get(switch) is not False:
+        return fields
+    return ApiFields(settings={switch: False})
