@@ -67,6 +67,7 @@ def documented_difference(key: str, cli: Any, ours: Any) -> bool:
 
 @dataclass
 class Pushed:
+    engine: EngineSettings
     cli_fake: FakeSupabase
     cli_project: Project
     program_fake: FakeSupabase
@@ -141,7 +142,7 @@ def pushed(pulumi_cli: Any, pg_cluster: LocalDatabase, tmp_path_factory: pytest.
                     secrets={**SECRETS, "supabaseAuthSecrets": auth_secrets},
                 )
                 run(stack.up)
-                yield Pushed(cli_fake, cli_project, deployed.fake, program_project, stack, defaults)
+                yield Pushed(deployed.settings, cli_fake, cli_project, deployed.fake, program_project, stack, defaults)
         finally:
             os.environ.pop("COMPARED_SITE_URL", None)
             pg_cluster.drop_database(dbname_of(database))
@@ -174,6 +175,25 @@ def test_config_push_and_the_program_leave_the_same_auth_settings(pushed: Pushed
     # Requests of the same shape: one PATCH of the Auth config each.
     assert pushed.cli_fake.count("v1-update-auth-service-config") == 1
     assert pushed.program_fake.count("v1-update-auth-service-config") == 1
+
+
+def test_the_groups_secrets_are_in_neither_state_nor_outputs(pushed: Pushed) -> None:
+    # The CLI's own export and outputs (the Automation API's export_stack() shows secrets).
+    exported, outputs = _cli(pushed.engine, "stack", "export"), _cli(pushed.engine, "stack", "output", "--json")
+    assert '"supabaseAuthSecrets"' not in outputs
+    for api, (_, value) in SECRET_VALUES.items():
+        assert value not in exported, f"{api} is in the exported state in plain text"
+        assert value not in outputs, f"{api} is in the stack outputs"
+
+
+def _cli(engine: EngineSettings, *args: str) -> str:
+    result = subprocess.run(
+        [str(engine.cli.executable), *args, "--stack", "staging", "--non-interactive"],
+        cwd=engine.state_dir / "work", env={**os.environ, **engine.cli_env()},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 # One setting of each group, changed in the dashboard behind the program's back.
