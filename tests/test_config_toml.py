@@ -121,6 +121,10 @@ port = 465
 content_path = "./supabase/templates/recovery.html"
 [auth.sms]
 test_otp = { 4152127777 = "123456" }
+[auth.sms.textlocal]
+enabled = false
+sender = "x"
+api_key = "env(NOT_NEEDED_WHEN_OFF)"
 [auth.sms.twilio]
 enabled = true
 account_sid = "AC1"
@@ -146,6 +150,11 @@ secrets = "env(NOT_NEEDED_WHEN_OFF)"
     assert settings["hook_send_sms_enabled"] is False and "hook_send_sms_uri" not in settings
     assert fields.secrets == {}
     assert set(settings) <= set(PLAIN_FIELDS)
+
+
+def test_smtp_switched_off_empties_the_host_as_the_cli_does(tmp_path):
+    path = write(tmp_path, '[auth.email.smtp]\nenabled = false\nhost = "h"\npass = "env(UNSET_WHEN_OFF)"\n')
+    assert auth(path) == {"smtp_host": ""}
 
 
 @pytest.mark.parametrize(

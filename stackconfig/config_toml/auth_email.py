@@ -53,9 +53,12 @@ def read(table: Any, ctx: Context) -> ApiFields:
     out = convert_table(TABLE, table, KEYS, ctx, nested=("smtp", "template", "notification"))
     if "smtp" in table:
         smtp = convert_table(f"{TABLE}.smtp", table["smtp"], SMTP, ctx)
-        # enabled = false: the SMTP fields are not sent (the project keeps its mailer as it is).
+        # enabled = false turns custom SMTP off as the CLI does, by an empty host; the other SMTP keys are
+        # then not sent (nor is the password needed).
         if smtp.settings.pop("", True):
             out.merge(smtp)
+        else:
+            out.settings["smtp_host"] = ""
     for name, template in _named(table, "template", TEMPLATES).items():
         keys = {"subject": Plain(f"mailer_subjects_{name}", text),
                 "content_path": Plain(f"mailer_templates_{name}_content", file_content)}  # fmt: skip

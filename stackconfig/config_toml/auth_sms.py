@@ -66,7 +66,8 @@ def read(table: Any, ctx: Context) -> ApiFields:
         if fields.settings.pop("", False):
             enabled.append(name)
             out.merge(fields)
-        # A provider declared but not enabled sends nothing: the CLI writes only the enabled one's fields.
+        # A provider declared but not enabled sends nothing: the CLI writes only the enabled one's fields, and
+        # cannot turn the active provider off either (it says so; switch phone sign-in off instead).
     if len(enabled) > 1:
         raise ConfigTomlError(TABLE, f"{' and '.join(enabled)} are both enabled; Auth sends through one provider")
     if enabled:
