@@ -36,6 +36,7 @@ from providers.supabase.function_secrets import FunctionSecrets, FunctionSecrets
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
+from providers.supabase.third_party_auth import ThirdPartyAuth, ThirdPartyAuthArgs
 from stackconfig import supabase_auth_groups
 from stackconfig.model import StackConfig
 from stackconfig.storage import BucketConfig
@@ -75,6 +76,7 @@ class SupabaseProjectArgs:
     auth_groups: Mapping[str, Any] = field(default_factory=dict)
     auth_groups_replace: bool = False
     auth_group_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by Auth API field
+    third_party_issuer: str | None = None  # [auth.third_party.<provider>]'s OIDC issuer
 
     @classmethod
     def from_config(cls, config: StackConfig) -> SupabaseProjectArgs:
@@ -108,6 +110,7 @@ class SupabaseProjectArgs:
             auth_groups=groups.settings,
             auth_groups_replace=config.supabase.config_toml is not None,
             auth_group_secrets={api: secret(value) for api, value in group_secrets.items()},
+            third_party_issuer=supabase_auth_groups.third_party_issuer(config),
         )
 
 
@@ -166,6 +169,15 @@ class SupabaseProject(pulumi.ComponentResource):
             ),
             child,
         )
+        # Sessions of another issuer (Firebase, Auth0, Cognito, Clerk, WorkOS) accepted as this project's users'.
+        if args.third_party_issuer is not None:
+            ThirdPartyAuth(
+                f"{name}-third-party-auth",
+                ThirdPartyAuthArgs(
+                    project_ref=ref, oidc_issuer_url=args.third_party_issuer, management_api_url=api_url
+                ),
+                child,
+            )
 
         # Guide 002's production tuning, through the API since Supabase has no ALTER SYSTEM for us.
         self.database_settings = DatabaseSettings(

@@ -5,7 +5,6 @@ stack config and again by the composition; stackconfig/config_toml reads the fil
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
@@ -25,14 +24,24 @@ LEGACY_SECRET_KEYS = {
 }
 
 
-def auth_groups(config: StackConfig, project_root: Path | None = None) -> ApiFields:
+def auth_groups(config: StackConfig) -> ApiFields:
     """The managed Auth fields of the file (relative to the checkout) and supabaseConfig, secrets by field."""
+    return _read(config).get("auth", ApiFields())
+
+
+def third_party_issuer(config: StackConfig) -> str | None:
+    """The OIDC issuer of the enabled [auth.third_party.<provider>], if any."""
+    return _read(config).get("auth_third_party", ApiFields()).settings.get("oidc_issuer_url")
+
+
+def _read(config: StackConfig) -> dict[str, ApiFields]:
     path = config.supabase.config_toml
-    root = project_root or PROJECT_ROOT  # an absolute configToml stays as it is
-    fields = read_config(
-        (root / path) if path else None, project_ref=config.supabase.project_ref, overrides=config.supabase_config
+    return read_config(
+        # an absolute configToml stays as it is
+        (PROJECT_ROOT / path) if path else None,
+        project_ref=config.supabase.project_ref,
+        overrides=config.supabase_config,
     )
-    return fields.get("auth", ApiFields())
 
 
 def secret_values(config: StackConfig, fields: ApiFields) -> dict[str, SecretStr]:

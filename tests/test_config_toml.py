@@ -80,7 +80,7 @@ def test_env_references_are_read_from_the_environment_and_an_unset_one_is_refuse
         ("[studio]\nport = 54323\n", "studio"),
         ("[auth]\njwt_issuer = 'x'\n", "auth.jwt_issuer"),
         ("[auth.email]\nenable_signups = true\n", "auth.email.enable_signups"),
-        ("[auth.third_party.firebase]\nenabled = true\nproject_id = 'p'\n", "auth.third_party"),
+        ("[auth.third_party.okta]\nenabled = true\n", "auth.third_party.okta"),
         ("[auth.external.myspace]\nenabled = true\n", "auth.external.myspace"),
         ("[auth.hook.after_lunch]\nenabled = true\n", "auth.hook.after_lunch"),
         ("[auth.email.template.welcome]\nsubject = 'hi'\n", "auth.email.template.welcome"),
@@ -150,6 +150,32 @@ secrets = "env(NOT_NEEDED_WHEN_OFF)"
     assert settings["hook_send_sms_enabled"] is False and "hook_send_sms_uri" not in settings
     assert fields.secrets == {}
     assert set(settings) <= set(PLAIN_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("table", "issuer"),
+    [
+        ('firebase]\nproject_id = "my-app"', "https://securetoken.google.com/my-app"),
+        ('auth0]\ntenant = "acme"\ntenant_region = "eu"', "https://acme.eu.auth0.com"),
+        ('auth0]\ntenant = "acme"', "https://acme.auth0.com"),
+        ('aws_cognito]\nuser_pool_id = "eu-west-1_Ab"\nuser_pool_region = "eu-west-1"',
+         "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab"),
+        ('clerk]\ndomain = "clerk.example.com"', "https://clerk.example.com"),
+        ('workos]\nissuer_url = "https://api.workos.com/user_management/client_1"',
+         "https://api.workos.com/user_management/client_1"),
+    ],
+)  # fmt: skip
+def test_a_third_party_issuer_is_named_as_the_cli_names_it(tmp_path, table, issuer):
+    path = write(tmp_path, f"[auth.third_party.{table}\nenabled = true\n")
+    assert read_config(path, project_ref=REF)["auth_third_party"].settings == {"oidc_issuer_url": issuer}
+
+
+def test_two_third_party_issuers_or_one_without_its_keys_are_refused(tmp_path):
+    both = '[auth.third_party.clerk]\nenabled = true\ndomain = "c"\n[auth.third_party.firebase]\nenabled = true\nproject_id = "p"\n'
+    with pytest.raises(ConfigTomlError, match="clerk and firebase are both enabled"):
+        auth(write(tmp_path, both))
+    with pytest.raises(ConfigTomlError, match=re.escape("auth.third_party.aws_cognito.user_pool_region: is required")):
+        auth(write(tmp_path, '[auth.third_party.aws_cognito]\nenabled = true\nuser_pool_id = "x"\n'))
 
 
 def test_smtp_switched_off_empties_the_host_as_the_cli_does(tmp_path):

@@ -35,6 +35,7 @@ from stackconfig.config_toml import (
     auth_mfa,
     auth_rate_limit,
     auth_sms,
+    auth_third_party,
     document,
 )
 from stackconfig.config_toml.errors import ConfigTomlError
@@ -42,7 +43,7 @@ from stackconfig.config_toml.fields import ApiFields, Context
 
 # Every table the program reads, parents before their sub-tables.
 GROUPS: tuple[ModuleType, ...] = (
-    auth, auth_email, auth_sms, auth_mfa, auth_hook, auth_captcha, auth_rate_limit, auth_external,
+    auth, auth_email, auth_sms, auth_mfa, auth_hook, auth_captcha, auth_rate_limit, auth_external, auth_third_party,
 )  # fmt: skip
 # Top-level keys that are no group: the file's own name for the project, and the remotes (applied first).
 FILE_KEYS = frozenset({"project_id", "remotes"})

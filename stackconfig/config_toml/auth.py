@@ -21,7 +21,7 @@ from stackconfig.config_toml.fields import (
 
 SERVICE = "auth"
 TABLE = "auth"
-SUB_GROUPS = ("email", "sms", "mfa", "hook", "captcha", "rate_limit", "external", "sessions", "web3")
+SUB_GROUPS = ("email", "sms", "mfa", "hook", "captcha", "rate_limit", "external", "third_party", "sessions", "web3")
 
 _LOWER, _UPPER, _DIGITS = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
 # config.toml's names for the character sets the API takes verbatim (the spec's enum of

@@ -54,6 +54,10 @@ email_sent = 12
 
 [remotes.compared.auth.hook.send_email]
 enabled = true
+
+[remotes.compared.auth.third_party.firebase]
+enabled = true
+project_id = "compared-app"
 """
 SITE_URL = "https://compared.example.com"
 
@@ -172,6 +176,11 @@ def test_config_push_and_the_program_leave_the_same_auth_settings(pushed: Pushed
     assert ours["site_url"] == SITE_URL and ours["jwt_exp"] == 1800 and ours["rate_limit_email_sent"] == 12
     template = (PROJECT_ROOT / "supabase" / "templates" / "recovery.html").read_text()
     assert ours["mailer_templates_recovery_content"] == template
+    # [auth.third_party.*]: config push does not send it for a hosted project; the program adds the integration.
+    assert [i["oidc_issuer_url"] for i in pushed.program_project.third_party_auth.values()] == [
+        "https://securetoken.google.com/compared-app"
+    ]
+    assert pushed.cli_project.third_party_auth == {}
     # Requests of the same shape: one PATCH of the Auth config each.
     assert pushed.cli_fake.count("v1-update-auth-service-config") == 1
     assert pushed.program_fake.count("v1-update-auth-service-config") == 1

@@ -102,6 +102,7 @@ class Project:
     pitr_restores: list[int] = field(default_factory=list)  # recovery_time_target_unix of each restore asked
     logs: LogTables = field(default_factory=LogTables)  # what logs.all counts (tests/supabase/fake_logs.py)
     database_url: str | None = None  # where the read-only SQL endpoint runs its queries (tests/supabase/fake_sql.py)
+    third_party_auth: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> integration
 
     def response(self, with_database: bool = True) -> dict[str, Any]:
         body = {

@@ -39,6 +39,7 @@ from tests.supabase.fake_api import (
     projects,
     settings,
     storage,
+    third_party_auth,
 )
 from tests.supabase.fake_api.billing import BillingApi
 from tests.supabase.fake_api.custom_hostname import CustomHostnameApi
@@ -63,10 +64,11 @@ from tests.supabase.fake_api.project_config_v2 import ProjectConfigV2Api
 from tests.supabase.fake_api.projects import ProjectsApi
 from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
+from tests.supabase.fake_api.third_party_auth import ThirdPartyAuthApi
 
 RESOURCES = (
     projects, billing, settings, function_secrets, functions, custom_hostname, logs, database_query, storage,
-    project_config_v2,
+    project_config_v2, third_party_auth,
 )  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
@@ -83,6 +85,7 @@ class FakeSupabase(
     DatabaseQueryApi,
     StorageApi,
     ProjectConfigV2Api,
+    ThirdPartyAuthApi,
 ):
     def __init__(self, *, token: str | None = None, organization: str = "acme-platform") -> None:
         self.token = token or "sbp_" + secrets.token_hex(20)
