@@ -55,6 +55,9 @@ email_sent = 12
 [remotes.compared.auth.hook.send_email]
 enabled = true
 
+[remotes.compared.auth.hook.before_user_created]
+enabled = false
+
 [remotes.compared.auth.third_party.firebase]
 enabled = true
 project_id = "compared-app"
@@ -161,7 +164,7 @@ def test_config_push_and_the_program_leave_the_same_auth_settings(pushed: Pushed
     differing = sorted(key for key in cli.keys() | ours.keys() if cli.get(key) != ours.get(key))
     undocumented = [key for key in differing if not documented_difference(key, cli.get(key), ours.get(key))]
     assert not undocumented, {key: (cli.get(key), ours.get(key)) for key in undocumented}
-    assert differing == ["hook_password_verification_attempt_enabled"]  # the file's one hook switched off
+    assert differing == ["hook_before_user_created_enabled"]  # the one hook the file switches off
 
     # The file really moved every group away from the project's defaults, on both sides.
     changed = {key for key in cli if cli[key] != pushed.defaults[key]}
