@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, one_of
+from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, Spec, boolean, convert_table, one_of
 
 SERVICE = "auth"
 TABLE = "auth.captcha"
-KEYS = {
+KEYS: dict[str, Spec] = {
     "enabled": Plain("security_captcha_enabled", boolean),
     "provider": Plain("security_captcha_provider", one_of({"hcaptcha": "hcaptcha", "turnstile": "turnstile"})),
     "secret": Secret("security_captcha_secret"),

@@ -12,6 +12,7 @@ from stackconfig.config_toml.fields import (
     Context,
     Plain,
     Secret,
+    Spec,
     boolean,
     convert_table,
     duration_seconds,
@@ -33,7 +34,7 @@ KEYS = {
     "otp_length": Plain("mailer_otp_length", integer),
     "otp_expiry": Plain("mailer_otp_exp", integer),
 }
-SMTP = {
+SMTP: dict[str, Spec] = {
     "enabled": Plain("", boolean),
     "host": Plain("smtp_host"),
     "port": Plain("smtp_port", port_text),

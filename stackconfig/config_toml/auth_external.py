@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from stackconfig.config_toml.errors import ConfigTomlError
-from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, switched_off, text
+from stackconfig.config_toml.fields import (
+    ApiFields,
+    Context,
+    Plain,
+    Secret,
+    Spec,
+    boolean,
+    convert_table,
+    switched_off,
+    text,
+)
 
 SERVICE = "auth"
 TABLE = "auth.external"
@@ -25,7 +35,7 @@ def read(table: Any, ctx: Context) -> ApiFields:
     for name, provider in table.items():
         if name not in PROVIDERS:
             raise ConfigTomlError(f"{TABLE}.{name}", f"is not a provider Auth has; one of {', '.join(PROVIDERS)}")
-        keys = {
+        keys: dict[str, Spec] = {
             "enabled": Plain(f"external_{name}_enabled", boolean),
             "client_id": Plain(f"external_{name}_client_id", text),
             "secret": Secret(f"external_{name}_secret"),

@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from stackconfig.config_toml.errors import ConfigTomlError
-from stackconfig.config_toml.fields import ApiFields, Context, Plain, Secret, boolean, convert_table, switched_off, text
+from stackconfig.config_toml.fields import (
+    ApiFields,
+    Context,
+    Plain,
+    Secret,
+    Spec,
+    boolean,
+    convert_table,
+    switched_off,
+    text,
+)
 
 SERVICE = "auth"
 TABLE = "auth.hook"
@@ -24,7 +34,7 @@ def read(table: Any, ctx: Context) -> ApiFields:
     for name, hook in table.items():
         if name not in HOOKS:
             raise ConfigTomlError(f"{TABLE}.{name}", f"is not an Auth hook; one of {', '.join(HOOKS)}")
-        keys = {
+        keys: dict[str, Spec] = {
             "enabled": Plain(f"hook_{name}_enabled", boolean),
             "uri": Plain(f"hook_{name}_uri", text),
             "secrets": Secret(f"hook_{name}_secrets"),
