@@ -309,6 +309,11 @@ class FakeSupabase(
             # Reads the spec does not describe, answered from views it does (project_config_v2.py).
             for method, template, name, handler in getattr(resource, "COMPOSED_ROUTES", ()):
                 routes.append((method, _pattern(template), name, template, getattr(self, handler), "composed"))
+        # Two modules answering one route: only the first would ever answer, silently.
+        seen = [(route[0], route[3]) for route in routes]
+        twice = sorted({f"{method} {path}" for method, path in seen if seen.count((method, path)) > 1})
+        if twice:
+            raise RuntimeError(f"stand-in modules route {', '.join(twice)} more than once; merge them into one")
         # Literal segments first, so /functions/deploy is not taken for /functions/{function_slug}.
         routes.sort(key=lambda route: route[3].count("{"))
         return routes
