@@ -111,6 +111,11 @@ enable_signup = false
 password_requirements = "letters_digits"
 [auth.sessions]
 timebox = "1h30m"
+[auth.oauth_server]
+enabled = true
+authorization_url_path = "/oauth/consent"
+[auth.web3.solana]
+enabled = true
 [auth.email]
 enable_confirmations = false
 max_frequency = "1m30s"
@@ -143,6 +148,8 @@ secrets = "env(NOT_NEEDED_WHEN_OFF)"
     assert settings["password_required_characters"] == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789"
     assert settings["sessions_timebox"] == 1.5 and settings["smtp_max_frequency"] == 90
     assert settings["smtp_port"] == "465"
+    assert settings["oauth_server_enabled"] is True and settings["oauth_server_authorization_path"] == "/oauth/consent"
+    assert settings["external_web3_solana_enabled"] is True
     assert settings["mailer_templates_recovery_content"] == "<p>{{ .ConfirmationURL }}</p>"
     assert settings["sms_test_otp"] == "4152127777=123456"
     assert settings["sms_provider"] == "twilio" and "sms_vonage_from" not in settings

@@ -1,5 +1,5 @@
 """[auth] itself: URLs, JWT expiry, sign-up switches, anonymous sign-ins, manual linking, passwords, refresh
-tokens; and [auth.sessions], [auth.web3.*]. Its sub-groups are read by the auth_* modules."""
+tokens; and [auth.sessions], [auth.web3.*], [auth.oauth_server] (the project as an OAuth 2.1 server). Its sub-groups are read by the auth_* modules."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from stackconfig.config_toml.fields import (
 
 SERVICE = "auth"
 TABLE = "auth"
-SUB_GROUPS = ("email", "sms", "mfa", "hook", "captcha", "rate_limit", "external", "third_party", "sessions", "web3")
+SUB_GROUPS = ("email", "sms", "mfa", "hook", "captcha", "rate_limit", "external", "third_party", "sessions", "web3",
+              "oauth_server")  # fmt: skip
 
 _LOWER, _UPPER, _DIGITS = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
 # config.toml's names for the character sets the API takes verbatim (the spec's enum of
@@ -51,6 +52,11 @@ SESSIONS = {
     "inactivity_timeout": Plain("sessions_inactivity_timeout", duration_hours),
 }
 WEB3 = {"solana", "ethereum"}
+OAUTH_SERVER = {
+    "enabled": Plain("oauth_server_enabled", boolean),
+    "allow_dynamic_registration": Plain("oauth_server_allow_dynamic_registration", boolean),
+    "authorization_url_path": Plain("oauth_server_authorization_path"),
+}
 
 
 def read(table: Any, ctx: Context) -> ApiFields:
@@ -60,6 +66,8 @@ def read(table: Any, ctx: Context) -> ApiFields:
         raise ConfigTomlError("auth.enabled", "must be true (or absent): this program manages the project's Auth")
     if "sessions" in table:
         out.merge(convert_table("auth.sessions", table["sessions"], SESSIONS, ctx))
+    if "oauth_server" in table:
+        out.merge(convert_table("auth.oauth_server", table["oauth_server"], OAUTH_SERVER, ctx))
     for chain, chain_table in (table.get("web3") or {}).items():
         if chain not in WEB3:
             raise ConfigTomlError(f"auth.web3.{chain}", f"is not a chain the API has; one of {', '.join(sorted(WEB3))}")
