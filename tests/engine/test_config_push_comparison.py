@@ -127,7 +127,13 @@ def pushed(pulumi_cli: Any, pg_cluster: LocalDatabase, tmp_path_factory: pytest.
         assert "[remotes.compared]" in pushed_by_cli.stderr, pushed_by_cli.stderr[-2000:]
 
         database = pg_cluster.create_database(f"config_push_{secrets.token_hex(4)}")
-        engine = EngineSettings(cli=pulumi_cli, state_dir=tmp / "engine", passphrase=secrets.token_urlsafe(16))
+        # A timeout long enough that a loaded machine causes no retry: the test counts the PATCHes.
+        engine = EngineSettings(
+            cli=pulumi_cli,
+            state_dir=tmp / "engine",
+            passphrase=secrets.token_urlsafe(16),
+            env={"SUPABASE_API_TIMEOUT_SECONDS": "30"},
+        )
         os.environ["COMPARED_SITE_URL"] = SITE_URL  # the program runs inline, in this process
         try:
             with supabase_stack(engine, pg_cluster, dbname_of(database), tmp) as deployed:
