@@ -15,7 +15,7 @@ from components.local_storage import LocalStorage, LocalStorageArgs
 from components.stripe_webhook import StripeWebhook, StripeWebhookArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from providers.supabase.function_bundle import discover_functions
-from stackconfig import load_stack_config
+from stackconfig import load_stack_config, supabase_auth_groups
 from stackconfig.deploy_files import check_deploy_files
 
 config = load_stack_config()
@@ -117,7 +117,7 @@ if config.supabase.enabled:
                 sources=[
                     source
                     for source in (
-                        config.supabase_auth.site_url,
+                        supabase_auth_groups.site_url(config),
                         aws.outputs.get("frontendUrl"),
                         aws.outputs.get("cdnDomain"),
                     )

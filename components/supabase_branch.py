@@ -4,6 +4,9 @@ Everything else (settings, secrets, functions, buckets, migrations) is the same 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pulumi
 
 from providers.supabase.branch import Branch, BranchArgs
@@ -41,3 +44,13 @@ def with_preview_url(auth: SupabaseAuthConfig, preview_url: str | None) -> Supab
         return auth
     redirects = (*auth.redirect_urls, f"{preview_url.rstrip('/')}/**")
     return auth.model_copy(update={"site_url": preview_url, "redirect_urls": redirects})
+
+
+def groups_with_preview_url(settings: Mapping[str, Any], preview_url: str | None, *, replace: bool) -> dict[str, Any]:
+    """The same for settings from config.toml's groups (Auth API field names), where they set the site or the
+    redirect list: laid over the stack's own auth settings, they would otherwise drop the preview's URL."""
+    if not preview_url or not (replace or "site_url" in settings or "uri_allow_list" in settings):
+        return dict(settings)
+    allowed = [url for url in str(settings.get("uri_allow_list") or "").split(",") if url]
+    allowed.append(f"{preview_url.rstrip('/')}/**")
+    return {**settings, "site_url": preview_url, "uri_allow_list": ",".join(allowed)}

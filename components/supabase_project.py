@@ -17,7 +17,7 @@ import pulumi
 from pydantic import SecretStr
 
 from components.dns import SupabaseDomainRecords, TxtRecord
-from components.supabase_branch import preview_branch, with_preview_url
+from components.supabase_branch import groups_with_preview_url, preview_branch, with_preview_url
 from components.supabase_services import ServiceSettingsArgs, service_settings
 from providers.supabase.auth_settings import AuthSettings, AuthSettingsArgs
 from providers.supabase.custom_domain import (
@@ -39,6 +39,8 @@ from providers.supabase.function_secrets import FunctionSecrets, FunctionSecrets
 from providers.supabase.pitr import PitrAddon, PitrAddonArgs
 from providers.supabase.project import Project, ProjectArgs
 from providers.supabase.storage_bucket import StorageBucket, StorageBucketArgs
+from providers.supabase.third_party_auth import ThirdPartyAuth, ThirdPartyAuthArgs
+from stackconfig import supabase_auth_groups
 from stackconfig.branch import SupabaseBranchConfig
 from stackconfig.model import StackConfig
 from stackconfig.storage import BucketConfig
@@ -75,6 +77,12 @@ class SupabaseProjectArgs:
     auth_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # smtp_pass, google_secret, ...
     # Function secrets another resource sets (the Stripe webhook's signing secret): not missing from config.
     provisioned_secrets: Sequence[str] = ()
+    # config.toml's [auth.*] groups (supabase.configToml, supabaseConfig), as Auth API fields; with a file they
+    # replace `auth`'s fields (stackconfig/supabase_auth_groups.py).
+    auth_groups: Mapping[str, Any] = field(default_factory=dict)
+    auth_groups_replace: bool = False
+    auth_group_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # by Auth API field
+    third_party_issuer: str | None = None  # [auth.third_party.<provider>]'s OIDC issuer
 
     @classmethod
     def from_config(cls, config: StackConfig) -> SupabaseProjectArgs:
@@ -87,6 +95,8 @@ class SupabaseProjectArgs:
             return None if value is None else secret(value)
 
         auth_secrets = {name: optional_secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
+        groups = supabase_auth_groups.auth_groups(config)
+        group_secrets = supabase_auth_groups.secret_values(config, groups)
         return cls(
             project=config.supabase,
             auth=with_preview_url(config.supabase_auth, config.supabase_branch.preview_url),
@@ -110,6 +120,12 @@ class SupabaseProjectArgs:
             },
             auth_secrets={name: value for name, value in auth_secrets.items() if value is not None},
             provisioned_secrets=("STRIPE_WEBHOOK_SECRET",) if config.stripe_webhook.enabled else (),
+            auth_groups=groups_with_preview_url(
+                groups.settings, config.supabase_branch.preview_url, replace=config.supabase.config_toml is not None
+            ),
+            auth_groups_replace=config.supabase.config_toml is not None,
+            auth_group_secrets={api: secret(value) for api, value in group_secrets.items()},
+            third_party_issuer=supabase_auth_groups.third_party_issuer(config),
         )
 
 
@@ -165,12 +181,23 @@ class SupabaseProject(pulumi.ComponentResource):
             f"{name}-auth",
             AuthSettingsArgs(
                 project_ref=ref,
-                settings=auth_settings(args.auth),
-                secret_settings=_secret_map({AUTH_SECRET_FIELDS[k]: v for k, v in args.auth_secrets.items()}),
+                settings={**({} if args.auth_groups_replace else auth_settings(args.auth)), **args.auth_groups},
+                secret_settings=_secret_map(
+                    {**{AUTH_SECRET_FIELDS[k]: v for k, v in args.auth_secrets.items()}, **args.auth_group_secrets}
+                ),
                 management_api_url=api_url,
             ),
             child,
         )
+        # Sessions of another issuer (Firebase, Auth0, Cognito, Clerk, WorkOS) accepted as this project's users'.
+        if args.third_party_issuer is not None:
+            ThirdPartyAuth(
+                f"{name}-third-party-auth",
+                ThirdPartyAuthArgs(
+                    project_ref=ref, oidc_issuer_url=args.third_party_issuer, management_api_url=api_url
+                ),
+                child,
+            )
 
         # Guide 002's production tuning, through the API since Supabase has no ALTER SYSTEM for us.
         self.database_settings = DatabaseSettings(

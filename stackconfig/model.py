@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
+from stackconfig import supabase_auth_groups
 from stackconfig.aws import (
     AlertsConfig,
     AlertWebhooks,
@@ -88,6 +91,9 @@ class StackConfig(BaseModel):
     database_password: SecretStr | None = None
     function_secrets: FunctionSecretsConfig = Field(default_factory=dict)
     auth_secrets: AuthSecrets = AuthSecrets()
+    # config.toml's shape, laid over supabase.configToml; its secrets by Auth field (stackconfig/supabase_auth_groups.py).
+    supabase_config: dict[str, Any] = Field(default_factory=dict)
+    supabase_auth_secrets: dict[str, SecretStr] = Field(default_factory=dict)
     stripe_webhook: StripeWebhookConfig = StripeWebhookConfig()
     stripe_secret_key: SecretStr | None = None
     # Public by design (Stripe.js in the browser); "" in Pulumi.yaml's default means unset.
@@ -108,6 +114,13 @@ class StackConfig(BaseModel):
         if problem:
             raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _auth_groups_read(self) -> StackConfig:
+        problems = supabase_auth_groups.check(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _check_aws_sections(self) -> StackConfig:

@@ -67,6 +67,8 @@ class SupabaseProjectConfig(BaseModel):
     management_api_url: str = "https://api.supabase.com"
     project_url_template: str = "https://{ref}.supabase.co"
     functions_dir: str = "functions"
+    # The Supabase CLI's project file to take the [auth.*] settings from (stackconfig/config_toml).
+    config_toml: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _named_when_enabled(self) -> SupabaseProjectConfig:

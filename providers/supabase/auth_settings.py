@@ -2,8 +2,8 @@
 
 Props:
   managementApiUrl, projectRef
-  settings        {api_field: value} plain settings, e.g. site_url, uri_allow_list, jwt_exp
-  secretSettings  {api_field: value} client secrets and the SMTP password (a Pulumi secret)
+  settings        {api_field: value} plain settings, e.g. site_url, uri_allow_list, jwt_exp, mfa_totp_enroll_enabled
+  secretSettings  {api_field: value} client, SMS, hook and CAPTCHA secrets, the SMTP password (a Pulumi secret)
 `read` detects drift in both. Supabase never returns secret values, only HMAC-SHA256(ref, value), so a
 secret is compared by that digest; one changed behind our back is stored as a marker, never as a value.
 Deleting the resource leaves the project's auth settings as they are (there is no "unset" in the API).
@@ -17,6 +17,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+# Every field of the Auth config (the spec's UpdateAuthConfigBody): the stack's groups (config.toml's [auth.*]
+# through stackconfig/config_toml, or the stack config) choose which of them are managed.
+from providers.supabase.auth_fields import PLAIN_FIELDS, SECRET_FIELDS
 from providers.supabase.base import (
     CHANGED_OUTSIDE,
     SupabaseProvider,
@@ -27,31 +30,6 @@ from providers.supabase.base import (
     require_ref,
 )
 from providers.supabase.errors import SupabaseNotFound
-
-# The fields of guide 000 section 2.3 this provider manages, with their JSON types.
-PLAIN_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "site_url": str,
-    "uri_allow_list": str,
-    "jwt_exp": int,
-    "disable_signup": bool,
-    "external_email_enabled": bool,
-    "mailer_autoconfirm": bool,
-    "mailer_secure_email_change_enabled": bool,
-    "smtp_host": str,
-    "smtp_port": str,
-    "smtp_user": str,
-    "smtp_admin_email": str,
-    "smtp_sender_name": str,
-    "smtp_max_frequency": int,
-    "external_google_enabled": bool,
-    "external_google_client_id": str,
-    "external_github_enabled": bool,
-    "external_github_client_id": str,
-    "external_azure_enabled": bool,
-    "external_azure_client_id": str,
-    "external_azure_url": str,
-}
-SECRET_FIELDS = ("smtp_pass", "external_google_secret", "external_github_secret", "external_azure_secret")
 
 
 class AuthSettingsProvider(SupabaseProvider):
@@ -74,7 +52,7 @@ class AuthSettingsProvider(SupabaseProvider):
         if not is_unknown(secrets):
             for key in secrets:
                 if key not in SECRET_FIELDS:
-                    failures.append(CheckFailure("secretSettings", f"{key} is not one of {', '.join(SECRET_FIELDS)}"))
+                    failures.append(CheckFailure("secretSettings", f"{key} is not a secret field of the Auth config"))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

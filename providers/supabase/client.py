@@ -184,6 +184,37 @@ class ManagementClient:
             idempotent=True,
         )
 
+    def list_third_party_auth(self, ref: str) -> list[dict[str, Any]]:
+        return self._call(
+            "GET", f"/v1/projects/{ref}/config/auth/third-party-auth", "list third-party auth", f"project {ref}"
+        )
+
+    def get_third_party_auth(self, ref: str, integration_id: str) -> dict[str, Any]:
+        return self._call(
+            "GET",
+            f"/v1/projects/{ref}/config/auth/third-party-auth/{integration_id}",
+            "read third-party auth",
+            f"integration {integration_id}",
+        )
+
+    def create_third_party_auth(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+        # Not retried: a second POST after a lost answer would add a second integration.
+        return self._call(
+            "POST",
+            f"/v1/projects/{ref}/config/auth/third-party-auth",
+            "add third-party auth",
+            f"project {ref}",
+            json=body,
+        )
+
+    def delete_third_party_auth(self, ref: str, integration_id: str) -> None:
+        self._call(
+            "DELETE",
+            f"/v1/projects/{ref}/config/auth/third-party-auth/{integration_id}",
+            "remove third-party auth",
+            f"integration {integration_id}",
+        )
+
     # ------------------------------------------------------------------ database settings
     def get_postgres_config(self, ref: str) -> dict[str, Any]:
         return self._call(

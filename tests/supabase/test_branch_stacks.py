@@ -11,6 +11,7 @@ import pytest
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
+from components.supabase_branch import groups_with_preview_url
 from ops.engineless.program import run_program
 from ops.preview.cost import estimate
 from ops.preview.stackfile import PreviewError, preview_config, preview_secrets
@@ -95,3 +96,18 @@ def test_cost_is_the_hourly_price_times_the_age_limit():
     assert round(estimate("small", 24).ceiling_usd, 4) == round(0.0206 * 24, 4)
     with pytest.raises(ValueError, match="no published hourly price"):
         estimate("48xlarge", 72)
+
+
+def test_config_toml_auth_groups_keep_the_previews_url():
+    """Settings from config.toml's [auth] groups are laid over the stack's own: a site or redirect list there must
+    not drop the preview's URL, and a file that replaces the stack's auth settings gets it too."""
+    preview = "https://pr-42.preview.example.com"
+    overlay = groups_with_preview_url(
+        {"site_url": "https://app.example.com", "uri_allow_list": "https://app.example.com/**"}, preview, replace=False
+    )
+    assert overlay["site_url"] == preview
+    assert overlay["uri_allow_list"].split(",") == ["https://app.example.com/**", f"{preview}/**"]
+    assert groups_with_preview_url({"jwt_exp": 3600}, preview, replace=False) == {"jwt_exp": 3600}
+    replaced = groups_with_preview_url({"jwt_exp": 3600}, preview, replace=True)
+    assert (replaced["site_url"], replaced["uri_allow_list"]) == (preview, f"{preview}/**")
+    assert groups_with_preview_url({"site_url": "https://x"}, None, replace=True) == {"site_url": "https://x"}

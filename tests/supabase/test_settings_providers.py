@@ -86,12 +86,13 @@ def test_auth_check_refuses_unmanaged_fields_and_wrong_types(host, fake_supabase
         {
             "managementApiUrl": fake_supabase.url,
             "projectRef": "abcdefghijklmnopqrst",
-            "settings": {"jwt_exp": "an hour", "rate_limit_email_sent": 10},
-            "secretSettings": {"password": "x"},
+            "settings": {"jwt_exp": "an hour", "rate_limit_email_sent": "ten", "not_an_auth_field": 1},
+            "secretSettings": {"password": "x", "sms_twilio_auth_token": "y"},
         },
     ).failures
     reasons = " ".join(reason for _, reason in failures)
-    assert "jwt_exp must be a int" in reasons and "rate_limit_email_sent" in reasons and "password" in reasons
+    assert "jwt_exp must be a int" in reasons and "rate_limit_email_sent must be a int" in reasons
+    assert "not_an_auth_field" in reasons and "password" in reasons and "sms_twilio_auth_token" not in reasons
 
 
 def test_database_settings_lifecycle(host, fake_supabase):

@@ -18,7 +18,8 @@ from tests.supabase.fake_logs import LogTables
 
 HOST_URL = "https://api.supabase.com"  # what the spec's paths are matched against
 RATE_LIMIT = 120
-SECRET_AUTH_FIELD = re.compile(r"(_secret|^smtp_pass)$")
+# The Auth config's secret fields, which GET answers as HMACs (the CLI compares them so: its secret keys).
+SECRET_AUTH_FIELD = re.compile(r"(_secret|_secrets|^smtp_pass|_auth_token|_access_key|^sms_textlocal_api_key)$")
 STORAGE_BUCKET_FIELDS = {"id", "name", "public", "file_size_limit", "allowed_mime_types"}
 
 
@@ -111,6 +112,7 @@ class Project:
     pitr_restores: list[int] = field(default_factory=list)  # recovery_time_target_unix of each restore asked
     logs: LogTables = field(default_factory=LogTables)  # what logs.all counts (tests/supabase/fake_logs.py)
     database_url: str | None = None  # where the read-only SQL endpoint runs its queries (tests/supabase/fake_sql.py)
+    third_party_auth: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> integration
 
     def response(self, with_database: bool = True) -> dict[str, Any]:
         body = {

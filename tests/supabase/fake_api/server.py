@@ -41,6 +41,7 @@ from tests.supabase.fake_api import (
     service_settings,
     settings,
     storage,
+    third_party_auth,
 )
 from tests.supabase.fake_api.billing import BillingApi
 from tests.supabase.fake_api.branches import Branch, BranchesApi
@@ -67,10 +68,11 @@ from tests.supabase.fake_api.projects import ProjectsApi
 from tests.supabase.fake_api.service_settings import ServiceSettingsApi
 from tests.supabase.fake_api.settings import SettingsApi
 from tests.supabase.fake_api.storage import StorageApi
+from tests.supabase.fake_api.third_party_auth import ThirdPartyAuthApi
 
 RESOURCES = (
     projects, billing, settings, service_settings, function_secrets, functions, functions_bulk, custom_hostname, logs,
-    database_query, storage, branches,
+    database_query, storage, branches, third_party_auth,
 )  # fmt: skip
 # Answers the spec lists without a schema although the live API sends one (the read-only SQL endpoint's rows).
 BODIES_THE_SPEC_OMITS = frozenset({"v1-read-only-query"})
@@ -89,6 +91,7 @@ class FakeSupabase(
     DatabaseQueryApi,
     StorageApi,
     BranchesApi,
+    ThirdPartyAuthApi,
 ):
     def __init__(self, *, token: str | None = None, organization: str = "acme-platform") -> None:
         self.token = token or "sbp_" + secrets.token_hex(20)
@@ -327,6 +330,11 @@ class FakeSupabase(
                 routes.append((method, _pattern(template), name, template, getattr(self, handler), True))
             for method, template, name, handler in getattr(resource, "UNSPECIFIED_ROUTES", ()):
                 routes.append((method, _pattern(template), name, template, getattr(self, handler), "unspecified"))
+        # Two modules answering one route: only the first would ever answer, silently.
+        seen = [(route[0], route[3]) for route in routes]
+        twice = sorted({f"{method} {path}" for method, path in seen if seen.count((method, path)) > 1})
+        if twice:
+            raise RuntimeError(f"stand-in modules route {', '.join(twice)} more than once; merge them into one")
         # Literal segments first, so /functions/deploy is not taken for /functions/{function_slug}.
         routes.sort(key=lambda route: route[3].count("{"))
         return routes

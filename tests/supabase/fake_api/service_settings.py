@@ -98,7 +98,9 @@ class ServiceSettingsApi:
     # the CLI's one read
     def _get_project_config_v2(self, params: dict[str, str], *_: Any) -> Any:
         project = self._project(params)
-        return 200, {"data": {"type": "project_config", "attributes": project_config_v2(project)}}
+        # The auth view is the spec-validated v1 answer of GET .../config/auth (settings.py), as the CLI reads it.
+        attributes = {**project_config_v2(project), "auth": self._auth_view(project)}  # type: ignore[attr-defined]
+        return 200, {"data": {"type": "project_config", "id": project.ref, "attributes": attributes}}
 
 
 def project_config_v2(project: Project) -> dict[str, Any]:
