@@ -38,13 +38,10 @@ export async function retrieve(
           where e.model = ${model} and (${options.documentId}::uuid is null or e.document_id = ${options.documentId})
           order by e.embedding operator(extensions.<=>) ${vector}::extensions.vector
           limit ${options.count}`
+      // The caller's readable chunks only, never a parse of every user's (sql/migrations/20261207190800).
       : tx<{ document_id: string; title: string; content: string }[]>`
-          select e.document_id, d.title, e.content
-          from public.document_embeddings e join public.documents d on d.id = e.document_id
-          where to_tsvector('english', e.content) @@ websearch_to_tsquery('english', ${question})
-            and (${options.documentId}::uuid is null or e.document_id = ${options.documentId})
-          order by ts_rank_cd(to_tsvector('english', e.content), websearch_to_tsquery('english', ${question})) desc
-          limit ${options.count}`);
+          select document_id, title, content
+          from public.match_document_chunks_full_text(${question}, ${options.documentId}::uuid, ${options.count})`);
   });
   return {
     excerpts: rows.map((row, index) => ({

@@ -108,6 +108,28 @@ Deno.test("without embeddings the chat retrieves by full text", async () => {
   assert.deepEqual(body.citations.map((c: { document_id: string }) => c.document_id), [boiler]);
 });
 
+Deno.test("by full text the chat finds the caller's own and vault-shared documents, never a stranger's", async () => {
+  await using docs = await startDocumentsWorld();
+  const owner = await docs.createUser();
+  const member = await docs.createUser();
+  const stranger = await docs.createUser();
+  const own = await processed(docs, member, "boiler.png", "Boiler service every twelve months");
+  const shared = await processed(docs, owner, "manual.png", "Boiler service by a registered engineer");
+  await processed(docs, stranger, "theirs.png", "Boiler service done by Mallory");
+  const [vault] = await docs.sql`insert into family_vaults (owner_id, name) values (${owner.id}, 'Home') returning id`;
+  await docs.sql`insert into family_members (vault_id, user_id) values (${vault.id}, ${member.id})`;
+  await docs
+    .sql`insert into family_vault_documents (vault_id, document_id, shared_by) values (${vault.id}, ${shared}, ${owner.id})`;
+  docs.embeddings.openaiMode = "error_500";
+  docs.embeddings.huggingfaceMode = "error_500";
+  const conversation = await docs.createConversation(member.id);
+  docs.ai.openai.reply = "Every twelve months [1], by an engineer [2].";
+  const { body } = await ask(docs, member, { conversationId: conversation, message: "boiler service" });
+  assert.equal(body.retrieval, "full_text");
+  assert.deepEqual(new Set(body.citations.map((c: { document_id: string }) => c.document_id)), new Set([own, shared]));
+  assert.ok(!promptOf(docs).includes("Mallory"), "another user's document never reaches the prompt");
+});
+
 Deno.test("bad input is refused before any provider is paid; the rate limit answers 429", async () => {
   await using docs = await startDocumentsWorld();
   const user = await docs.createUser();
