@@ -103,7 +103,18 @@ class ProjectProvider(SupabaseProvider):
         new_password = news.get("databasePassword")
         if new_password is not None and (is_unknown(new_password) or new_password != olds.get("databasePassword")):
             changes.append("databasePassword")
-        return diff_result(changes, replace_keys=("organizationSlug", "region", "projectRef"))
+        # A project cannot change region or organization in place, and a replacement would not move it either:
+        # the new resource finds this same project (by name or pinned ref) and the old one's delete then removes it,
+        # with every user's data. Refused, naming the way back, instead of planned.
+        for key, config_key in (("region", "supabase.region"), ("organizationSlug", "supabase.organizationSlug")):
+            if key in changes and not is_unknown(news.get(key)):
+                raise SupabaseError(
+                    f"project {id_} is in {key} {olds.get(key)!r}, but {config_key} says {news.get(key)!r}: a "
+                    f"project cannot be moved, and replacing it would delete it with its data. Set {config_key} "
+                    f"back to {olds.get(key)!r}; to move, deploy a new stack and restore a backup into it "
+                    "(docs/runbooks.md)"
+                )
+        return diff_result(changes, replace_keys=("projectRef",))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         configured_password = props.get("databasePassword")

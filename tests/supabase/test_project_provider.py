@@ -58,15 +58,25 @@ def test_project_lifecycle_create_noop_update_drift_delete(host, fake_supabase):
     )
 
 
-def test_region_change_replaces_and_password_change_updates_without_showing_it(host, fake_supabase):
+def test_region_change_is_refused_and_password_change_updates_without_showing_it(host, fake_supabase):
     provider = ProjectProvider()
     props = checked(host, provider, project_props(fake_supabase, databasePassword=Secret("first-Passw0rd-xyz")))
     created = host.create(provider, props, additional_secret_outputs=SECRETS)
     project = fake_supabase.projects[created.id]
     assert project.db_pass == "first-Passw0rd-xyz"
 
-    moved = host.diff(provider, created.id, created.outs, {**props, "region": "us-east-1"})
-    assert moved.replaces == ["region"]
+    # A replacement would find this same project by name and then delete it: refused, with the way back.
+    for key, value in (("region", "us-east-1"), ("organizationSlug", "another-org")):
+        moved = {**props, key: value}
+        error = provider_error(lambda moved=moved: host.diff(provider, created.id, created.outs, moved))
+        assert f"supabase.{key} says '{value}'" in error.details and "cannot be moved" in error.details
+        assert f"back to '{created.outs[key]}'" in error.details
+    pinned = {**props, "projectRef": created.id, "region": "us-east-1"}
+    assert (
+        "replacing it would delete it"
+        in provider_error(lambda: host.diff(provider, created.id, created.outs, pinned)).details
+    )
+    assert project.status == "ACTIVE_HEALTHY" and fake_supabase.count("v1-delete-a-project") == 0
 
     new_props = {**props, "databasePassword": Secret("second-Passw0rd-xyz")}
     assert host.diff(provider, created.id, created.outs, new_props).changes is True
