@@ -11,6 +11,7 @@ import string
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.supabase import spec
@@ -28,7 +29,8 @@ def _new_ref() -> str:
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    # Milliseconds, as Supabase's timestamps have: the branch cap's race is decided by which create came first.
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _default_auth_config() -> dict[str, Any]:
