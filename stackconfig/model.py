@@ -189,7 +189,8 @@ class StackConfig(BaseModel):
     def _storage_limit_covers_the_buckets(self) -> StackConfig:
         largest = max((bucket.file_size_limit for bucket in self.storage_buckets), default=0)
         # config.toml's [storage] (supabase.configToml) counts too: its limit may not refuse a bucket's uploads.
-        problem = service_groups(self).storage.limit_problem(largest)
+        services = service_groups(self)
+        problem = services.storage.limit_problem(largest, services.storage_limit_key)
         if problem:
             raise ValueError(problem)
         return self

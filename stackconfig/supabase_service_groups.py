@@ -32,15 +32,23 @@ class ServiceGroups:
     database: SupabaseDatabaseSettingsConfig
     pooler: SupabasePoolerConfig
     storage: SupabaseStorageSettingsConfig
+    storage_limit_key: str  # where storage.file_size_limit was written, for messages
 
 
 def service_groups(config: StackConfig) -> ServiceGroups:
     groups = read_groups(config)
+    from_file = "file_size_limit" in groups.get("storage", ApiFields()).settings
+    from_stack = config.supabase_storage_settings.file_size_limit is not None
     return ServiceGroups(
         api=_overlay("api", groups, config.supabase_api),
         database=_overlay("database", groups, config.supabase_database),
         pooler=_overlay("pooler", groups, config.supabase_pooler),
         storage=_overlay("storage", groups, config.supabase_storage_settings),
+        storage_limit_key=(
+            "config.toml [storage] file_size_limit"
+            if from_file and not from_stack
+            else "supabaseStorageSettings.fileSizeLimit"
+        ),
     )
 
 

@@ -374,7 +374,7 @@ def test_a_bad_service_value_in_the_file_gets_the_stack_key_s_check(tmp_path):
 def test_the_file_s_upload_limit_may_not_refuse_a_bucket_s_uploads(tmp_path):
     path = write(tmp_path, '[storage]\nfile_size_limit = "1MiB"\n')
     message = problems_of({"supabase": {"configToml": str(path)}})
-    assert "fileSizeLimit: 1048576 bytes is below a bucket's fileSizeLimit" in message
+    assert "config.toml [storage] file_size_limit: 1048576 bytes is below a bucket's fileSizeLimit" in message
 
 
 def test_the_repositorys_config_toml_sets_the_service_groups_as_the_committed_stacks_do():
