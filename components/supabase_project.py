@@ -52,6 +52,7 @@ from stackconfig.supabase import (
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
 )
+from stackconfig.supabase_service_groups import service_groups
 
 AUTH_SECRET_FIELDS = {
     "smtp_pass": "smtp_pass",
@@ -96,19 +97,20 @@ class SupabaseProjectArgs:
 
         auth_secrets = {name: optional_secret(getattr(config.auth_secrets, name)) for name in AUTH_SECRET_FIELDS}
         groups = supabase_auth_groups.auth_groups(config)
+        services = service_groups(config)  # config.toml's [api], [db], [db.pooler], [storage] with the stack's keys
         group_secrets = supabase_auth_groups.secret_values(config, groups)
         return cls(
             project=config.supabase,
             auth=with_preview_url(config.supabase_auth, config.supabase_branch.preview_url),
-            database=config.supabase_database,
+            database=services.database,
             functions=config.functions,
             buckets=config.storage_buckets,
             custom_domain=config.supabase_custom_domain,
             branch=config.supabase_branch,
             services=ServiceSettingsArgs(
-                api=config.supabase_api,
-                storage=config.supabase_storage_settings,
-                pooler=config.supabase_pooler,
+                api=services.api,
+                storage=services.storage,
+                pooler=services.pooler,
                 largest_bucket_bytes=max((bucket.file_size_limit for bucket in config.storage_buckets), default=0),
             ),
             database_password=optional_secret(config.database_password),

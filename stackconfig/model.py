@@ -36,6 +36,7 @@ from stackconfig.supabase import (
     SupabaseDatabaseSettingsConfig,
     SupabaseProjectConfig,
 )
+from stackconfig.supabase_service_groups import service_groups
 from stackconfig.supabase_services import SupabaseApiConfig, SupabasePoolerConfig, SupabaseStorageSettingsConfig
 from stackconfig.waf import WafConfig, waf_problems
 
@@ -187,7 +188,9 @@ class StackConfig(BaseModel):
     @model_validator(mode="after")
     def _storage_limit_covers_the_buckets(self) -> StackConfig:
         largest = max((bucket.file_size_limit for bucket in self.storage_buckets), default=0)
-        problem = self.supabase_storage_settings.limit_problem(largest)
+        # config.toml's [storage] (supabase.configToml) counts too: its limit may not refuse a bucket's uploads.
+        services = service_groups(self)
+        problem = services.storage.limit_problem(largest, services.storage_limit_key)
         if problem:
             raise ValueError(problem)
         return self

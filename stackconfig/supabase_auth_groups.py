@@ -34,6 +34,11 @@ def third_party_issuer(config: StackConfig) -> str | None:
     return _read(config).get("auth_third_party", ApiFields()).settings.get("oidc_issuer_url")
 
 
+def read_groups(config: StackConfig) -> dict[str, ApiFields]:
+    """Every group of the file and supabaseConfig, by service (auth, api, database, pooler, storage)."""
+    return _read(config)
+
+
 def _read(config: StackConfig) -> dict[str, ApiFields]:
     path = config.supabase.config_toml
     return read_config(

@@ -66,14 +66,15 @@ class SupabaseStorageSettingsConfig(BaseModel):
     # Nothing here reaches the buckets with S3 access keys, which bypass the buckets' row-level policies: off.
     s3_protocol: bool | None = False
 
-    def limit_problem(self, largest_bucket: int) -> str | None:
+    def limit_problem(self, largest_bucket: int, key: str = "supabaseStorageSettings.fileSizeLimit") -> str | None:
+        """`key`: where the limit was written (config.toml's [storage] file_size_limit, or the stack key)."""
         if self.file_size_limit is None:
             return None
         if not 0 < self.file_size_limit <= MAX_STORAGE_FILE_SIZE:
-            return f"supabaseStorageSettings.fileSizeLimit: {self.file_size_limit} bytes is outside 1..500GiB"
+            return f"{key}: {self.file_size_limit} bytes is outside 1..500GiB"
         if self.file_size_limit < largest_bucket:
             return (
-                f"supabaseStorageSettings.fileSizeLimit: {self.file_size_limit} bytes is below a bucket's "
+                f"{key}: {self.file_size_limit} bytes is below a bucket's "
                 f"fileSizeLimit ({largest_bucket} bytes); uploads that bucket allows would be refused. Raise it to "
                 f"at least {largest_bucket}, or remove it to use the largest bucket's limit"
             )

@@ -266,3 +266,120 @@ def test_supabase_config_alone_sets_groups_over_the_stack_s_supabase_auth():
     from stackconfig.supabase_auth_groups import auth_groups
 
     assert auth_groups(config).settings == {"rate_limit_email_sent": 7}
+
+
+# The service groups: [api], [db] (settings, ssl_enforcement, network_restrictions), [db.pooler], [storage].
+SERVICES_TOML = """
+[api]
+enabled = true
+schemas = ["public", "graphql_public", "reporting"]
+extra_search_path = ["public", "extensions"]
+max_rows = 500
+[db.settings]
+max_connections = 120
+statement_timeout = "env(STATEMENT_TIMEOUT)"
+[db.ssl_enforcement]
+enabled = true
+[db.network_restrictions]
+enabled = true
+allowed_cidrs = ["198.51.100.0/24"]
+allowed_cidrs_v6 = ["2001:db8::/32"]
+[db.pooler]
+enabled = true
+pool_mode = "session"
+default_pool_size = 25
+[storage]
+enabled = true
+file_size_limit = "50MiB"
+[storage.image_transformation]
+enabled = false
+[storage.s3_protocol]
+enabled = false
+[remotes.staging]
+project_id = "{ref}"
+[remotes.staging.api]
+max_rows = 250
+[remotes.staging.db.settings]
+work_mem = "8MB"
+[remotes.staging.storage]
+file_size_limit = "env(UPLOAD_LIMIT)"
+"""
+
+
+def test_the_service_groups_are_read_with_their_remote_and_env_references(tmp_path):
+    path = write(tmp_path, SERVICES_TOML.format(ref=REF))
+    groups = read_config(path, project_ref=REF, env={"STATEMENT_TIMEOUT": "30s", "UPLOAD_LIMIT": "1GiB"})
+    assert groups["api"].settings == {
+        "schemas": ["public", "graphql_public", "reporting"],
+        "extra_search_path": ["public", "extensions"],
+        "max_rows": 250,  # the remote's
+    }
+    assert groups["database"].settings == {
+        "postgres": {"max_connections": 120, "statement_timeout": "30s", "work_mem": "8MB"},
+        "ssl_enforced": True,
+        "allowed_cidrs": ["198.51.100.0/24"],
+        "allowed_cidrs_v6": ["2001:db8::/32"],
+    }
+    assert groups["pooler"].settings == {"pool_mode": "session", "default_pool_size": 25}
+    assert groups["storage"].settings == {
+        "file_size_limit": "1GiB",
+        "image_transformation": False,
+        "s3_protocol": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[api]\nport = 54321\n", "api.port"),
+        ("[db]\nmajor_version = 17\n", "db.major_version"),
+        ("[db.pooler]\nmax_client_conn = 100\n", "db.pooler.max_client_conn"),
+        ("[db.network_restrictions]\nallowed_cidr = []\n", "db.network_restrictions.allowed_cidr"),
+        ("[storage.buckets.avatars]\npublic = true\n", "storage.buckets"),
+        ("[storage.image_transformation]\nenabled = true\nquality = 80\n", "storage.image_transformation.quality"),
+        ("[storage]\nenabled = false\n", "storage.enabled"),
+        ("[db.network_restrictions]\nenabled = false\n", "db.network_restrictions.enabled"),
+    ],
+)
+def test_a_service_key_the_program_does_not_manage_is_refused_by_name(tmp_path, text, key):
+    with pytest.raises(ConfigTomlError, match=re.escape(f"config.toml {key}: ")):
+        read_config(write(tmp_path, text), project_ref=REF)
+
+
+def test_the_file_s_service_groups_reach_the_stack_and_its_own_keys_override_them(tmp_path, monkeypatch):
+    from stackconfig.supabase_service_groups import service_groups
+
+    path = write(tmp_path, SERVICES_TOML.format(ref=REF))
+    raw = {
+        "supabase": {"configToml": str(path), "projectRef": REF},
+        "supabaseConfig": {"db": {"pooler": {"default_pool_size": 40}}},  # the file's shape, over the file
+        "supabaseApi": {"maxRows": 2000},  # a stack key's field set away from its default, over both
+    }
+    monkeypatch.setenv("STATEMENT_TIMEOUT", "30s")
+    monkeypatch.setenv("UPLOAD_LIMIT", "6GiB")  # above the largest bucket's 5GiB
+    groups = service_groups(validate_config(raw, stack_file="Pulumi.staging.yaml"))
+    assert groups.api.schemas == ("public", "graphql_public", "reporting") and groups.api.max_rows == 2000
+    assert groups.database.postgres["statement_timeout"] == "30s" and groups.database.ssl_enforced is True
+    assert groups.database.allowed_cidrs == ("198.51.100.0/24",)
+    assert (groups.pooler.pool_mode, groups.pooler.default_pool_size) == ("session", 40)
+    assert (int(groups.storage.file_size_limit or 0), groups.storage.image_transformation) == (6 << 30, False)
+
+
+def test_a_bad_service_value_in_the_file_gets_the_stack_key_s_check(tmp_path):
+    path = write(tmp_path, '[api]\nschemas = ["public", "auth"]\n')
+    message = problems_of({"supabase": {"configToml": str(path)}})
+    assert "config.toml [api]" in message and "auth: Supabase's own schema" in message
+
+
+def test_the_file_s_upload_limit_may_not_refuse_a_bucket_s_uploads(tmp_path):
+    path = write(tmp_path, '[storage]\nfile_size_limit = "1MiB"\n')
+    message = problems_of({"supabase": {"configToml": str(path)}})
+    assert "config.toml [storage] file_size_limit: 1048576 bytes is below a bucket's fileSizeLimit" in message
+
+
+def test_the_repositorys_config_toml_sets_the_service_groups_as_the_committed_stacks_do():
+    groups = read_config(PROJECT_ROOT / "supabase" / "config.toml", project_ref=None)
+    assert groups["api"].settings["max_rows"] == 1000
+    assert groups["database"].settings["postgres"] == {"max_connections": 100, "track_activity_query_size": "2048"}
+    assert groups["pooler"].settings == {"pool_mode": "transaction"}
+    assert groups["storage"].settings["file_size_limit"] == "5GiB"

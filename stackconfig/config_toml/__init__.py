@@ -16,6 +16,8 @@ and add the module to GROUPS below (a sub-table's parent module lists it as nest
 ApiFields holds `settings` (plain API fields) and `secrets` (API field -> config path): a secret is written
 in the file only as env(NAME), its value is the Pulumi secret `supabaseAuthSecrets.<api field>`.
 Stack config overrides the file: `supabaseConfig` has the file's shape and is laid over it (read_config).
+The service groups ([api], [db], [db.pooler], [storage]) give the field names of their stack keys instead of API
+fields, for those keys' models to validate (stackconfig/supabase_service_groups.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from stackconfig.config_toml import (
+    api,
     auth,
     auth_captcha,
     auth_email,
@@ -36,7 +39,10 @@ from stackconfig.config_toml import (
     auth_rate_limit,
     auth_sms,
     auth_third_party,
+    db,
+    db_pooler,
     document,
+    storage,
 )
 from stackconfig.config_toml.errors import ConfigTomlError
 from stackconfig.config_toml.fields import ApiFields, Context
@@ -44,6 +50,7 @@ from stackconfig.config_toml.fields import ApiFields, Context
 # Every table the program reads, parents before their sub-tables.
 GROUPS: tuple[ModuleType, ...] = (
     auth, auth_email, auth_sms, auth_mfa, auth_hook, auth_captcha, auth_rate_limit, auth_external, auth_third_party,
+    api, db, db_pooler, storage,
 )  # fmt: skip
 # Top-level keys that are no group: the file's own name for the project, and the remotes (applied first).
 FILE_KEYS = frozenset({"project_id", "remotes"})

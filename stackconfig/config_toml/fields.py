@@ -97,6 +97,12 @@ def duration_hours(path: str, value: Any, _ctx: Context) -> float | int:
     return int(hours) if hours.is_integer() else hours
 
 
+def text_list(path: str, value: Any, _ctx: Context) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigTomlError(path, "must be a list of strings")
+    return list(value)
+
+
 def comma_list(path: str, value: Any, _ctx: Context) -> str:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigTomlError(path, "must be a list of strings")

@@ -1,6 +1,6 @@
-"""The repository's supabase/config.toml (every [auth.*] group) pushed twice: by the real Supabase CLI
+"""The repository's supabase/config.toml (every [auth.*] group, [api], [db], [storage]) pushed twice: by the real Supabase CLI
 (`supabase config push`) into one Management API stand-in, and through this program under the real Pulumi
-engine (`supabase.configToml`) into another; the two projects' Auth settings must then agree field by field.
+engine (`supabase.configToml`) into another; the two projects' Auth settings and service settings must then agree field by field.
 The copy pushed carries a [remotes.<name>] block for the project's ref with an env() reference, so both read
 the file the same way. Then drift: a setting of each group changed behind our back is seen by `pulumi refresh`
 and set back by the next `up`."""
@@ -25,6 +25,7 @@ from providers.supabase.base import CHANGED_OUTSIDE
 from tests.conftest import dbname_of
 from tests.engine.helpers import run
 from tests.engine.supabase_stack import PROJECT_NAME, PROJECT_ROOT, SECRETS, supabase_stack
+from tests.supabase.cli_parity.state import differing_fields, settings_state
 from tests.supabase.conftest import TEST_TOKEN
 from tests.supabase.fake_api import FakeSupabase
 from tests.supabase.fake_api.model import Project
@@ -61,6 +62,15 @@ enabled = false
 [remotes.compared.auth.third_party.firebase]
 enabled = true
 project_id = "compared-app"
+
+[remotes.compared.api]
+max_rows = 250
+
+[remotes.compared.db.network_restrictions]
+allowed_cidrs = ["198.51.100.0/24"]
+
+[remotes.compared.db.pooler]
+pool_mode = "session"
 """
 SITE_URL = "https://compared.example.com"
 
@@ -81,6 +91,7 @@ class Pushed:
     program_project: Project
     stack: auto.Stack
     defaults: dict[str, Any]
+    service_defaults: dict[str, Any]
 
 
 def _cli_push(checkout: Path, fake: FakeSupabase, ref: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -117,6 +128,7 @@ def pushed(pulumi_cli: Any, pg_cluster: LocalDatabase, tmp_path_factory: pytest.
     try:
         cli_project = cli_fake.add_project(PROJECT_NAME)
         defaults = dict(cli_project.auth_config)
+        service_defaults = settings_state(cli_project)
         checkout = tmp / "checkout"
         shutil.copytree(PROJECT_ROOT / "supabase", checkout / "supabase")
         config_toml = checkout / "supabase" / "config.toml"
@@ -155,7 +167,10 @@ def pushed(pulumi_cli: Any, pg_cluster: LocalDatabase, tmp_path_factory: pytest.
                     secrets={**SECRETS, "supabaseAuthSecrets": auth_secrets},
                 )
                 run(stack.up)
-                yield Pushed(deployed.settings, cli_fake, cli_project, deployed.fake, program_project, stack, defaults)
+                yield Pushed(
+                    deployed.settings, cli_fake, cli_project, deployed.fake, program_project, stack, defaults,
+                    service_defaults,
+                )  # fmt: skip
         finally:
             os.environ.pop("COMPARED_SITE_URL", None)
             pg_cluster.drop_database(dbname_of(database))
@@ -193,6 +208,28 @@ def test_config_push_and_the_program_leave_the_same_auth_settings(pushed: Pushed
     # Requests of the same shape: one PATCH of the Auth config each.
     assert pushed.cli_fake.count("v1-update-auth-service-config") == 1
     assert pushed.program_fake.count("v1-update-auth-service-config") == 1
+
+
+# config push sends no [db.pooler] to a hosted project (it says so and skips it); the program's PoolerSettings
+# does (docs/supabase.md, "config.toml and the real CLI").
+ONLY_OURS = {"db.pooler.pool_mode"}
+
+
+@pytest.mark.timeout(900)
+def test_config_push_and_the_program_leave_the_same_service_settings(pushed: Pushed) -> None:
+    """[api], [db.settings], [db.ssl_enforcement], [db.network_restrictions] and [storage], field by field."""
+    cli, ours = settings_state(pushed.cli_project), settings_state(pushed.program_project)
+    assert differing_fields(cli, ours) == ONLY_OURS, {path: (cli.get(path), ours.get(path)) for path in
+                                                       differing_fields(cli, ours)}  # fmt: skip
+    assert (cli["db.pooler.pool_mode"], ours["db.pooler.pool_mode"]) == ("transaction", "session")  # the remote's
+    # The file moved each group away from a new project's defaults, on both sides; its remote applied.
+    changed = {path for path in cli if cli[path] != pushed.service_defaults.get(path)}
+    for path in ("api.max_rows", "db.settings.max_connections", "db.settings.track_activity_query_size",
+                 "db.ssl_enforcement.enabled", "db.network_restrictions.allowed_cidrs", "storage.fileSizeLimit",
+                 "storage.features.s3Protocol.enabled"):  # fmt: skip
+        assert path in changed, path
+    assert ours["api.max_rows"] == 250 and ours["db.network_restrictions.allowed_cidrs"] == ["198.51.100.0/24"]
+    assert ours["storage.fileSizeLimit"] == 5 << 30
 
 
 def test_the_groups_secrets_are_in_neither_state_nor_outputs(pushed: Pushed) -> None:
