@@ -66,6 +66,12 @@ def build_account_world(conn: psycopg.Connection, objects_per_bucket: int = 2) -
         "values (%s, 'premium', 'free', now() - interval '40 days')",
         (person,),
     )
+    # Failed password sign-ins Auth's lockout hook counted (it goes with the auth.users row).
+    for account in (person, bystander):
+        conn.execute(
+            "insert into private.password_failures (user_id, failures, last_failed_at) values (%s, 2, now())",
+            (account,),
+        )
     # Spend reserved today: the append-only ledger keeps it 40 days, except through an erasure.
     conn.execute(
         "insert into private.spend_ledger (user_id, unit, day, quantity, source) "
